@@ -1,0 +1,50 @@
+import type { CatalogClient } from '@catalog-crawl/core';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+/** Poll settings for wait_for_crawl (a short wait: faster than the 10-30 s band of long waits). */
+export interface WaitSettings {
+  /** Default 40. */
+  defaultWaitSeconds: number;
+  /** Default 45: below the ~60 s request timeout many MCP clients impose. */
+  maxWaitSeconds: number;
+  /** Default 2_000 (core's floor is 1_000). */
+  minIntervalMs: number;
+  /** Default 10_000. */
+  maxIntervalMs: number;
+  /** A progress notification at least this often while waiting, so clients that reset their timeout on progress keep going. Default 15_000. */
+  heartbeatMs: number;
+}
+
+/** Poll settings of the watcher behind a resource subscription. */
+export interface SubscriptionSettings {
+  /** Default 10_000. */
+  minIntervalMs: number;
+  /** Default 30_000. */
+  maxIntervalMs: number;
+  /** A subscription stops after this long even if the crawl is still running. Default 6 h. */
+  timeoutMs: number;
+}
+
+/** What every tool and the resource need; one per McpServer instance (one per HTTP session). */
+export interface ToolContext {
+  /** The client for this connection. Throws (typed CatalogError) when no API key is configured. */
+  getClient(): CatalogClient;
+  /** Removes secrets (the API keys known to this server) from any text before it leaves. */
+  redact(text: string): string;
+  wait: WaitSettings;
+  subscription: SubscriptionSettings;
+  /** Diagnostics (stderr in the CLI). Never receives secrets unredacted. */
+  log(line: string): void;
+}
+
+/** A successful tool result: structured content plus the same information as a short text. */
+export function toolResult<T extends Record<string, unknown>>(
+  ctx: ToolContext,
+  structured: T,
+  text: string,
+): CallToolResult {
+  return {
+    content: [{ type: 'text', text: ctx.redact(text) }],
+    structuredContent: structured,
+  };
+}

@@ -1,0 +1,160 @@
+import {
+  type Crawl,
+  currentStep,
+  formatDuration,
+  isTerminalStatus,
+  suggestPollIntervalMs,
+} from '@catalog-crawl/core';
+import type { CrawlStatusOutput } from './schemas.js';
+
+/** The URI scheme of the crawl status resource. */
+export const RESOURCE_TEMPLATE = 'catalog-crawl://crawls/{execution_id}';
+
+export function resourceUri(executionId: string): string {
+  return `catalog-crawl://crawls/${encodeURIComponent(executionId)}`;
+}
+
+/** A failed crawl whose error says it was cancelled or aborted. */
+export function isCancelledCrawl(crawl: Pick<Crawl, 'status' | 'error'>): boolean {
+  return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+}
+
+export function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 100) / 10);
+}
+
+/** `12,345` (fixed locale so tests and snapshots do not depend on the machine). */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function elapsedMsOf(crawl: Crawl, now: number): number | undefined {
+  if (typeof crawl.durationMs === 'number' && Number.isFinite(crawl.durationMs)) return crawl.durationMs;
+  if (!crawl.startDate) return undefined;
+  const start = Date.parse(crawl.startDate);
+  if (!Number.isFinite(start)) return undefined;
+  const stop = crawl.stopDate ? Date.parse(crawl.stopDate) : now;
+  return Number.isFinite(stop) && stop >= start ? stop - start : undefined;
+}
+
+/** The next step an agent should take for this crawl, in one sentence. */
+export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
+  if (crawl.status === 'completed') {
+    return 'The crawl is finished; nothing left to poll. Its collections and listings can be read through the Catalog API by vendor hostname.';
+  }
+  if (isCancelledCrawl(crawl)) {
+    return 'The crawl was cancelled; nothing left to poll. Call start_crawl again to crawl the site anew.';
+  }
+  if (crawl.status === 'failed') {
+    return 'The crawl failed; nothing left to poll. Call start_crawl to try again, or report the error to the site owner.';
+  }
+  return `Call wait_for_crawl with this execution_id to wait for it, or get_crawl_status again in about ${pollSeconds} s.`;
+}
+
+export interface StatusOptions {
+  now?: number;
+}
+
+/** Maps a core Crawl to the structured status block (small: no raw body). */
+export function crawlStatus(crawl: Crawl, options: StatusOptions = {}): CrawlStatusOutput {
+  const finished = isTerminalStatus(crawl.status);
+  const pollMs = finished ? 0 : suggestPollIntervalMs(crawl);
+  const pollSeconds = Math.round(pollMs / 1000);
+  const current = finished ? undefined : currentStep(crawl);
+  const elapsedMs = elapsedMsOf(crawl, options.now ?? Date.now());
+  const out: CrawlStatusOutput = {
+    execution_id: crawl.executionId,
+    status: crawl.status,
+    finished,
+    steps: crawl.steps.map((s) => ({ name: s.name, status: s.status })),
+    suggested_poll_interval_seconds: pollSeconds,
+    resource_uri: resourceUri(crawl.executionId),
+    next_step: statusNextStep(crawl, pollSeconds),
+  };
+  if (crawl.vendor) out.vendor = crawl.vendor;
+  if (crawl.error) out.error = truncate(crawl.error, 500);
+  if (current)
+    out.current_step = { name: current.step.name, number: current.index + 1, of: crawl.steps.length };
+  if (crawl.progress) {
+    out.progress = {
+      collections_found: crawl.progress.collectionsFound,
+      listings_found: crawl.progress.listingsFound,
+    };
+  }
+  if (crawl.result) {
+    out.result = {
+      collections_total: crawl.result.collectionsTotal,
+      listings_total: crawl.result.listingsTotal,
+    };
+  }
+  if (crawl.startDate) out.started_at = crawl.startDate;
+  if (crawl.stopDate) out.stopped_at = crawl.stopDate;
+  if (elapsedMs !== undefined) out.elapsed_seconds = seconds(elapsedMs);
+  return out;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** One line: `running · step 2/4 Discovering collections · 12 collections, 340 listings · 1m20s`. */
+export function statusLine(out: CrawlStatusOutput): string {
+  const parts: string[] = [out.status];
+  if (out.current_step) {
+    parts.push(`step ${out.current_step.number}/${out.current_step.of} ${out.current_step.name}`);
+  } else if (out.status === 'failed') {
+    const failed = out.steps.find((s) => s.status === 'failed');
+    if (failed) parts.push(`failed in ${failed.name}`);
+  }
+  if (out.result) {
+    parts.push(
+      `${count(out.result.collections_total)} collections, ${count(out.result.listings_total)} listings`,
+    );
+  } else if (out.progress) {
+    parts.push(
+      `${count(out.progress.collections_found)} collections, ${count(out.progress.listings_found)} listings so far`,
+    );
+  }
+  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
+  return parts.join(' · ');
+}
+
+/** The short text that accompanies a status for clients that ignore structuredContent. */
+export function statusText(out: CrawlStatusOutput, lead?: string): string {
+  const lines = [`${lead ?? `Crawl ${out.execution_id}`}: ${statusLine(out)}.`];
+  if (out.error) lines.push(`Error: ${out.error}`);
+  lines.push(`Next: ${out.next_step}`);
+  return lines.join('\n');
+}
+
+/**
+ * A number that grows as the crawl advances: finished steps count 1 each, the running step a fraction that
+ * grows with the counts found, and a finished crawl `total`. Callers still enforce strict increase.
+ */
+export function progressValue(crawl: Crawl): { progress: number; total: number } {
+  const total = Math.max(crawl.steps.length, 1);
+  if (isTerminalStatus(crawl.status)) return { progress: total, total };
+  const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;
+  const found = (crawl.progress?.collectionsFound ?? 0) + (crawl.progress?.listingsFound ?? 0);
+  // 0 .. 0.9 within the running step, growing with the counts and never reaching the next step.
+  const within = 0.9 * (1 - 1 / (1 + found / 100));
+  return { progress: Math.min(total, done + within), total };
+}
+
+/** Keeps progress notifications strictly increasing whatever the crawl reports. */
+export class ProgressCounter {
+  private last = -1;
+  next(value: number): number {
+    const rounded = Math.round(value * 1000) / 1000;
+    this.last = rounded > this.last ? rounded : Math.round((this.last + 0.001) * 1000) / 1000;
+    return this.last;
+  }
+  get current(): number {
+    return this.last;
+  }
+}
+
+/** `running · step 2/4 Discovering collections · ...` for notifications/progress. */
+export function progressMessage(crawl: Crawl, now?: number): string {
+  return statusLine(crawlStatus(crawl, now === undefined ? {} : { now }));
+}

@@ -1,0 +1,26 @@
+export type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
+export { describeError, missingKeyError } from './errors.js';
+export {
+  crawlStatus,
+  isCancelledCrawl,
+  ProgressCounter,
+  progressMessage,
+  progressValue,
+  RESOURCE_TEMPLATE,
+  resourceUri,
+  statusLine,
+  statusText,
+} from './format.js';
+export { type HttpServerHandle, type HttpServerOptions, startHttpServer } from './http.js';
+export { executionIdFromUri } from './resources/crawl-status.js';
+export * from './schemas.js';
+export {
+  type CreateServerOptions,
+  createServer,
+  defaultSubscriptionSettings,
+  defaultWaitSettings,
+  makeRedactor,
+  SERVER_INSTRUCTIONS,
+} from './server.js';
+export { tools } from './tools/index.js';
+export { SERVER_NAME, VERSION } from './version.js';

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * Output shapes shared by the tools. Field names are snake_case like the tool arguments and the Catalog API,
+ * so an agent can pass `execution_id` straight from one result to the next call.
+ */
+
+export const executionIdArg = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('The execution id returned by start_crawl or list_crawls, e.g. "crawl-skims-com-a1b2c3d4".');
+
+export const stepShape = z.object({
+  name: z.string(),
+  status: z.string().describe('pending, running, completed or failed.'),
+});
+
+export const countsShape = z.object({
+  collections_found: z.number().int().nonnegative(),
+  listings_found: z.number().int().nonnegative(),
+});
+
+export const totalsShape = z.object({
+  collections_total: z.number().int().nonnegative(),
+  listings_total: z.number().int().nonnegative(),
+});
+
+/** The common status block of get_crawl_status, wait_for_crawl and the resource. */
+export const crawlStatusShape = {
+  execution_id: z.string(),
+  status: z
+    .string()
+    .describe(
+      'pending, running, completed or failed (a cancelled crawl reads failed). Other values: not finished.',
+    ),
+  finished: z
+    .boolean()
+    .describe('true once the status is completed or failed: polling again will not change it.'),
+  vendor: z.string().optional().describe('The hostname being crawled.'),
+  error: z.string().optional().describe('The API error message when the crawl failed.'),
+  current_step: z
+    .object({ name: z.string(), number: z.number().int().positive(), of: z.number().int().positive() })
+    .optional()
+    .describe('The running step (or the next pending one), 1-based.'),
+  steps: z.array(stepShape),
+  progress: countsShape.optional().describe('Counts found so far (while running).'),
+  result: totalsShape.optional().describe('Totals once completed.'),
+  started_at: z.string().optional(),
+  stopped_at: z.string().optional(),
+  elapsed_seconds: z.number().nonnegative().optional(),
+  suggested_poll_interval_seconds: z
+    .number()
+    .nonnegative()
+    .describe('How long to wait before checking again; 0 once finished.'),
+  resource_uri: z.string().describe('Read or subscribe to this resource for the same status.'),
+  next_step: z.string().describe('What to do next.'),
+};
+
+export const crawlStatusOutput = z.object(crawlStatusShape);
+export type CrawlStatusOutput = z.infer<typeof crawlStatusOutput>;
+
+export const startCrawlOutputShape = {
+  execution_id: z.string(),
+  status: z.string().describe('Usually pending; an existing crawl of the same host may already be running.'),
+  url: z.string().describe('The URL as sent to the API.'),
+  credits_used: z.number().optional(),
+  suggested_poll_interval_seconds: z.number().nonnegative(),
+  resource_uri: z.string(),
+  next_step: z.string(),
+};
+export type StartCrawlOutput = z.infer<z.ZodObject<typeof startCrawlOutputShape>>;
+
+export const waitOutcomeValues = ['completed', 'failed', 'canceled', 'still_running', 'stalled'] as const;
+export type WaitOutcomeValue = (typeof waitOutcomeValues)[number];
+
+export const waitForCrawlOutputShape = {
+  ...crawlStatusShape,
+  wait_outcome: z
+    .enum(waitOutcomeValues)
+    .describe(
+      'completed, failed or canceled: the crawl has finished. still_running: wait_seconds ran out first; call wait_for_crawl again.',
+    ),
+  waited_seconds: z.number().nonnegative(),
+};
+export type WaitForCrawlOutput = z.infer<z.ZodObject<typeof waitForCrawlOutputShape>>;
+
+export const cancelCrawlOutputShape = {
+  execution_id: z.string(),
+  outcome: z
+    .enum(['canceled', 'already_finished'])
+    .describe(
+      'canceled: the crawl was stopped now. already_finished: it had completed or failed before; nothing changed.',
+    ),
+  stopped_at: z.string().optional(),
+  message: z.string().optional().describe("The API's message for an already finished crawl."),
+  resource_uri: z.string(),
+  next_step: z.string(),
+};
+export type CancelCrawlOutput = z.infer<z.ZodObject<typeof cancelCrawlOutputShape>>;
+
+export const listStatusValues = ['processing', 'completed', 'failed'] as const;
+
+export const listCrawlsOutputShape = {
+  crawls: z.array(
+    z.object({
+      execution_id: z.string(),
+      status: z.string(),
+      created_at: z.string().optional(),
+    }),
+  ),
+  pagination: z.object({
+    page: z.number().int(),
+    page_size: z.number().int(),
+    total_items: z.number().int(),
+    total_pages: z.number().int(),
+    has_next: z.boolean(),
+    has_prev: z.boolean(),
+  }),
+  status_filter: z.enum(listStatusValues).optional(),
+  next_step: z.string(),
+};
+export type ListCrawlsOutput = z.infer<z.ZodObject<typeof listCrawlsOutputShape>>;

@@ -1,0 +1,94 @@
+import {
+  AuthError,
+  type Crawl,
+  InvalidInputError,
+  NotFoundError,
+  RateLimitError,
+  ServerError,
+} from '@catalog-crawl/core';
+import { describe, expect, it } from 'vitest';
+import { describeError, missingKeyError } from '../src/errors.js';
+import { isCancelledCrawl, ProgressCounter, progressValue, resourceUri } from '../src/format.js';
+import { makeRedactor } from '../src/server.js';
+
+function crawl(partial: Partial<Crawl>): Crawl {
+  return { executionId: 'crawl-x-example-1', status: 'running', error: null, steps: [], raw: {}, ...partial };
+}
+
+const STEPS = [
+  'Determining crawl method',
+  'Discovering collections',
+  'Analyzing collections',
+  'Extracting listings',
+];
+
+describe('progressValue', () => {
+  it('grows with steps and counts and reaches total when finished', () => {
+    const steps = (done: number) =>
+      STEPS.map((name, i) => ({ name, status: i < done ? 'completed' : i === done ? 'running' : 'pending' }));
+    const a = progressValue(crawl({ steps: steps(0) }));
+    const b = progressValue(crawl({ steps: steps(1), progress: { collectionsFound: 0, listingsFound: 0 } }));
+    const c = progressValue(
+      crawl({ steps: steps(1), progress: { collectionsFound: 10, listingsFound: 300 } }),
+    );
+    const d = progressValue(
+      crawl({ steps: steps(3), progress: { collectionsFound: 1e6, listingsFound: 1e7 } }),
+    );
+    const e = progressValue(crawl({ status: 'completed', steps: steps(4) }));
+    expect(a.total).toBe(4);
+    expect(a.progress).toBeLessThan(b.progress);
+    expect(b.progress).toBeLessThan(c.progress);
+    expect(c.progress).toBeLessThan(2);
+    expect(d.progress).toBeLessThan(4);
+    expect(e.progress).toBe(4);
+  });
+});
+
+describe('ProgressCounter', () => {
+  it('is strictly increasing even when the input is not', () => {
+    const counter = new ProgressCounter();
+    const values = [0, 0, 1.5, 1.2, 1.5, 3, 3].map((v) => counter.next(v));
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
+  });
+});
+
+describe('resourceUri and isCancelledCrawl', () => {
+  it('encodes the id and detects cancellation', () => {
+    expect(resourceUri('crawl-a b')).toBe('catalog-crawl://crawls/crawl-a%20b');
+    expect(isCancelledCrawl({ status: 'failed', error: 'Crawl was cancelled by request' })).toBe(true);
+    expect(isCancelledCrawl({ status: 'failed', error: 'Extraction failed' })).toBe(false);
+  });
+});
+
+describe('makeRedactor', () => {
+  it('removes every secret and its encoded form', () => {
+    const redact = makeRedactor(['ck_live_CANARY_9f8e7d', undefined, 'a+b/c=d']);
+    expect(redact('key ck_live_CANARY_9f8e7d and a%2Bb%2Fc%3Dd and a+b/c=d')).toBe(
+      'key [redacted] and [redacted] and [redacted]',
+    );
+    expect(makeRedactor([])('unchanged')).toBe('unchanged');
+  });
+});
+
+describe('describeError', () => {
+  const ctx = { action: 'read the crawl status', executionId: 'crawl-x-1' };
+  it('says what to do next for each failure kind', () => {
+    expect(describeError(new AuthError('Invalid API key', 'UNAUTHORIZED', { status: 401 }), ctx)).toMatch(
+      /rejected the API key \(HTTP 401\).*CATALOG_API_KEY/,
+    );
+    expect(
+      describeError(new NotFoundError('nope', 'NOT_FOUND', { status: 404, requestId: 'req_1' }), ctx),
+    ).toMatch(/No crawl crawl-x-1 .*list_crawls.*request id req_1/);
+    expect(describeError(new RateLimitError('slow down', { status: 429, retryAfterMs: 3_000 }), ctx)).toMatch(
+      /HTTP 429.*Wait about 3 s/,
+    );
+    expect(describeError(new ServerError('boom', 'SERVER_ERROR', { status: 503 }), ctx)).toMatch(
+      /HTTP 503.*try again/,
+    );
+    expect(describeError(new InvalidInputError('executionId', 'contains "/".'), ctx)).toMatch(
+      /^Invalid execution_id/,
+    );
+    expect(describeError(missingKeyError(false), ctx)).toMatch(/CATALOG_API_KEY/);
+    expect(describeError(missingKeyError(true), ctx)).toMatch(/x-catalog-api-key/);
+  });
+});
