@@ -1,0 +1,192 @@
+import type { Crawl, ListStatusFilter } from '@catalog-crawl/core';
+import type { CliContext } from './context.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import {
+  cancelJson,
+  clock,
+  countsText,
+  crawlJson,
+  displaySteps,
+  humanDuration,
+  isCanceledCrawl,
+  statusColor,
+} from './format.js';
+import { renderCrawlBlock } from './render/live.js';
+import { type CliWaitOptions, waitMany } from './wait-many.js';
+
+/** Raw wait options as commander parses them (strings with units). */
+export interface RawWaitOptions {
+  timeout: string;
+  minInterval: string;
+  maxInterval: string;
+  stallTimeout?: string;
+  cancelOnTimeout?: boolean;
+  cancelOnAbort?: boolean;
+}
+
+export const WAIT_DEFAULTS = { timeout: '60m', minInterval: '10s', maxInterval: '30s' } as const;
+
+/** Parses and checks the wait options before any request. */
+export async function parseWaitOptions(raw: RawWaitOptions): Promise<CliWaitOptions> {
+  const { parseDuration } = await import('@catalog-crawl/core');
+  const timeoutMs = parseDuration(raw.timeout, '--timeout');
+  const minIntervalMs = parseDuration(raw.minInterval, '--min-interval');
+  const maxIntervalMs = parseDuration(raw.maxInterval, '--max-interval');
+  const stallTimeoutMs =
+    raw.stallTimeout === undefined ? undefined : parseDuration(raw.stallTimeout, '--stall-timeout');
+  if (timeoutMs <= 0) throw new UsageError('--timeout must be more than 0 (e.g. 30m).');
+  if (minIntervalMs < 1000) throw new UsageError('--min-interval must be at least 1s.');
+  if (maxIntervalMs < minIntervalMs) throw new UsageError('--max-interval must be at least --min-interval.');
+  if (stallTimeoutMs !== undefined && stallTimeoutMs <= 0)
+    throw new UsageError('--stall-timeout must be more than 0.');
+  return {
+    timeoutMs,
+    minIntervalMs,
+    maxIntervalMs,
+    stallTimeoutMs,
+    cancelOnTimeout: raw.cancelOnTimeout === true,
+    cancelOnAbort: raw.cancelOnAbort === true,
+  };
+}
+
+export async function startCommand(
+  ctx: CliContext,
+  url: string,
+  raw: RawWaitOptions & { wait?: boolean },
+): Promise<number> {
+  const { validateCrawlUrl } = await import('@catalog-crawl/core');
+  const target = validateCrawlUrl(url);
+  const waitOptions = raw.wait ? await parseWaitOptions(raw) : undefined;
+  const client = await ctx.client();
+  const started = await client.startCrawl({ url: target });
+  const id = started.executionId;
+  if (ctx.json) {
+    ctx.out.json({
+      type: 'started',
+      executionId: id,
+      status: started.status,
+      url: target,
+      creditsUsed: started.creditsUsed ?? null,
+      requestId: started.requestId ?? null,
+    });
+  } else if (!waitOptions) {
+    // stdout carries only the id, so that `id=$(catalog-crawl start example.com)` works.
+    ctx.out.line(id);
+    ctx.out.errLine(`Started crawl ${id} for ${target}. Wait for it: catalog-crawl wait ${id}`);
+  } else {
+    ctx.out.line(`Started crawl ${ctx.out.colors.bold(id)} for ${target}`);
+  }
+  if (!waitOptions) return EXIT.OK;
+  // Right after the POST a GET may not see the crawl yet: treat 404 as "not yet" for 30 s.
+  const { exitCode } = await waitMany(ctx, client, [id], { ...waitOptions, notFoundGraceMs: 30_000 });
+  return exitCode;
+}
+
+export async function waitCommand(ctx: CliContext, ids: string[], raw: RawWaitOptions): Promise<number> {
+  const { validateExecutionId } = await import('@catalog-crawl/core');
+  const unique = [...new Set(ids.map((id) => validateExecutionId(id)))];
+  const options = await parseWaitOptions(raw);
+  const client = await ctx.client();
+  const { exitCode } = await waitMany(ctx, client, unique, options);
+  return exitCode;
+}
+
+/** `status`: 0 pending/running/completed, 1 failed, 6 canceled. */
+export function exitCodeForCrawl(crawl: Crawl): number {
+  if (crawl.status === 'failed') return isCanceledCrawl(crawl) ? EXIT.CANCELED : EXIT.FAILED;
+  return EXIT.OK;
+}
+
+export async function statusCommand(ctx: CliContext, id: string): Promise<number> {
+  const { validateExecutionId } = await import('@catalog-crawl/core');
+  const executionId = validateExecutionId(id);
+  const client = await ctx.client();
+  const crawl = await client.getCrawl(executionId);
+  const exitCode = exitCodeForCrawl(crawl);
+  if (ctx.json) {
+    ctx.out.json({ type: 'status', ...crawlJson(crawl), exitCode });
+    return exitCode;
+  }
+  const c = ctx.out.colors;
+  const started = crawl.startDate ? Date.parse(crawl.startDate) : Number.NaN;
+  const stopped = crawl.stopDate ? Date.parse(crawl.stopDate) : Number.NaN;
+  const durationMs =
+    crawl.durationMs ??
+    (Number.isFinite(started) ? (Number.isFinite(stopped) ? stopped : Date.now()) - started : 0);
+  const lines = renderCrawlBlock(
+    { executionId: crawl.executionId, crawl, startedAt: 0, done: undefined },
+    { colors: c, frame: 0, now: durationMs, static: true },
+  );
+  for (const line of lines) ctx.out.line(line);
+  if (crawl.startDate) ctx.out.line(`  ${c.dim('started')}  ${crawl.startDate}`);
+  if (crawl.stopDate) ctx.out.line(`  ${c.dim('stopped')}  ${crawl.stopDate}`);
+  if (crawl.error) ctx.out.line(`  ${c.red(`error: ${crawl.error}`)}`);
+  if (crawl.status === 'pending' || crawl.status === 'running') {
+    ctx.out.line(c.dim(`  Wait for it: catalog-crawl wait ${crawl.executionId}`));
+  }
+  return exitCode;
+}
+
+export async function cancelCommand(ctx: CliContext, id: string): Promise<number> {
+  const { validateExecutionId } = await import('@catalog-crawl/core');
+  const executionId = validateExecutionId(id);
+  const client = await ctx.client();
+  const result = await client.cancelCrawl(executionId);
+  if (ctx.json) {
+    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode: EXIT.OK });
+    return EXIT.OK;
+  }
+  if (result.outcome === 'canceled') {
+    ctx.out.line(`Canceled crawl ${executionId}.`);
+  } else {
+    ctx.out.line(
+      `Crawl ${executionId} had already finished; nothing to cancel.${result.message ? ` (${result.message})` : ''}`,
+    );
+    ctx.out.line(ctx.out.colors.dim(`See how it ended: catalog-crawl status ${executionId}`));
+  }
+  return EXIT.OK;
+}
+
+export async function listCommand(
+  ctx: CliContext,
+  options: { status?: ListStatusFilter; page?: number; pageSize?: number },
+): Promise<number> {
+  const client = await ctx.client();
+  const list = await client.listCrawls({
+    status: options.status,
+    page: options.page,
+    pageSize: options.pageSize,
+  });
+  if (ctx.json) {
+    ctx.out.json({ type: 'list', items: list.items, pagination: list.pagination });
+    return EXIT.OK;
+  }
+  const c = ctx.out.colors;
+  if (list.items.length === 0) {
+    ctx.out.line(options.status ? `No ${options.status} crawls.` : 'No crawls.');
+  } else {
+    const idWidth = Math.max(12, ...list.items.map((i) => i.executionId.length));
+    ctx.out.line(c.dim(`${'EXECUTION ID'.padEnd(idWidth)}  ${'STATUS'.padEnd(10)}  CREATED`));
+    for (const item of list.items) {
+      const status = statusColor(item.status.padEnd(10), c);
+      ctx.out.line(`${item.executionId.padEnd(idWidth)}  ${status}  ${item.createdAt ?? ''}`);
+    }
+  }
+  const p = list.pagination;
+  const pageInfo = `page ${p.page} of ${Math.max(1, p.totalPages)} (${p.totalItems} crawl${p.totalItems === 1 ? '' : 's'})`;
+  const next = p.hasNext
+    ? `; next: catalog-crawl list --page ${p.page + 1}${options.status ? ` --status ${options.status}` : ''}`
+    : '';
+  ctx.out.line(c.dim(`${pageInfo}${next}`));
+  return EXIT.OK;
+}
+
+/** The demo's closing summary lines. */
+export function demoSummary(crawl: Crawl | undefined, elapsedMs: number, plannedMs: number): string[] {
+  const counts = countsText(crawl);
+  const steps = displaySteps(crawl).filter((s) => s.status === 'completed').length;
+  return [
+    `Crawl of ${crawl?.vendor ?? 'the sample vendor'} ${crawl?.status ?? 'ended'}: ${steps}/4 steps${counts ? `, ${counts}` : ''}.`,
+    `It took ${clock(elapsedMs)} here for a crawl that takes about ${humanDuration(plannedMs)} on the real API.`,
+  ];
+}

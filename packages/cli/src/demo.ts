@@ -1,0 +1,85 @@
+import { demoSummary } from './commands.js';
+import type { CliContext } from './context.js';
+import { EXIT, UsageError } from './exit-codes.js';
+import { humanDuration } from './format.js';
+import { waitMany } from './wait-many.js';
+
+export interface DemoOptions {
+  /** How long the demo crawl should take here, with a unit. Default `30s`. */
+  duration: string;
+  /** The sample vendor to crawl. Default `skims.com`. */
+  vendor: string;
+}
+
+export const DEMO_DEFAULTS = { duration: '30s', vendor: 'skims.com' } as const;
+
+/**
+ * `catalog-crawl demo`: runs the emulator in-process on a free loopback port, starts a crawl of a sample vendor
+ * sped up so that it ends in about `duration`, shows the same live wait as `catalog-crawl wait`, then a short
+ * result. Needs no key and no network.
+ */
+export async function demoCommand(ctx: CliContext, options: DemoOptions): Promise<number> {
+  const { CatalogClient, parseDuration, validateCrawlUrl } = await import('@catalog-crawl/core');
+  const targetMs = parseDuration(options.duration, '--duration');
+  if (targetMs < 1000) throw new UsageError('--duration must be at least 1s.');
+  const vendor = validateCrawlUrl(options.vendor);
+  const { startEmulator, DEFAULT_API_KEY } = await import('@catalog-crawl/emulator');
+
+  // A crawl's simulated duration depends only on the host (and the seed), not on the speed: measure it on a
+  // throwaway emulator, then start the real one at the speed that makes it last about `targetMs`.
+  const probe = await startEmulator({ host: '127.0.0.1', port: 0 });
+  let plannedMs: number;
+  try {
+    plannedMs = probe.plannedDurationMs(vendor);
+  } finally {
+    await probe.close();
+  }
+  const speed = Math.max(1, plannedMs / targetMs);
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0, speed });
+  // Human lines go to stdout, or to stderr with --json so that stdout stays JSON only.
+  const say = (text = '') => (ctx.json ? ctx.out.errLine(text) : ctx.out.line(text));
+  const c = ctx.json ? ctx.out.errColors : ctx.out.colors;
+  try {
+    say(c.bold('catalog-crawl demo'));
+    say(`Catalog API emulator running in-process at ${emulator.url} (no key, no network needed).`);
+    say(
+      `Crawling ${vendor}: about ${humanDuration(plannedMs)} on the real API, sped up ${Math.round(speed)}x to about ${humanDuration(targetMs)}.`,
+    );
+    say();
+    const client = new CatalogClient({ apiKey: DEFAULT_API_KEY, baseUrl: emulator.url });
+    const started = await client.startCrawl({ url: vendor });
+    if (ctx.json) {
+      ctx.out.json({
+        type: 'started',
+        executionId: started.executionId,
+        status: started.status,
+        url: vendor,
+      });
+    } else {
+      say(`Started crawl ${c.bold(started.executionId)}`);
+    }
+    const maxIntervalMs = Math.min(3000, Math.max(1000, Math.round(targetMs / 10)));
+    const { exitCode, finishes } = await waitMany(ctx, client, [started.executionId], {
+      timeoutMs: Math.max(60_000, targetMs * 4),
+      minIntervalMs: 1000,
+      maxIntervalMs,
+      notFoundGraceMs: 30_000,
+    });
+    const finish = finishes[0];
+    say();
+    if (exitCode === EXIT.OK) {
+      for (const line of demoSummary(finish?.crawl, finish?.elapsedMs ?? 0, plannedMs)) say(line);
+      say();
+      say(c.bold('Next, on the real API:'));
+      say('  export CATALOG_API_KEY=<your key>');
+      say(`  catalog-crawl start ${vendor} --wait      # start a crawl and watch it to the end`);
+      say('  catalog-crawl wait <execution-id>         # wait for a crawl started elsewhere');
+      say('  catalog-crawl --help');
+    } else {
+      say(`The demo crawl did not complete (exit code ${exitCode}).`);
+    }
+    return exitCode;
+  } finally {
+    await emulator.close();
+  }
+}

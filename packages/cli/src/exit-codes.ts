@@ -1,0 +1,105 @@
+import type { WaitOutcome } from '@catalog-crawl/core';
+
+/** Documented exit codes of `catalog-crawl`. */
+export const EXIT = {
+  /** The crawl completed (or the command did what it was asked). */
+  OK: 0,
+  /** The crawl failed (or an unexpected error). */
+  FAILED: 1,
+  /** Usage error or invalid input (bad option, id, url or duration; API 400). */
+  USAGE: 2,
+  /** API key missing or rejected (401/403), or no credits (402). */
+  AUTH: 3,
+  /** No such execution id (404). */
+  NOT_FOUND: 4,
+  /** The wait timed out before the crawl finished. */
+  TIMED_OUT: 5,
+  /** The crawl was canceled. */
+  CANCELED: 6,
+  /** No progress for --stall-timeout. */
+  STALLED: 7,
+  /** The API could not be reached (network, lost contact, 5xx or 429 after retries, malformed answers). */
+  UNREACHABLE: 8,
+  /** Interrupted by Ctrl-C (SIGINT) without canceling the crawl. */
+  INTERRUPTED: 130,
+  /** Terminated by SIGTERM without canceling the crawl. */
+  TERMINATED: 143,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCodeForOutcome(outcome: WaitOutcome): number {
+  switch (outcome) {
+    case 'completed':
+      return EXIT.OK;
+    case 'failed':
+      return EXIT.FAILED;
+    case 'canceled':
+      return EXIT.CANCELED;
+    case 'timed_out':
+      return EXIT.TIMED_OUT;
+    case 'stalled':
+      return EXIT.STALLED;
+    default:
+      return EXIT.FAILED;
+  }
+}
+
+/**
+ * The worst of several exit codes: the highest one wins (130/143 interrupts beat everything, 0 loses to
+ * anything). Documented in the README.
+ */
+export function worstExitCode(codes: readonly number[]): number {
+  return Math.max(EXIT.OK, ...codes);
+}
+
+const NAME_TO_CODE: Record<string, number> = {
+  InvalidInputError: EXIT.USAGE,
+  ValidationError: EXIT.USAGE,
+  AuthError: EXIT.AUTH,
+  PaymentRequiredError: EXIT.AUTH,
+  NotFoundError: EXIT.NOT_FOUND,
+  NetworkError: EXIT.UNREACHABLE,
+  LostContactError: EXIT.UNREACHABLE,
+  ServerError: EXIT.UNREACHABLE,
+  RateLimitError: EXIT.UNREACHABLE,
+  InvalidResponseError: EXIT.UNREACHABLE,
+  ConflictError: EXIT.FAILED,
+  MissingApiKeyError: EXIT.AUTH,
+};
+
+/**
+ * Maps an error to an exit code. Errors are matched by `name` (set by every core error class) and then by
+ * HTTP status, so that this works without importing the core at runtime and with any copy of it.
+ */
+export function exitCodeForError(error: unknown): number {
+  if (!(error instanceof Error)) return EXIT.FAILED;
+  const byName = NAME_TO_CODE[error.name];
+  if (byName !== undefined) return byName;
+  if (error.name === 'CommanderError' || error.name === 'UsageError') return EXIT.USAGE;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') {
+    if (status === 400) return EXIT.USAGE;
+    if (status === 401 || status === 402 || status === 403) return EXIT.AUTH;
+    if (status === 404) return EXIT.NOT_FOUND;
+    if (status === 408 || status === 429 || status >= 500) return EXIT.UNREACHABLE;
+  }
+  return EXIT.FAILED;
+}
+
+/** A usage error raised by the CLI itself (exit 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** No API key was given (exit 3, as an auth problem). */
+export class MissingApiKeyError extends Error {
+  readonly status = 401;
+  constructor() {
+    super('No API key: set CATALOG_API_KEY or pass --api-key.');
+    this.name = 'MissingApiKeyError';
+  }
+}

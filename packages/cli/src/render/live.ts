@@ -1,0 +1,158 @@
+import type { Crawl, WaitEvent } from '@catalog-crawl/core';
+import { createLogUpdate } from 'log-update';
+import {
+  clock,
+  countsText,
+  displaySteps,
+  progressBar,
+  SPINNER,
+  statusColor,
+  stepFraction,
+  stepMark,
+} from '../format.js';
+import type { Colors, Output } from '../output.js';
+import type { FinishInfo, WaitReporter } from './reporter.js';
+
+export interface CrawlView {
+  executionId: string;
+  crawl: Crawl | undefined;
+  /** Local epoch ms the wait of this crawl started (for a ticking elapsed time). */
+  startedAt: number;
+  lastWarning?: string;
+  done?: FinishInfo;
+}
+
+export interface BlockOptions {
+  colors: Colors;
+  /** Spinner frame. */
+  frame: number;
+  now: number;
+  /** Show a static mark instead of a spinner for running steps (the `status` command). */
+  static?: boolean;
+  /** Show the progress bar line. Default true. */
+  bar?: boolean;
+}
+
+const BAR_WIDTH = 24;
+
+/** The lines that show one crawl: a header, the steps with marks, a progress bar with counts, the outcome. */
+export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string[] {
+  const { colors: c, frame } = options;
+  const crawl = view.done?.crawl ?? view.crawl;
+  const steps = displaySteps(crawl);
+  const status = crawl?.status ?? 'waiting';
+  const elapsedMs = view.done?.elapsedMs ?? options.now - view.startedAt;
+  let headMark: string;
+  if (view.done) {
+    headMark =
+      view.done.exitCode === 0
+        ? c.green('✔')
+        : view.done.outcome === 'timed_out'
+          ? c.yellow('⚠')
+          : c.red('✖');
+  } else {
+    headMark = options.static ? c.cyan('●') : c.cyan(SPINNER[frame % SPINNER.length] ?? '*');
+  }
+  const vendor = crawl?.vendor ? `  ${crawl.vendor}` : '';
+  const lines = [
+    `${headMark} ${c.bold(view.executionId)}${vendor}  ${statusColor(status, c)}  ${c.dim(clock(elapsedMs))}`,
+  ];
+  for (const step of steps) {
+    const mark = options.static && step.status === 'running' ? c.cyan('▸') : stepMark(step.status, c, frame);
+    const name =
+      step.status === 'pending' ? c.dim(step.name) : step.status === 'failed' ? c.red(step.name) : step.name;
+    lines.push(`  ${mark} ${name}`);
+  }
+  if (options.bar !== false) {
+    const fraction = crawl?.status === 'completed' ? 1 : stepFraction(steps);
+    const completed = steps.filter((s) => s.status === 'completed').length;
+    const counts = countsText(crawl);
+    const tail = [`${completed}/${steps.length} steps`, counts].filter(Boolean).join(' · ');
+    lines.push(`  ${progressBar(fraction, BAR_WIDTH, c)} ${tail}`);
+  }
+  if (view.lastWarning && !view.done) lines.push(`  ${c.yellow(`! ${view.lastWarning}`)}`);
+  if (view.done) {
+    const color = view.done.exitCode === 0 ? c.green : view.done.outcome === 'timed_out' ? c.yellow : c.red;
+    lines.push(`  ${color(view.done.message)}`);
+    if (view.done.hint) lines.push(`  ${c.dim(view.done.hint)}`);
+  }
+  return lines;
+}
+
+export interface LiveReporterOptions {
+  /** Redraw period (throttle) in ms. Default 100. */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** The terminal display: every crawl's block, redrawn in place (log-update), at most every `intervalMs`. */
+export class LiveReporter implements WaitReporter {
+  readonly #out: Output;
+  readonly #log: ReturnType<typeof createLogUpdate>;
+  readonly #views = new Map<string, CrawlView>();
+  readonly #now: () => number;
+  readonly #intervalMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #frame = 0;
+  #closed = false;
+
+  constructor(out: Output, options: LiveReporterOptions = {}) {
+    this.#out = out;
+    this.#now = options.now ?? Date.now;
+    this.#intervalMs = options.intervalMs ?? 100;
+    this.#log = createLogUpdate(out.stdout as NodeJS.WritableStream, { showCursor: false });
+  }
+
+  begin(executionIds: readonly string[]): void {
+    const now = this.#now();
+    for (const id of executionIds) {
+      if (!this.#views.has(id)) this.#views.set(id, { executionId: id, crawl: undefined, startedAt: now });
+    }
+    this.render();
+    this.#timer = setInterval(() => {
+      this.#frame++;
+      this.render();
+    }, this.#intervalMs);
+    this.#timer.unref?.();
+  }
+
+  event(event: WaitEvent): void {
+    const view = this.#views.get(event.executionId);
+    if (!view) return;
+    if (event.crawl) view.crawl = event.crawl;
+    view.startedAt = this.#now() - event.elapsedMs;
+    if (event.type === 'warning') view.lastWarning = event.message;
+    else if (event.type !== 'heartbeat') view.lastWarning = undefined;
+  }
+
+  finish(info: FinishInfo): void {
+    const view = this.#views.get(info.executionId);
+    if (!view) return;
+    view.done = info;
+    if (info.crawl) view.crawl = info.crawl;
+    this.render();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.render();
+    this.#log.done();
+    this.#closed = true;
+  }
+
+  /** The current frame as text (without writing it). */
+  frameText(): string {
+    const now = this.#now();
+    const blocks = [...this.#views.values()].map((view) =>
+      renderCrawlBlock(view, { colors: this.#out.colors, frame: this.#frame, now }).join('\n'),
+    );
+    return blocks.join('\n\n');
+  }
+
+  render(): void {
+    if (this.#closed) return;
+    this.#log(this.#out.redactor.redact(this.frameText()));
+  }
+}

@@ -1,0 +1,101 @@
+import type { CatalogClient, WaitOptions } from '@catalog-crawl/core';
+import type { CliContext } from './context.js';
+import { debugDetails } from './errors.js';
+import { EXIT, worstExitCode } from './exit-codes.js';
+import { finishFromError, finishFromResult } from './outcome.js';
+import type { FinishInfo, WaitReporter } from './render/reporter.js';
+
+export type CliWaitOptions = Omit<WaitOptions, 'signal' | 'onEvent' | 'now' | 'sleep' | 'random'>;
+
+export interface WaitManyResult {
+  exitCode: number;
+  finishes: FinishInfo[];
+}
+
+/**
+ * Waits for several crawls at once through one client (so they share its rate limiter), shows them with one
+ * reporter, and returns the worst exit code. Ctrl-C (SIGINT) or SIGTERM aborts every wait; the waits cancel
+ * their crawl only with `cancelOnAbort`. A second signal leaves at once.
+ */
+export async function waitMany(
+  ctx: CliContext,
+  client: CatalogClient,
+  executionIds: readonly string[],
+  options: CliWaitOptions,
+  reporter: WaitReporter = ctx.reporter(),
+): Promise<WaitManyResult> {
+  const { waitForCrawl } = await import('@catalog-crawl/core');
+  const controller = new AbortController();
+  let signalName: 'SIGINT' | 'SIGTERM' | undefined;
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const listener = () => {
+      const code = name === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
+      if (controller.signal.aborted) {
+        ctx.out.errLine('Interrupted again: exiting now.');
+        ctx.forceExit(code);
+        return;
+      }
+      signalName = name;
+      if (!ctx.json && ctx.reporterKind === 'plain') {
+        ctx.out.errLine(
+          options.cancelOnAbort
+            ? `${name}: canceling the crawl...`
+            : `${name}: stopping (the crawl keeps running)...`,
+        );
+      }
+      controller.abort(new Error(`${name} received`));
+    };
+    ctx.signals.on(name, listener);
+    return { name, listener };
+  });
+
+  const waitOptions: WaitOptions = { ...options };
+  if (ctx.reporterKind === 'plain' && waitOptions.heartbeatMs === undefined)
+    waitOptions.heartbeatMs = 300_000;
+  const context = {
+    timeoutMs: options.timeoutMs,
+    stallTimeoutMs: options.stallTimeoutMs,
+    baseUrl: ctx.safeBaseUrl(),
+  };
+
+  reporter.begin(executionIds);
+  let finishes: FinishInfo[];
+  try {
+    finishes = await Promise.all(
+      executionIds.map(async (id): Promise<FinishInfo> => {
+        let finish: FinishInfo;
+        try {
+          const result = await waitForCrawl(client, id, {
+            ...waitOptions,
+            signal: controller.signal,
+            onEvent: (event) => {
+              reporter.event(event);
+              if (event.type === 'warning' && ctx.debug && event.error)
+                ctx.out.errLine(debugDetails(event.error));
+            },
+          });
+          finish = finishFromResult(result, context);
+        } catch (error) {
+          finish = finishFromError(id, error, { ...context, signalName });
+          if (ctx.debug) ctx.out.errLine(debugDetails(error));
+        }
+        reporter.finish(finish);
+        return finish;
+      }),
+    );
+  } finally {
+    for (const { name, listener } of handlers) ctx.signals.off(name, listener);
+  }
+  const exitCode = worstExitCode(finishes.map((f) => f.exitCode));
+  reporter.close(exitCode);
+  if (ctx.json) {
+    // Diagnostics for humans go to stderr, stdout keeps only JSON.
+    for (const f of finishes) {
+      if (f.outcome === 'error' || f.outcome === 'interrupted') {
+        ctx.out.errLine(`${f.executionId}: ${f.message}`);
+        if (f.hint) ctx.out.errLine(f.hint);
+      }
+    }
+  }
+  return { exitCode, finishes };
+}

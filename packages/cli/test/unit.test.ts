@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { describeError } from '../src/errors.js';
+import { EXIT, exitCodeForError, exitCodeForOutcome, worstExitCode } from '../src/exit-codes.js';
+import { clock, humanDuration } from '../src/format.js';
+import { finishFromError, finishFromResult, stepLabel } from '../src/outcome.js';
+import { Redactor, secretsFromArgv, shouldUseColor } from '../src/output.js';
+import { CANARY, FakeStream, makeCrawl, makeResult } from './helpers.js';
+
+const named = (name: string, fields: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${name} happened`), { name, ...fields });
+
+describe('exit codes', () => {
+  it('maps outcomes', () => {
+    expect(exitCodeForOutcome('completed')).toBe(0);
+    expect(exitCodeForOutcome('failed')).toBe(1);
+    expect(exitCodeForOutcome('timed_out')).toBe(5);
+    expect(exitCodeForOutcome('canceled')).toBe(6);
+    expect(exitCodeForOutcome('stalled')).toBe(7);
+  });
+
+  it('maps errors by name, then by status', () => {
+    expect(exitCodeForError(named('InvalidInputError'))).toBe(2);
+    expect(exitCodeForError(named('ValidationError'))).toBe(2);
+    expect(exitCodeForError(named('AuthError'))).toBe(3);
+    expect(exitCodeForError(named('PaymentRequiredError'))).toBe(3);
+    expect(exitCodeForError(named('MissingApiKeyError'))).toBe(3);
+    expect(exitCodeForError(named('NotFoundError'))).toBe(4);
+    for (const n of [
+      'NetworkError',
+      'LostContactError',
+      'ServerError',
+      'RateLimitError',
+      'InvalidResponseError',
+    ]) {
+      expect(exitCodeForError(named(n))).toBe(8);
+    }
+    expect(exitCodeForError(named('ApiError', { status: 503 }))).toBe(8);
+    expect(exitCodeForError(named('ApiError', { status: 403 }))).toBe(3);
+    expect(exitCodeForError(named('ApiError', { status: 404 }))).toBe(4);
+    expect(exitCodeForError(new Error('boom'))).toBe(1);
+    expect(exitCodeForError('boom')).toBe(1);
+  });
+
+  it('the worst (highest) code wins', () => {
+    expect(worstExitCode([])).toBe(0);
+    expect(worstExitCode([0, 1, 0])).toBe(1);
+    expect(worstExitCode([1, 5, 0])).toBe(5);
+    expect(worstExitCode([8, 130])).toBe(130);
+  });
+});
+
+describe('errors', () => {
+  it('say what happened and what to do, with the request id', () => {
+    const d = describeError(
+      named('AuthError', { status: 401, requestId: 'req_42', message: 'Invalid API key' }),
+    );
+    expect(d.exitCode).toBe(EXIT.AUTH);
+    expect(d.message).toBe('Invalid API key (request id req_42)');
+    expect(d.hint).toContain('CATALOG_API_KEY');
+    const n = describeError(named('NetworkError'), { baseUrl: 'http://127.0.0.1:9' });
+    expect(n.exitCode).toBe(8);
+    expect(n.hint).toContain('http://127.0.0.1:9');
+  });
+
+  it('keep only the first line of a message', () => {
+    expect(describeError(new Error('one\ntwo\nthree')).message).toBe('one');
+  });
+});
+
+describe('outcome messages', () => {
+  it('names the step of a failure', () => {
+    const crawl = makeCrawl({
+      status: 'failed',
+      error: 'boom',
+      stepStatuses: ['completed', 'failed', 'pending', 'pending'],
+    });
+    expect(stepLabel(crawl)).toBe('step 2/4 (Discovering collections)');
+    const f = finishFromResult(makeResult({ outcome: 'failed', crawl }));
+    expect(f.exitCode).toBe(1);
+    expect(f.message).toBe('failed at step 2/4 (Discovering collections): boom');
+  });
+
+  it('stalled and canceled', () => {
+    const stalled = finishFromResult(makeResult({ outcome: 'stalled', crawl: makeCrawl() }), {
+      stallTimeoutMs: 120_000,
+    });
+    expect(stalled.exitCode).toBe(7);
+    expect(stalled.message).toContain('no change for 2m00s at step 2/4');
+    expect(stalled.hint).toContain('catalog-crawl cancel');
+    const canceled = finishFromResult(
+      makeResult({
+        outcome: 'canceled',
+        crawl: makeCrawl({ status: 'failed', error: 'Crawl was cancelled by request' }),
+      }),
+    );
+    expect(canceled.exitCode).toBe(6);
+  });
+
+  it('timed out with --cancel-on-timeout', () => {
+    const f = finishFromResult(
+      makeResult({
+        outcome: 'timed_out',
+        crawl: makeCrawl(),
+        cancel: { executionId: 'x', outcome: 'canceled', stopDate: null, raw: {} },
+      }),
+      { timeoutMs: 5000 },
+    );
+    expect(f.exitCode).toBe(5);
+    expect(f.message).toContain('canceled the crawl');
+  });
+
+  it('Ctrl-C: 130 and how to resume, or 6 when the crawl was canceled', () => {
+    const left = finishFromError('crawl-a-1234', named('AbortedError'), { signalName: 'SIGINT' });
+    expect(left.exitCode).toBe(130);
+    expect(left.message).toContain('keeps running');
+    expect(left.hint).toContain('catalog-crawl wait crawl-a-1234');
+    const term = finishFromError('crawl-a-1234', named('AbortedError'), { signalName: 'SIGTERM' });
+    expect(term.exitCode).toBe(143);
+    const canceled = finishFromError(
+      'crawl-a-1234',
+      named('AbortedError', { cancel: { outcome: 'canceled' } }),
+      { signalName: 'SIGINT' },
+    );
+    expect(canceled.exitCode).toBe(6);
+  });
+});
+
+describe('output', () => {
+  it('redacts secrets, also percent-encoded', () => {
+    const r = new Redactor();
+    r.add(CANARY);
+    r.add('abc'); // too short to redact
+    expect(r.redact(`key=${CANARY} and ${encodeURIComponent(`${CANARY}/`)}`)).toBe('key=*** and ***%2F');
+    expect(r.redact('abc')).toBe('abc');
+  });
+
+  it('finds the key in argv and env', () => {
+    expect(
+      secretsFromArgv(['--api-key', 'k1-secret', 'wait', '--api-key=k2-secret'], {
+        CATALOG_API_KEY: 'k3-secret',
+      }),
+    ).toEqual(['k3-secret', 'k1-secret', 'k2-secret']);
+  });
+
+  it('colours follow --no-color, NO_COLOR, FORCE_COLOR and the terminal', () => {
+    const tty = new FakeStream(true);
+    const pipe = new FakeStream(false);
+    expect(shouldUseColor(tty, {}, undefined)).toBe(true);
+    expect(shouldUseColor(pipe, {}, undefined)).toBe(false);
+    expect(shouldUseColor(tty, { NO_COLOR: '1' }, undefined)).toBe(false);
+    expect(shouldUseColor(tty, {}, false)).toBe(false);
+    expect(shouldUseColor(pipe, { FORCE_COLOR: '1' }, undefined)).toBe(true);
+    expect(shouldUseColor(tty, { FORCE_COLOR: '0' }, undefined)).toBe(false);
+    expect(shouldUseColor(tty, { TERM: 'dumb' }, undefined)).toBe(false);
+  });
+
+  it('formats durations', () => {
+    expect(clock(5_000)).toBe('0:05');
+    expect(clock(3_723_000)).toBe('1:02:03');
+    expect(humanDuration(450)).toBe('450ms');
+    expect(humanDuration(32_000)).toBe('32s');
+    expect(humanDuration(185_000)).toBe('3m05s');
+    expect(humanDuration(3_720_000)).toBe('1h02m');
+  });
+});
