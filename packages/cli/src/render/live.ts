@@ -133,7 +133,7 @@ export class LiveReporter implements WaitReporter {
     this.render();
   }
 
-  close(): void {
+  close(_exitCode?: number): void {
     if (this.#closed) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;

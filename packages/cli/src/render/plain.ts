@@ -71,5 +71,5 @@ export class PlainReporter implements WaitReporter {
     if (info.hint) this.#line(info.executionId, info.elapsedMs ?? 0, info.hint);
   }
 
-  close(): void {}
+  close(_exitCode?: number): void {}
 }
