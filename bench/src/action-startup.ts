@@ -1,0 +1,263 @@
+/**
+ * Benchmark 2: start-up of the built Action bundle, run as the runner runs it, against an emulator crawl that
+ * is already complete, alternating with `node -e 0`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CatalogClient } from '@catalog-crawl/core';
+import { DEFAULT_API_KEY, startEmulator } from '@catalog-crawl/emulator';
+import { machineInfo } from './lib/machine.js';
+import { repoPath } from './lib/paths.js';
+import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
+import { fmt, median, table } from './lib/stats.js';
+
+export const RUNS = 15;
+const TIME_BIN = '/usr/bin/time';
+const ACTION_DIR = repoPath('packages', 'action');
+const BUNDLE = join(ACTION_DIR, 'dist', 'index.js');
+
+/** The inputs' defaults from action.yml (the runner passes every input, defaults included). */
+export function actionDefaults(yml: string): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  const section = yml.split(/^inputs:\s*$/m)[1]?.split(/^\S/m)[0] ?? '';
+  let current: string | undefined;
+  for (const line of section.split('\n')) {
+    const name = /^ {2}([A-Za-z0-9_-]+):\s*$/.exec(line);
+    if (name) {
+      current = name[1];
+      continue;
+    }
+    const value = /^ {4}default:\s*(.*)$/.exec(line);
+    if (value && current) defaults[current] = value[1]!.trim().replace(/^'(.*)'$/, '$1');
+  }
+  return defaults;
+}
+
+interface Measured {
+  wallMs: number;
+  maxRssKiB: number;
+  code: number | null;
+}
+
+/** Runs `node args` (under /usr/bin/time when present, for the peak RSS), timing spawn to exit. */
+async function measure(args: string[], env: NodeJS.ProcessEnv, scratch: string): Promise<Measured> {
+  const useTime = existsSync(TIME_BIN);
+  const rssFile = join(scratch, 'rss.txt');
+  const wrapper = join(scratch, 'wrapper.mjs');
+  const [command, commandArgs] = useTime
+    ? [TIME_BIN, ['-f', '%M', '-o', rssFile, process.execPath, ...args]]
+    : [process.execPath, [wrapper, ...args]];
+  if (!useTime) {
+    // Fallback: a wrapper that runs the child and prints its maxRSS (resourceUsage of the children, KiB).
+    writeFileSync(
+      wrapper,
+      `import { spawnSync } from 'node:child_process'; import { writeFileSync } from 'node:fs';
+const r = spawnSync(process.execPath, process.argv.slice(2), { stdio: 'inherit' });
+writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS));
+process.exit(r.status ?? 1);`,
+    );
+  }
+  const started = performance.now();
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, commandArgs as string[], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c));
+  });
+  const wallMs = performance.now() - started;
+  const maxRssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  return { wallMs, maxRssKiB, code };
+}
+
+function dirSizeBytes(dir: string, filter: (name: string) => boolean): number {
+  let total = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    const path = join(dir, name);
+    if (statSync(path).isFile() && filter(name)) total += statSync(path).size;
+  }
+  return total;
+}
+
+function readOutput(file: string, name: string): string | undefined {
+  const text = readFileSync(file, 'utf8');
+  const match = new RegExp(`^${name}<<(.+)\\n([\\s\\S]*?)\\n?\\1$`, 'm').exec(text);
+  if (match) return match[2];
+  return new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
+}
+
+export async function run() {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: build the action first`);
+  const emulator = await startEmulator({ manualClock: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-action-'));
+  try {
+    const client = new CatalogClient({ apiKey: DEFAULT_API_KEY, baseUrl: emulator.url });
+    const started = await client.startCrawl({ url: 'fast.example' });
+    emulator.clock.advance(10 * 60_000);
+    const before = await client.getCrawl(started.executionId);
+
+    const defaults = actionDefaults(readFileSync(join(ACTION_DIR, 'action.yml'), 'utf8'));
+    const inputs: Record<string, string> = {
+      ...defaults,
+      'github-token': 'ghs_bench_placeholder_token_not_used',
+      'api-key': DEFAULT_API_KEY,
+      'api-base-url': emulator.url,
+      'execution-id': started.executionId,
+      url: '',
+    };
+    const eventPath = join(scratch, 'event.json');
+    writeFileSync(eventPath, '{}\n');
+    const files = {
+      GITHUB_OUTPUT: join(scratch, 'output'),
+      GITHUB_STATE: join(scratch, 'state'),
+      GITHUB_STEP_SUMMARY: join(scratch, 'summary.md'),
+      GITHUB_ENV: join(scratch, 'env'),
+      GITHUB_PATH: join(scratch, 'path'),
+    };
+    const baseEnv: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? scratch,
+    };
+    const actionEnv: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_REPOSITORY: 'bench/catalog-crawl',
+      GITHUB_REPOSITORY_OWNER: 'bench',
+      GITHUB_WORKFLOW: 'bench',
+      GITHUB_JOB: 'crawl',
+      GITHUB_RUN_ID: '1',
+      GITHUB_RUN_NUMBER: '1',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_ACTOR: 'bench',
+      GITHUB_SHA: '0000000000000000000000000000000000000000',
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: 'https://api.github.com',
+      GITHUB_WORKSPACE: scratch,
+      RUNNER_TEMP: scratch,
+      RUNNER_OS: 'Linux',
+      ...files,
+      ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    };
+    const resetFiles = () => {
+      for (const f of Object.values(files)) writeFileSync(f, '');
+    };
+
+    const action: Measured[] = [];
+    const bare: Measured[] = [];
+    const outcomes: string[] = [];
+    let badExits = 0;
+    // One discarded warm-up of each (page cache), then alternate.
+    for (let i = -1; i < RUNS; i++) {
+      resetFiles();
+      const a = await measure([BUNDLE], actionEnv, scratch);
+      const outcome = readOutput(files.GITHUB_OUTPUT, 'outcome') ?? '(none)';
+      const b = await measure(['-e', '0'], baseEnv, scratch);
+      if (i < 0) continue;
+      action.push(a);
+      bare.push(b);
+      outcomes.push(outcome);
+      if (a.code !== 0 || b.code !== 0) badExits++;
+    }
+    const summaryText = readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8');
+    const outputText = readFileSync(files.GITHUB_OUTPUT, 'utf8');
+    const keyLeaked = [summaryText, outputText].some((t) => t.includes(DEFAULT_API_KEY));
+
+    const aWall = median(action.map((r) => r.wallMs));
+    const bWall = median(bare.map((r) => r.wallMs));
+    const aRss = median(action.map((r) => r.maxRssKiB));
+    const bRss = median(bare.map((r) => r.maxRssKiB));
+    const wallRatio = aWall / bWall;
+    const rssRatio = aRss / bRss;
+    const bundleKiB = statSync(BUNDLE).size / 1024;
+    const distJsKiB = dirSizeBytes(join(ACTION_DIR, 'dist'), (n) => /\.(c|m)?js$/.test(n)) / 1024;
+    const distFiles = (readdirSync(join(ACTION_DIR, 'dist'), { recursive: true }) as string[]).length;
+
+    const checks: Check[] = [
+      {
+        name: 'the crawl was complete before the runs',
+        ok: before.status === 'completed',
+        detail: `GET before the runs: ${before.status}`,
+      },
+      {
+        name: `every Action run exited 0 with output outcome=completed`,
+        ok: badExits === 0 && outcomes.every((o) => o === 'completed'),
+        detail: `${RUNS - badExits}/${RUNS} exited 0 (both commands); outcomes: ${[...new Set(outcomes)].join(', ')}`,
+      },
+      {
+        name: 'a job summary was written and the API key appears in neither outputs nor summary',
+        ok: summaryText.trim().length > 0 && !keyLeaked,
+        detail: `summary ${summaryText.length} chars; key ${keyLeaked ? 'LEAKED' : 'absent'}`,
+      },
+    ];
+    const targets: Target[] = [
+      {
+        name: 'Action start-up wall time at most 2x `node -e 0`',
+        met: wallRatio <= 2,
+        statement: `median ${fmt(aWall)} ms vs ${fmt(bWall)} ms: ${fmt(wallRatio, 2)}x (${wallRatio <= 2 ? `${fmt((2 - wallRatio) * bWall)} ms within the limit` : `${fmt((wallRatio - 2) * bWall)} ms over the limit`}).`,
+      },
+      {
+        name: 'Action peak memory at most 2x `node -e 0`',
+        met: rssRatio <= 2,
+        statement: `median peak RSS ${fmt(aRss / 1024)} MiB vs ${fmt(bRss / 1024)} MiB: ${fmt(rssRatio, 2)}x.`,
+      },
+    ];
+    const m = machineInfo();
+    const method = `
+Command: \`node bench/dist/action-startup.js\`.
+
+- The built bundle \`packages/action/dist/index.js\` is run with \`node\` (${m.node} here; the runner uses
+  node24) the way the runner runs a step: every input of \`action.yml\` as \`INPUT_<NAME>\` with its dashes kept
+  (defaults read from \`action.yml\`, \`execution-id\` and \`api-base-url\` set, \`url\` empty, a placeholder
+  \`github-token\`), \`GITHUB_OUTPUT\` / \`GITHUB_STATE\` / \`GITHUB_STEP_SUMMARY\` / \`GITHUB_ENV\` /
+  \`GITHUB_PATH\` as empty temp files, and the usual \`GITHUB_*\` / \`RUNNER_*\` variables. Main step only.
+- The crawl: an emulator in the benchmark's process (loopback, manual clock), a \`fast.example\` crawl
+  started through the core client and the clock advanced 10 min, so it is \`completed\` before the first run:
+  the Action polls once, writes its outputs and summary and exits.
+- Baseline: \`node -e 0\` with a minimal environment. ${RUNS} runs each, alternating (Action, then baseline), after one
+  discarded warm-up of each.
+- Wall time: from \`spawn\` to the child's exit, measured in this process. Peak memory:
+  ${existsSync(TIME_BIN) ? '`/usr/bin/time -f %M` (maximum resident set size, KiB); both commands run under it, so its small fork/exec cost is in both wall times' : 'a wrapper that runs the child with spawnSync and reads its own `process.resourceUsage().maxRSS` (which covers the waited-for children)'}.
+- Figures are medians; the ratios divide the Action's median by the baseline's.
+`;
+    const figures = [
+      table(
+        ['command', 'wall time median (ms)', 'min – max (ms)', 'peak RSS median (MiB)'],
+        [
+          [
+            'Action bundle (complete crawl)',
+            fmt(aWall),
+            `${fmt(Math.min(...action.map((r) => r.wallMs)))} – ${fmt(Math.max(...action.map((r) => r.wallMs)))}`,
+            fmt(aRss / 1024),
+          ],
+          [
+            '`node -e 0`',
+            fmt(bWall),
+            `${fmt(Math.min(...bare.map((r) => r.wallMs)))} – ${fmt(Math.max(...bare.map((r) => r.wallMs)))}`,
+            fmt(bRss / 1024),
+          ],
+          ['ratio', `${fmt(wallRatio, 2)}x`, '', `${fmt(rssRatio, 2)}x`],
+        ],
+      ),
+      '',
+      `Bundle: \`dist/index.js\` ${fmt(bundleKiB)} KiB; all JavaScript in \`dist/\` ${fmt(distJsKiB)} KiB (${distFiles} files in \`dist/\`).`,
+    ].join('\n');
+    return {
+      id: 'action-startup',
+      title: '2. Action start-up',
+      method,
+      figures,
+      targets,
+      checks,
+      notes: [] as string[],
+    };
+  } finally {
+    await emulator.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) await runAsCommand(run);

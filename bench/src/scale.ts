@@ -1,0 +1,261 @@
+/**
+ * Benchmark 4: one process waits for 10,000 crawls on the emulator (sped up), with the emulator's and the
+ * client's rate limit raised to the same figure. The emulator runs in a child process.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { CatalogClient, waitForCrawl } from '@catalog-crawl/core';
+import { DEFAULT_API_KEY } from '@catalog-crawl/emulator';
+import type { ChildReply, ChildRequest } from './lib/emulator-child.js';
+import { machineInfo } from './lib/machine.js';
+import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
+import { fmt, maxInWindow, percentile, table } from './lib/stats.js';
+
+export const CRAWLS = Number(process.env['BENCH_SCALE_CRAWLS'] ?? 10_000);
+export const RATE_LIMIT = { requests: 2_000, windowMs: 4_000 };
+/** Hosts whose planned simulated duration is 60–120 min, at speed 120: 30–60 s of real time. */
+const SPEED = 120;
+const MIN_PLANNED_MS = 60 * 60_000;
+const MAX_PLANNED_MS = 120 * 60_000;
+const MIN_INTERVAL_MS = 1_000;
+const TIMEOUT_MS = 240_000;
+const SAMPLE_EVERY_MS = 100;
+
+function getGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+class Child {
+  private readonly waiting: ((reply: ChildReply) => void)[] = [];
+  constructor(readonly process: ChildProcess) {
+    process.on('message', (reply: ChildReply) => this.waiting.shift()?.(reply));
+  }
+  next(): Promise<ChildReply> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push(resolve);
+      this.process.once('exit', (code) => reject(new Error(`emulator child exited (${code})`)));
+    });
+  }
+  async ask(request: ChildRequest): Promise<ChildReply> {
+    const reply = this.next();
+    this.process.send(request);
+    return reply;
+  }
+}
+
+const mib = (bytes: number) => bytes / 1024 / 1024;
+
+export async function run() {
+  const gc = getGc();
+  const childPath = fileURLToPath(new URL('./lib/emulator-child.js', import.meta.url));
+  const emulatorOptions = {
+    port: 0,
+    host: '127.0.0.1',
+    speed: SPEED,
+    seed: 'bench-scale',
+    rateLimit: RATE_LIMIT,
+  };
+  const child = new Child(
+    fork(childPath, [JSON.stringify(emulatorOptions)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+  );
+  const ready = await child.next();
+  if (ready.type !== 'ready') throw new Error('emulator child did not start');
+  const picked = await child.ask({
+    type: 'pick',
+    count: CRAWLS,
+    minMs: MIN_PLANNED_MS,
+    maxMs: MAX_PLANNED_MS,
+    prefix: 'vendor-',
+    suffix: '.test',
+  });
+  if (picked.type !== 'picked' || picked.hosts.length < CRAWLS)
+    throw new Error('could not pick enough hosts');
+
+  let gets = 0;
+  let posts = 0;
+  let got429 = 0;
+  let otherErrors = 0;
+  const sendTimes: number[] = [];
+  const client = new CatalogClient({
+    apiKey: DEFAULT_API_KEY,
+    baseUrl: ready.url,
+    rateLimit: RATE_LIMIT,
+    fetch: async (input, init) => {
+      const method = (init?.method ?? 'GET').toUpperCase();
+      if (method === 'GET') gets++;
+      else if (method === 'POST') posts++;
+      sendTimes.push(Date.now());
+      const response = await fetch(input, init);
+      if (response.status === 429) got429++;
+      else if (response.status >= 400) otherErrors++;
+      return response;
+    },
+  });
+
+  gc();
+  const baseline = process.memoryUsage();
+  let peakRss = baseline.rss;
+  let peakHeap = baseline.heapUsed;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, SAMPLE_EVERY_MS);
+
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  let startedCount = 0;
+  let finished = 0;
+  let allStartedAt = Number.NaN;
+  let retained: { heapUsed: number; rss: number; waiting: number } | undefined;
+  const outcomes = new Map<string, number>();
+  const detectedAt: number[] = [];
+  const errors: string[] = [];
+
+  await Promise.all(
+    picked.hosts.map(async (host) => {
+      try {
+        const crawl = await client.startCrawl({ url: host });
+        startedCount++;
+        if (startedCount === CRAWLS) {
+          allStartedAt = performance.now() - started;
+          // Every crawl started; most are being waited for. Retained memory after a full GC.
+          setImmediate(() => {
+            gc();
+            const m = process.memoryUsage();
+            retained = { heapUsed: m.heapUsed, rss: m.rss, waiting: CRAWLS - finished };
+          });
+        }
+        const result = await waitForCrawl(client, crawl.executionId, {
+          minIntervalMs: MIN_INTERVAL_MS,
+          notFoundGraceMs: 30_000,
+          timeoutMs: TIMEOUT_MS,
+        });
+        outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1);
+      } catch (error) {
+        const name = `threw ${(error as Error).name}`;
+        outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
+        if (errors.length < 5) errors.push(`${host}: ${(error as Error).message}`);
+      } finally {
+        finished++;
+        detectedAt.push(performance.now() - started);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStart);
+  clearInterval(sampler);
+  const peakMaxRssKiB = process.resourceUsage().maxRSS;
+
+  const stats = await child.ask({ type: 'stats', windowMs: RATE_LIMIT.windowMs });
+  await child.ask({ type: 'close' });
+  if (stats.type !== 'stats') throw new Error('no stats from the emulator child');
+  const clientWindow = maxInWindow(sendTimes, RATE_LIMIT.windowMs);
+
+  const completed = outcomes.get('completed') ?? 0;
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const requests = gets + posts;
+  const heapPerCrawl = (peakHeap - baseline.heapUsed) / CRAWLS;
+  const retainedPerCrawl = retained
+    ? (retained.heapUsed - baseline.heapUsed) / Math.max(1, retained.waiting)
+    : NaN;
+  const rssPerCrawl = (peakRss - baseline.rss) / CRAWLS;
+  const outcomeText = [...outcomes.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
+
+  const checks: Check[] = [
+    {
+      name: `every outcome correct (all ${CRAWLS} completed)`,
+      ok: completed === CRAWLS,
+      detail: `${outcomeText}${errors.length > 0 ? `; first errors: ${errors.join(' | ')}` : ''}`,
+    },
+    {
+      name: `most requests in any ${RATE_LIMIT.windowMs / 1000} s window at the emulator ≤ ${RATE_LIMIT.requests}`,
+      ok: stats.maxWindow <= RATE_LIMIT.requests,
+      detail: `${stats.maxWindow} (emulator.requests, arrival times)`,
+    },
+  ];
+  const targets: Target[] = [
+    {
+      name: 'Run time under two minutes',
+      met: wallMs < 120_000,
+      statement: `${fmt(wallMs / 1000)} s from the first start to the last outcome.`,
+    },
+  ];
+  const m = machineInfo();
+  const method = `
+Command: \`node bench/dist/scale.js\` (env \`BENCH_SCALE_CRAWLS\` changes the count; the report is for ${CRAWLS}).
+
+- **Emulator** in a child process (\`bench/dist/lib/emulator-child.js\`, \`startEmulator\` driven over IPC), so
+  that its memory and CPU are not counted in the client's: loopback, speed ${SPEED}, rate limit
+  ${RATE_LIMIT.requests} requests per ${RATE_LIMIT.windowMs / 1000} s (sliding window, per address).
+- **Crawls**: ${CRAWLS} scenario-free hosts \`vendor-<n>.test\` whose planned duration (\`plannedDurationMs\`) is
+  60–120 min of simulated time, i.e. 30–60 s of real time at speed ${SPEED} (the first ${picked.scanned} names
+  scanned to find them).
+- **Client**: this process; one \`CatalogClient\` with its rate limiter raised to the same
+  ${RATE_LIMIT.requests} per ${RATE_LIMIT.windowMs / 1000} s; every crawl is started with \`startCrawl\` (all
+  at once, the limiter queues them) and waited with the real \`waitForCrawl\` (minIntervalMs
+  ${MIN_INTERVAL_MS}, default maxIntervalMs, notFoundGraceMs 30 000, timeoutMs ${TIMEOUT_MS}).
+- **Memory**: \`process.memoryUsage()\` sampled every ${SAMPLE_EVERY_MS} ms (peak RSS and peak heap used, minus
+  the baseline after a forced GC before the first request), and retained heap after a forced GC at the moment
+  every crawl had been started (divided by the crawls still being waited then). Peak RSS also from
+  \`process.resourceUsage().maxRSS\`.
+- **CPU per poll**: \`process.cpuUsage()\` of this process over the run (user + system), divided by the GET
+  requests it sent (and by all requests, POSTs included).
+- **Rate**: the most requests in any ${RATE_LIMIT.windowMs / 1000} s window, from the arrival times in
+  \`emulator.requests\` (and from the client's send times as a cross-check).
+`;
+  const figures = table(
+    ['figure', 'value'],
+    [
+      ['crawls waited', String(CRAWLS)],
+      ['outcomes', outcomeText],
+      ['wall time, first start to last outcome', `${fmt(wallMs / 1000)} s`],
+      ['all crawls started after', `${fmt(allStartedAt / 1000)} s`],
+      [
+        'outcomes known: p50 / p95 / last',
+        `${fmt(percentile(detectedAt, 50) / 1000)} s / ${fmt(percentile(detectedAt, 95) / 1000)} s / ${fmt(percentile(detectedAt, 100) / 1000)} s`,
+      ],
+      ['requests sent (POST / GET)', `${requests} (${posts} / ${gets})`],
+      ['GET polls per crawl (mean)', fmt(gets / CRAWLS, 2)],
+      ['answers 429 / other errors', `${got429} / ${otherErrors}`],
+      [
+        `most requests in any ${RATE_LIMIT.windowMs / 1000} s window (limit ${RATE_LIMIT.requests})`,
+        `${stats.maxWindow} at the emulator; ${clientWindow.count} by send time at the client`,
+      ],
+      [
+        'client peak RSS',
+        `${fmt(mib(peakRss))} MiB (maxRSS ${fmt(peakMaxRssKiB / 1024)} MiB; baseline ${fmt(mib(baseline.rss))} MiB)`,
+      ],
+      ['client peak heap used', `${fmt(mib(peakHeap))} MiB (baseline ${fmt(mib(baseline.heapUsed))} MiB)`],
+      ['memory per waited crawl: peak heap − baseline', `${fmt(heapPerCrawl / 1024, 2)} KiB`],
+      ['memory per waited crawl: peak RSS − baseline', `${fmt(rssPerCrawl / 1024, 2)} KiB`],
+      [
+        'memory per waited crawl: retained heap after GC, all started',
+        retained ? `${fmt(retainedPerCrawl / 1024, 2)} KiB (${retained.waiting} crawls waiting then)` : 'n/a',
+      ],
+      ['client CPU (user + system)', `${fmt(cpuMs / 1000, 2)} s`],
+      ['client CPU per GET poll', `${fmt((cpuMs * 1000) / Math.max(1, gets), 0)} µs`],
+      ['client CPU per request (POST + GET)', `${fmt((cpuMs * 1000) / Math.max(1, requests), 0)} µs`],
+      [
+        'emulator child: peak RSS, CPU',
+        `${fmt(stats.maxRssKiB / 1024)} MiB, ${fmt((stats.cpuUserMs + stats.cpuSystemMs) / 1000, 2)} s`,
+      ],
+    ],
+  );
+  return {
+    id: 'scale',
+    title: '4. Scale: one process waits for 10,000 crawls',
+    method: `${method}\nMachine: ${m.cpuModel}, ${m.cores} cores.`,
+    figures,
+    targets,
+    checks,
+    notes: [] as string[],
+  };
+}
+
+if (isMain(import.meta.url)) await runAsCommand(run);
