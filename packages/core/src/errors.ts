@@ -135,7 +135,11 @@ export class AbortedError extends CatalogError {
   readonly cancelError: CatalogError | undefined;
   constructor(
     message: string,
-    context: Partial<WaitContext> & { cancel?: CancelResult; cancelError?: CatalogError; cause?: unknown } = {},
+    context: Partial<WaitContext> & {
+      cancel?: CancelResult;
+      cancelError?: CatalogError;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, 'ABORTED', { cause: context.cause });
     this.executionId = context.executionId;

@@ -1,4 +1,13 @@
-export { CatalogClient, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, VERSION, clientOptionsFromEnv } from './client.js';
+export {
+  CatalogClient,
+  clientOptionsFromEnv,
+  DEFAULT_BASE_URL,
+  ENV_API_KEY,
+  ENV_BASE_URL,
+  VERSION,
+} from './client.js';
+export { currentStep, isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl.js';
+export { formatDuration, parseDuration } from './duration.js';
 export {
   AbortedError,
   ApiError,
@@ -15,7 +24,5 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
-export { formatDuration, parseDuration } from './duration.js';
-export { isTerminalStatus, currentStep, validateCrawlUrl, validateExecutionId } from './crawl.js';
-export { nextPollDelayMs, suggestPollIntervalMs, waitForCrawl, watchCrawl } from './wait.js';
 export * from './types.js';
+export { nextPollDelayMs, suggestPollIntervalMs, waitForCrawl, watchCrawl } from './wait.js';

@@ -1,3 +1,5 @@
+import type { CatalogError } from './errors.js';
+
 /** Statuses documented for GET /v2/crawl/{id}; any other string is kept as-is and treated as not terminal. */
 export type CrawlStatus = 'pending' | 'running' | 'completed' | 'failed' | (string & {});
 
@@ -203,6 +205,8 @@ export interface WaitResult {
   elapsedMs: number;
   /** Set when the waiter sent the DELETE (cancelOnTimeout). */
   cancel?: CancelResult;
+  /** Set when cancelOnTimeout's DELETE failed (the crawl may still be running). */
+  cancelError?: CatalogError;
 }
 
 interface EventBase {

@@ -1,0 +1,109 @@
+/**
+ * Client-side sliding-window limiter (not exported from the package).
+ *
+ * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
+ * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
+ * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
+ * keeps a timer only while someone is queued.
+ */
+
+/** Extra time a slot is held, for servers that count both ends of their window. */
+const MARGIN_MS = 25;
+
+interface Waiter {
+  grant(release: () => void): void;
+  fail(reason: unknown): void;
+}
+
+export class LimiterTimeoutError extends Error {}
+
+export class SlidingWindowLimiter {
+  private inFlight = 0;
+  /** Monotonic instants at which finished requests leave the window, ascending. */
+  private readonly releases: number[] = [];
+  private readonly queue: Waiter[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly requests: number,
+    readonly windowMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
+  acquire(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.queue.length === 0 && this.used() < this.requests) return Promise.resolve(this.take());
+    return new Promise((resolve, reject) => {
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timeout) clearTimeout(timeout);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const leave = (reason: unknown) => {
+        const i = this.queue.indexOf(waiter);
+        if (i >= 0) this.queue.splice(i, 1);
+        cleanup();
+        if (this.queue.length === 0) this.clearTimer();
+        reject(reason);
+      };
+      const onAbort = () => leave(signal?.reason);
+      const waiter: Waiter = {
+        grant: (release) => {
+          cleanup();
+          resolve(release);
+        },
+        fail: leave,
+      };
+      if (Number.isFinite(maxWaitMs)) {
+        timeout = setTimeout(
+          () => leave(new LimiterTimeoutError('rate limiter wait exceeded')),
+          Math.max(0, maxWaitMs),
+        );
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+      this.drain();
+    });
+  }
+
+  /** Waiting requests (for tests and diagnostics). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private used(): number {
+    const now = this.now();
+    while (this.releases.length > 0 && this.releases[0]! <= now) this.releases.shift();
+    return this.inFlight + this.releases.length;
+  }
+
+  private take(): () => void {
+    this.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.releases.push(this.now() + this.windowMs + MARGIN_MS);
+      this.drain();
+    };
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private drain(): void {
+    this.clearTimer();
+    while (this.queue.length > 0 && this.used() < this.requests) {
+      this.queue.shift()!.grant(this.take());
+    }
+    // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
+    // through their release() instead, so no timer is needed for them.
+    if (this.queue.length > 0 && this.releases.length > 0) {
+      this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0]! - this.now()));
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// nock 15 calls Promise.withResolvers, which Node 20 lacks (it arrived in Node 22). Test-only polyfill.
+const PromiseCtor = Promise as unknown as { withResolvers?: unknown };
+if (typeof PromiseCtor.withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
