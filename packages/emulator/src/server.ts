@@ -10,6 +10,8 @@ export const DEFAULT_API_KEY = 'catalog-emulator-key';
 export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 };
 
 const MAX_BODY_BYTES = 1_000_000;
+/** emulator.requests keeps the most recent records only, so a long-running bin does not grow forever. */
+const MAX_RECORDS = 100_000;
 const LIST_STATUSES = ['processing', 'completed', 'failed'] as const;
 
 interface Reply {
@@ -302,6 +304,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (fault) record.fault = fault;
       if (org) record.org = org;
       requests.push(record);
+      if (requests.length > MAX_RECORDS) requests.splice(0, requests.length - MAX_RECORDS);
       options.log?.(
         `${new Date(at).toISOString()} ${method} ${url.pathname}${redactQuery(url.search)} ${status || 'reset'} ${Date.now() - at}ms org=${org ?? '-'} ${requestId}${fault ? ` fault=${fault}` : ''}`,
       );
