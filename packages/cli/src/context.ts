@@ -4,7 +4,7 @@ import { debugDetails, describeError } from './errors.js';
 import { MissingApiKeyError, UsageError } from './exit-codes.js';
 import type { Output } from './output.js';
 import { JsonReporter } from './render/json.js';
-import { LiveReporter } from './render/live.js';
+import { createLiveReporter } from './render/live.js';
 import { PlainReporter } from './render/plain.js';
 import type { WaitReporter } from './render/reporter.js';
 
@@ -102,9 +102,9 @@ export class CliContext {
   }
 
   /** The display for waits: JSON lines, a live terminal display, or plain lines. */
-  reporter(): WaitReporter {
+  async reporter(): Promise<WaitReporter> {
     if (this.json) return new JsonReporter(this.out);
-    if (this.out.isTTY) return new LiveReporter(this.out);
+    if (this.out.isTTY) return createLiveReporter(this.out);
     return new PlainReporter(this.out);
   }
 

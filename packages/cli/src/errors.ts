@@ -30,15 +30,18 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     message += ` (request id ${requestId})`;
   }
   let hint: string | undefined;
+  // The core's messages usually say what to do already; add a hint only where they do not.
+  const says = (word: string) => message.toLowerCase().includes(word.toLowerCase());
   switch (e.name) {
     case 'AuthError':
-      hint = 'Check the API key: set CATALOG_API_KEY (or pass --api-key) to a valid key for this API.';
+      if (!says('CATALOG_API_KEY')) hint = 'Check the API key: set CATALOG_API_KEY (or pass --api-key).';
       break;
     case 'MissingApiKeyError':
       hint = 'Export CATALOG_API_KEY=<your key> (safer than --api-key, which shows in process lists).';
       break;
     case 'PaymentRequiredError':
-      hint = 'Add credits or turn on auto top-up in your Catalog billing settings, then retry.';
+      if (!says('top-up'))
+        hint = 'Add credits or turn on auto top-up in your Catalog billing settings, then retry.';
       break;
     case 'NotFoundError':
       hint =
@@ -52,7 +55,7 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
       hint = `Run \`catalog-crawl ${context.command ? `${context.command} ` : ''}--help\` for usage.`;
       break;
     default:
-      if (exitCode === EXIT.UNREACHABLE) {
+      if (exitCode === EXIT.UNREACHABLE && !says('check')) {
         hint = `Check the network and the base URL${context.baseUrl ? ` (${context.baseUrl})` : ''}, then retry; quote the request id to support if it persists.`;
       }
   }

@@ -22,8 +22,9 @@ export async function waitMany(
   client: CatalogClient,
   executionIds: readonly string[],
   options: CliWaitOptions,
-  reporter: WaitReporter = ctx.reporter(),
+  reporterOverride?: WaitReporter,
 ): Promise<WaitManyResult> {
+  const reporter = reporterOverride ?? (await ctx.reporter());
   const { waitForCrawl } = await import('@catalog-crawl/core');
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;

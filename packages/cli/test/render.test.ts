@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { createLogUpdate } from 'log-update';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { finishFromError, finishFromResult } from '../src/outcome.js';
 import { createColors } from '../src/output.js';
@@ -62,7 +63,7 @@ describe('LiveReporter on a fake TTY', () => {
     vi.useFakeTimers();
     let now = 1_000_000;
     const { out, stdout } = fakeOutput({ tty: true });
-    const reporter = new LiveReporter(out, { intervalMs: 100, now: () => now });
+    const reporter = new LiveReporter(out, { createLogUpdate, intervalMs: 100, now: () => now });
     reporter.begin(['crawl-skims-com-4ddfa1c9']);
     const first = stdout.chunks.length;
     expect(first).toBeGreaterThan(0);
@@ -100,7 +101,7 @@ describe('LiveReporter on a fake TTY', () => {
   it('shows several crawls, each in its own block', () => {
     vi.useFakeTimers();
     const { out, stdout } = fakeOutput({ tty: true });
-    const reporter = new LiveReporter(out, { now: () => 0 });
+    const reporter = new LiveReporter(out, { createLogUpdate, now: () => 0 });
     reporter.begin(['crawl-a-1234', 'crawl-b-5678']);
     reporter.event(
       event('status', { previous: 'pending', status: 'running' }, makeCrawl({ executionId: 'crawl-a-1234' })),
@@ -122,7 +123,7 @@ describe('LiveReporter on a fake TTY', () => {
   it('redacts the key even from crawl data', () => {
     vi.useFakeTimers();
     const { out, stdout } = fakeOutput({ tty: true, secrets: ['ck_live_CANARY_9f8e7d'] });
-    const reporter = new LiveReporter(out, { now: () => 0 });
+    const reporter = new LiveReporter(out, { createLogUpdate, now: () => 0 });
     reporter.begin(['crawl-a-1234']);
     reporter.event(
       event(
@@ -195,7 +196,7 @@ describe('JsonReporter', () => {
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(objects.map((o) => o.type)).toEqual(['step_started', 'result', 'error', 'summary']);
+    expect(objects.map((o) => o.type)).toEqual(['step_started', 'result', 'result', 'summary']);
     expect(objects[0]).toMatchObject({
       step: 'Discovering collections',
       index: 1,

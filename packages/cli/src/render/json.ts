@@ -1,11 +1,11 @@
-import type { WaitEvent } from '@catalog-crawl/core';
-import { crawlJson, errorJson, eventJson, resultJson } from '../format.js';
+import type { CancelResult, WaitEvent } from '@catalog-crawl/core';
+import { cancelJson, crawlJson, errorJson, eventJson, resultJson } from '../format.js';
 import type { Output } from '../output.js';
 import type { FinishInfo, WaitReporter } from './reporter.js';
 
 /**
- * `--json`: one JSON object per line on stdout and nothing else. Every waiter event, then one `result` (or
- * `error`) object per crawl, then, when several crawls were waited for, one `summary` object.
+ * `--json`: one JSON object per line on stdout and nothing else. Every waiter event, then one `result` object
+ * per crawl, then, when several crawls were waited for, one `summary` object.
  */
 export class JsonReporter implements WaitReporter {
   readonly #out: Output;
@@ -43,16 +43,21 @@ export class JsonReporter implements WaitReporter {
   }
 }
 
+/** The per-crawl end object: always `type: "result"`; `outcome` says how it ended, `error` is set for exceptions. */
 export function finishJson(info: FinishInfo): Record<string, unknown> {
-  if (info.result) return { ...resultJson(info.result, info.exitCode), message: info.message };
+  if (info.result)
+    return { ...resultJson(info.result, info.exitCode), message: info.message, hint: info.hint ?? null };
+  const cancel = (info.error as { cancel?: CancelResult } | undefined)?.cancel;
   return {
-    type: info.outcome === 'interrupted' ? 'interrupted' : 'error',
+    type: 'result',
     executionId: info.executionId,
+    outcome: info.outcome,
     exitCode: info.exitCode,
-    message: info.message,
-    hint: info.hint ?? null,
-    error: info.error === undefined ? null : errorJson(info.error),
     elapsedMs: info.elapsedMs === undefined ? null : Math.round(info.elapsedMs),
     crawl: crawlJson(info.crawl),
+    cancel: cancelJson(cancel),
+    error: info.outcome === 'error' && info.error !== undefined ? errorJson(info.error) : null,
+    message: info.message,
+    hint: info.hint ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import type { Crawl, WaitEvent } from '@catalog-crawl/core';
-import { createLogUpdate } from 'log-update';
+import type { createLogUpdate as CreateLogUpdate } from 'log-update';
 import {
   clock,
   countsText,
@@ -10,7 +10,7 @@ import {
   stepFraction,
   stepMark,
 } from '../format.js';
-import type { Colors, Output } from '../output.js';
+import type { Colors, Output, OutStream } from '../output.js';
 import type { FinishInfo, WaitReporter } from './reporter.js';
 
 export interface CrawlView {
@@ -79,7 +79,28 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
   return lines;
 }
 
+/**
+ * log-update draws nothing when the terminal reports 0 rows (a pseudo-terminal without a size, e.g. under
+ * `script`): give it the stream with a sane size instead.
+ */
+function terminalView(stream: OutStream): OutStream {
+  return {
+    write: (chunk: string) => stream.write(chunk),
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns || 80;
+    },
+    get rows() {
+      return stream.rows || 24;
+    },
+  };
+}
+
 export interface LiveReporterOptions {
+  /** log-update's factory (loaded lazily by createLiveReporter, so that other modes do not pay for it). */
+  createLogUpdate: typeof CreateLogUpdate;
   /** Redraw period (throttle) in ms. Default 100. */
   intervalMs?: number;
   now?: () => number;
@@ -88,7 +109,7 @@ export interface LiveReporterOptions {
 /** The terminal display: every crawl's block, redrawn in place (log-update), at most every `intervalMs`. */
 export class LiveReporter implements WaitReporter {
   readonly #out: Output;
-  readonly #log: ReturnType<typeof createLogUpdate>;
+  readonly #log: ReturnType<typeof CreateLogUpdate>;
   readonly #views = new Map<string, CrawlView>();
   readonly #now: () => number;
   readonly #intervalMs: number;
@@ -96,11 +117,13 @@ export class LiveReporter implements WaitReporter {
   #frame = 0;
   #closed = false;
 
-  constructor(out: Output, options: LiveReporterOptions = {}) {
+  constructor(out: Output, options: LiveReporterOptions) {
     this.#out = out;
     this.#now = options.now ?? Date.now;
     this.#intervalMs = options.intervalMs ?? 100;
-    this.#log = createLogUpdate(out.stdout as NodeJS.WritableStream, { showCursor: false });
+    this.#log = options.createLogUpdate(terminalView(out.stdout) as unknown as NodeJS.WritableStream, {
+      showCursor: false,
+    });
   }
 
   begin(executionIds: readonly string[]): void {
@@ -155,4 +178,13 @@ export class LiveReporter implements WaitReporter {
     if (this.#closed) return;
     this.#log(this.#out.redactor.redact(this.frameText()));
   }
+}
+
+/** A LiveReporter with log-update loaded on demand. */
+export async function createLiveReporter(
+  out: Output,
+  options: Omit<LiveReporterOptions, 'createLogUpdate'> = {},
+): Promise<LiveReporter> {
+  const { createLogUpdate } = await import('log-update');
+  return new LiveReporter(out, { ...options, createLogUpdate });
 }
