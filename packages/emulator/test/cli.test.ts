@@ -89,7 +89,7 @@ describe('catalog-crawl-emulator bin', () => {
     expect(r.stdout()).toContain('--fault-slow-ms');
   });
 
-  it.each([
+  it.concurrent.each([
     [['--bogus'], /unknown option --bogus/],
     [['--port', 'abc'], /--port must be/],
     [['--api-key'], /--api-key/],

@@ -27,7 +27,7 @@ describe('server lifecycle', () => {
     const started = Date.now();
     await local.close();
     await local.close(); // idempotent
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
     expect(await Promise.all(slow)).toEqual(['cut', 'cut', 'cut']);
     await expect(fetch(`${local.url}/v2/crawl`)).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -47,7 +47,7 @@ describe('server lifecycle', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(200).fill(202));
     expect(new Set(answers.map((a) => a.body.execution_id)).size).toBe(200);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect((await call(local, 'GET', '/v2/crawl')).body.pagination.total_items).toBe(200);
   });
 
