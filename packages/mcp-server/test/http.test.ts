@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { Emulator } from '@catalog-crawl/emulator';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HttpServerHandle, startHttpServer } from '../src/http.js';
+import { CANARY, OTHER_KEY, startTestEmulator, structured, textOf, until } from './helpers.js';
+
+let emulator: Emulator;
+let http: HttpServerHandle;
+const logs: string[] = [];
+const seen: string[] = [];
+
+async function httpClient(
+  headers: Record<string, string>,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(http.url), { requestInit: { headers } });
+  const client = new Client({ name: 'http-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>) {
+  const result = await client.callTool({ name, arguments: args });
+  seen.push(JSON.stringify(result));
+  return result;
+}
+
+/** A raw request, so that Host and Origin can be forged (fetch does not allow it). */
+function raw(
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      http.url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          data += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+  http = await startHttpServer({
+    port: 0,
+    baseUrl: emulator.url,
+    clientOptions: { retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } },
+    wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    log: (line) => logs.push(line),
+  });
+});
+
+afterAll(async () => {
+  await http?.close();
+  await emulator?.close();
+  expect([...seen, ...logs].join('\n')).not.toContain(CANARY);
+});
+
+describe('Streamable HTTP mode without a server key', () => {
+  it('gives each client its own key and client: no client sees the crawls of another', async () => {
+    const a = await httpClient({ 'x-catalog-api-key': CANARY });
+    const b = await httpClient({ authorization: `Bearer ${OTHER_KEY}` });
+    try {
+      const startedA = await call(a.client, 'start_crawl', { url: 'long-org-a.example' });
+      const idA = structured<{ execution_id: string }>(startedA).execution_id;
+      const startedB = await call(b.client, 'start_crawl', { url: 'fast-org-b.example' });
+      const idB = structured<{ execution_id: string }>(startedB).execution_id;
+
+      const listA = structured<{ crawls: { execution_id: string }[] }>(
+        await call(a.client, 'list_crawls', {}),
+      );
+      const listB = structured<{ crawls: { execution_id: string }[] }>(
+        await call(b.client, 'list_crawls', {}),
+      );
+      expect(listA.crawls.map((c) => c.execution_id)).toContain(idA);
+      expect(listA.crawls.map((c) => c.execution_id)).not.toContain(idB);
+      expect(listB.crawls.map((c) => c.execution_id)).toEqual([idB]);
+
+      const foreign = await call(b.client, 'get_crawl_status', { execution_id: idA });
+      expect(foreign.isError).toBe(true);
+      expect(textOf(foreign)).toMatch(/No crawl .* \(HTTP 404\)/);
+      const cancelForeign = await call(b.client, 'cancel_crawl', { execution_id: idA });
+      expect(cancelForeign.isError).toBe(true);
+      const stillRunning = await call(a.client, 'get_crawl_status', { execution_id: idA });
+      expect(structured(stillRunning)).toMatchObject({ finished: false });
+
+      const orgs = new Set(emulator.requests.filter((r) => r.path.endsWith(idA)).map((r) => r.org));
+      expect(orgs.has('org-a')).toBe(true);
+
+      // B's session id with A's key (or no key) is refused.
+      const sessionB = b.transport.sessionId!;
+      const hijack = await raw(
+        { 'mcp-session-id': sessionB, 'x-catalog-api-key': CANARY, 'mcp-protocol-version': '2025-06-18' },
+        { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'list_crawls', arguments: {} } },
+      );
+      expect(hijack.status).toBe(403);
+      const noKey = await raw(
+        { 'mcp-session-id': sessionB, 'mcp-protocol-version': '2025-06-18' },
+        { jsonrpc: '2.0', id: 9, method: 'tools/list' },
+      );
+      expect(noKey.status).toBe(403);
+      expect(hijack.body + noKey.body).not.toContain(OTHER_KEY);
+      expect(JSON.stringify(seen)).not.toContain(OTHER_KEY);
+    } finally {
+      await a.client.close();
+      await b.client.close();
+    }
+  });
+
+  it('sends progress notifications over HTTP', async () => {
+    const a = await httpClient({ 'x-catalog-api-key': CANARY });
+    try {
+      const id = structured<{ execution_id: string }>(
+        await call(a.client, 'start_crawl', { url: 'fast-http.example' }),
+      ).execution_id;
+      const notes: number[] = [];
+      const result = await a.client.callTool(
+        { name: 'wait_for_crawl', arguments: { execution_id: id, wait_seconds: 10 } },
+        undefined,
+        {
+          onprogress: (p) => notes.push(p.progress),
+        },
+      );
+      expect(structured(result)).toMatchObject({ wait_outcome: 'completed' });
+      expect(notes.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await a.client.close();
+    }
+  });
+
+  it('a client without a key gets a clear isError result', async () => {
+    const c = await httpClient({});
+    try {
+      const result = await call(c.client, 'list_crawls', {});
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/No Catalog API key: send it .* `x-catalog-api-key` header/);
+    } finally {
+      await c.client.close();
+    }
+  });
+
+  it('refuses a foreign Host or Origin header (DNS rebinding)', async () => {
+    const evilHost = await raw({ host: 'evil.example' }, initialize);
+    expect(evilHost.status).toBe(403);
+    const evilOrigin = await raw({ origin: 'http://evil.example' }, initialize);
+    expect(evilOrigin.status).toBe(403);
+    const ok = await raw(
+      { host: `localhost:${http.port}`, origin: `http://localhost:${http.port}` },
+      initialize,
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.headers['mcp-session-id']).toBeTruthy();
+    const noSession = await raw({}, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    expect(noSession.status).toBe(400);
+  });
+
+  it('the CLI serves HTTP on loopback with --http --port 0', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--http', '--port', '0'], {
+      env: { PATH: process.env['PATH'], CATALOG_API_BASE_URL: emulator.url },
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    try {
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 10_000);
+      const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
+      const transport = new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { 'x-catalog-api-key': CANARY } },
+      });
+      const client = new Client({ name: 'cli-http', version: '1' });
+      await client.connect(transport);
+      const result = await call(client, 'list_crawls', { page_size: 1 });
+      expect(result.isError).toBeFalsy();
+      await client.close();
+    } finally {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(err).not.toContain(CANARY);
+  });
+});
