@@ -1,0 +1,233 @@
+import {
+  DEFAULT_BASE_URL,
+  InvalidInputError,
+  parseDuration,
+  validateCrawlUrl,
+  validateExecutionId,
+} from '@catalog-crawl/core';
+
+/** Outcomes a user may list in `fail-on`. `error` always fails the step and `started` never does. */
+export const FAILABLE_OUTCOMES = ['failed', 'canceled', 'timed_out', 'stalled'] as const;
+export type FailableOutcome = (typeof FAILABLE_OUTCOMES)[number];
+
+/** The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). */
+export const INPUT_DEFAULTS = {
+  'api-base-url': DEFAULT_BASE_URL,
+  wait: 'true',
+  timeout: '60m',
+  'min-interval': '10s',
+  'max-interval': '30s',
+  'stall-timeout': 'off',
+  'cancel-on-abort': 'true',
+  'cancel-on-timeout': 'false',
+  'fail-on': 'failed,canceled,timed_out,stalled',
+  summary: 'true',
+  'comment-on-pr': 'false',
+} as const;
+
+export interface ActionInputs {
+  apiKey: string;
+  baseUrl: string;
+  /** Exactly one of `url` and `executionId` is set. */
+  url?: string;
+  executionId?: string;
+  wait: boolean;
+  timeoutMs: number;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Undefined when off. */
+  stallTimeoutMs?: number;
+  cancelOnAbort: boolean;
+  cancelOnTimeout: boolean;
+  failOn: FailableOutcome[];
+  summary: boolean;
+  githubToken: string;
+  commentOnPr: boolean;
+}
+
+/** Reads one input as the runner passes it; '' when unset. */
+export type InputReader = (name: string) => string;
+
+/** Every input error is an InvalidInputError whose `field` is the input's name (e.g. `timeout`). */
+function inputError(name: string, message: string): InvalidInputError {
+  return new InvalidInputError(name, `Input "${name}": ${message}`);
+}
+
+function read(get: InputReader, name: string): string {
+  const value = get(name).trim();
+  if (value !== '') return value;
+  return (INPUT_DEFAULTS as Record<string, string>)[name] ?? '';
+}
+
+/** `true`/`false` in the YAML 1.2 core schema spellings, as @actions/core's getBooleanInput accepts. */
+export function parseBoolean(name: string, value: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(value)) return true;
+  if (['false', 'False', 'FALSE'].includes(value)) return false;
+  throw inputError(name, `expected true or false, got "${value}".`);
+}
+
+const BARE_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** A duration with a unit (`90s`, `15m`, `2h`, `1h30m`); a bare number is rejected with a hint. */
+export function parseDurationInput(name: string, value: string): number {
+  if (BARE_NUMBER.test(value)) {
+    throw inputError(
+      name,
+      `"${value}" has no unit. Write a duration with a unit, e.g. "${value}s", "${value}m" or "1h30m".`,
+    );
+  }
+  let ms: number;
+  try {
+    ms = parseDuration(value, name);
+  } catch (error) {
+    // core's message names the input and says what to write instead
+    rewrap(name, error);
+  }
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw inputError(name, `"${value}" must be longer than zero.`);
+  }
+  return ms;
+}
+
+const OFF = new Set(['off', 'none', 'false', 'disabled']);
+
+/** `stall-timeout`: a duration or `off`. */
+export function parseOptionalDuration(name: string, value: string): number | undefined {
+  if (OFF.has(value.toLowerCase())) return undefined;
+  return parseDurationInput(name, value);
+}
+
+export function parseFailOn(value: string): FailableOutcome[] {
+  if (OFF.has(value.toLowerCase())) return [];
+  const items = value
+    .split(/[\s,]+/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const result: FailableOutcome[] = [];
+  for (const item of items) {
+    const normalized = item.toLowerCase().replace(/-/g, '_');
+    const outcome = normalized === 'cancelled' ? 'canceled' : normalized;
+    if (!(FAILABLE_OUTCOMES as readonly string[]).includes(outcome)) {
+      const hint =
+        outcome === 'error'
+          ? ' An error (bad input, authentication, lost contact) always fails the step.'
+          : outcome === 'completed'
+            ? ' A completed crawl never fails the step.'
+            : '';
+      throw inputError(
+        'fail-on',
+        `unknown outcome "${item}". Use a comma-separated list of ${FAILABLE_OUTCOMES.join(', ')} (or "none").${hint}`,
+      );
+    }
+    if (!result.includes(outcome as FailableOutcome)) result.push(outcome as FailableOutcome);
+  }
+  return result;
+}
+
+function parseBaseUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw inputError('api-base-url', `"${value}" is not a URL. Example: https://api.getcatalog.ai`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw inputError(
+      'api-base-url',
+      `"${value}" must start with https:// (or http:// for a local emulator).`,
+    );
+  }
+  if (parsed.username || parsed.password) {
+    throw inputError('api-base-url', 'must not contain credentials; pass the key in api-key.');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function rewrap(name: string, error: unknown): never {
+  if (error instanceof InvalidInputError) {
+    const message = error.message.startsWith('Input "') ? error.message : `Input "${name}": ${error.message}`;
+    throw new InvalidInputError(name, message);
+  }
+  throw error;
+}
+
+/**
+ * Parses and validates every input. Throws InvalidInputError (field = the input's name) with a message that
+ * says what to write instead. Never includes the API key in a message.
+ */
+export function parseInputs(get: InputReader): ActionInputs {
+  const apiKey = get('api-key').trim();
+  if (apiKey === '') {
+    throw inputError(
+      'api-key',
+      `is required. Store the key as a secret and pass it: api-key: $${'{{'} secrets.CATALOG_API_KEY }}`,
+    );
+  }
+  const rawUrl = get('url').trim();
+  const rawId = get('execution-id').trim();
+  if (rawUrl !== '' && rawId !== '') {
+    throw new InvalidInputError(
+      'url',
+      'Inputs "url" and "execution-id" are both set. Set "url" to start a crawl, or "execution-id" to wait for an existing one, not both.',
+    );
+  }
+  if (rawUrl === '' && rawId === '') {
+    throw new InvalidInputError(
+      'url',
+      'Neither "url" nor "execution-id" is set. Set "url" to start a crawl (e.g. url: skims.com), or "execution-id" to wait for an existing one.',
+    );
+  }
+  let url: string | undefined;
+  let executionId: string | undefined;
+  try {
+    if (rawUrl !== '') url = validateCrawlUrl(rawUrl);
+  } catch (error) {
+    rewrap('url', error);
+  }
+  try {
+    if (rawId !== '') executionId = validateExecutionId(rawId);
+  } catch (error) {
+    rewrap('execution-id', error);
+  }
+
+  const baseUrl = parseBaseUrl(read(get, 'api-base-url'));
+  const wait = parseBoolean('wait', read(get, 'wait'));
+  if (!wait && executionId !== undefined) {
+    throw inputError('wait', 'false only makes sense with "url" (start a crawl without waiting).');
+  }
+  const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
+  const minIntervalMs = parseDurationInput('min-interval', read(get, 'min-interval'));
+  const maxIntervalMs = parseDurationInput('max-interval', read(get, 'max-interval'));
+  if (minIntervalMs < 1000) {
+    throw inputError('min-interval', 'must be at least 1s (the API asks clients not to poll faster).');
+  }
+  if (maxIntervalMs < minIntervalMs) {
+    throw inputError('max-interval', `must be at least min-interval (${read(get, 'min-interval')}).`);
+  }
+  const stallTimeoutMs = parseOptionalDuration('stall-timeout', read(get, 'stall-timeout'));
+
+  const inputs: ActionInputs = {
+    apiKey,
+    baseUrl,
+    wait,
+    timeoutMs,
+    minIntervalMs,
+    maxIntervalMs,
+    cancelOnAbort: parseBoolean('cancel-on-abort', read(get, 'cancel-on-abort')),
+    cancelOnTimeout: parseBoolean('cancel-on-timeout', read(get, 'cancel-on-timeout')),
+    failOn: parseFailOn(read(get, 'fail-on')),
+    summary: parseBoolean('summary', read(get, 'summary')),
+    githubToken: get('github-token').trim(),
+    commentOnPr: parseBoolean('comment-on-pr', read(get, 'comment-on-pr')),
+  };
+  if (url !== undefined) inputs.url = url;
+  if (executionId !== undefined) inputs.executionId = executionId;
+  if (stallTimeoutMs !== undefined) inputs.stallTimeoutMs = stallTimeoutMs;
+  if (inputs.commentOnPr && inputs.githubToken === '') {
+    throw inputError(
+      'github-token',
+      `is empty, but comment-on-pr is true. Pass github-token: $${'{{'} github.token }}.`,
+    );
+  }
+  return inputs;
+}

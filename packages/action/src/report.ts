@@ -1,0 +1,209 @@
+import {
+  AbortedError,
+  CatalogError,
+  type Crawl,
+  type WaitHistory,
+  type WaitOutcome,
+  type WaitResult,
+} from '@catalog-crawl/core';
+
+/** Every value of the `outcome` output. `started` is only used with `wait: false`. */
+export type ActionOutcome = WaitOutcome | 'error' | 'started';
+
+export interface ReportError {
+  message: string;
+  code?: string;
+  status?: number;
+  requestId?: string;
+  /** The name of the error class (AuthError, InvalidInputError...). */
+  name?: string;
+}
+
+/** What happened to the DELETE, when one was needed. */
+export interface ReportCancel {
+  /** `failed` when the DELETE itself failed; `skipped` when cancel-on-abort / cancel-on-timeout is false. */
+  outcome: 'canceled' | 'already_finished' | 'failed' | 'skipped';
+  message?: string;
+  requestId?: string;
+}
+
+/** Everything the log, the outputs, the summary and the PR comment are built from. */
+export interface ActionReport {
+  outcome: ActionOutcome;
+  executionId?: string;
+  /** Best known vendor: the API's `meta.vendor`, else the hostname of the `url` input. */
+  vendor?: string;
+  /** Last snapshot. */
+  crawl?: Crawl;
+  /** API status when no snapshot exists (e.g. `pending` right after the POST). */
+  status?: string;
+  history?: WaitHistory;
+  /** Time spent by this step, in ms. */
+  elapsedMs: number;
+  /** The `timeout` input, when waiting. */
+  timeoutMs?: number;
+  stallTimeoutMs?: number;
+  error?: ReportError;
+  cancel?: ReportCancel;
+  /** Set when the step was interrupted by the runner. */
+  signal?: string;
+  /** Transient errors that were retried. */
+  retries?: number;
+}
+
+/** The hostname of a `url` input, as the API names the vendor (`https://www.skims.com/x` -> `www.skims.com`). */
+export function vendorFromUrl(url: string): string | undefined {
+  try {
+    const parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
+    return parsed.hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A safe, serialisable view of any error (CatalogError carries status, code and request id). */
+export function toReportError(error: unknown): ReportError {
+  if (error instanceof CatalogError) {
+    const out: ReportError = { message: error.message, code: error.code, name: error.name };
+    if (error.status !== undefined) out.status = error.status;
+    if (error.requestId !== undefined) out.requestId = error.requestId;
+    return out;
+  }
+  if (error instanceof Error) return { message: error.message, name: error.name };
+  return { message: String(error) };
+}
+
+/** Builds the report of a wait that returned an outcome. */
+export function reportFromResult(
+  result: WaitResult,
+  base: Pick<ActionReport, 'vendor' | 'timeoutMs' | 'stallTimeoutMs' | 'retries'>,
+): ActionReport {
+  const report: ActionReport = {
+    ...base,
+    outcome: result.outcome,
+    executionId: result.executionId,
+    history: result.history,
+    elapsedMs: result.elapsedMs,
+  };
+  if (result.crawl) {
+    report.crawl = result.crawl;
+    if (result.crawl.vendor) report.vendor = result.crawl.vendor;
+  }
+  if (result.cancel) {
+    const cancel: ReportCancel = { outcome: result.cancel.outcome };
+    if (result.cancel.message) cancel.message = result.cancel.message;
+    if (result.cancel.requestId) cancel.requestId = result.cancel.requestId;
+    report.cancel = cancel;
+  }
+  return report;
+}
+
+/** Builds the report of a wait interrupted by the runner's signal (AbortedError from the waiter). */
+export function reportFromAbort(
+  error: AbortedError,
+  base: Pick<
+    ActionReport,
+    'vendor' | 'timeoutMs' | 'stallTimeoutMs' | 'retries' | 'executionId' | 'elapsedMs'
+  > & {
+    signal?: string;
+    cancelOnAbort: boolean;
+  },
+): ActionReport {
+  const { cancelOnAbort, ...rest } = base;
+  const report: ActionReport = { ...rest, outcome: 'canceled' };
+  if (error.executionId) report.executionId = error.executionId;
+  if (error.elapsedMs !== undefined) report.elapsedMs = error.elapsedMs;
+  if (error.history) report.history = error.history;
+  if (error.crawl) {
+    report.crawl = error.crawl;
+    if (error.crawl.vendor) report.vendor = error.crawl.vendor;
+  }
+  if (error.cancel) {
+    const cancel: ReportCancel = { outcome: error.cancel.outcome };
+    if (error.cancel.message) cancel.message = error.cancel.message;
+    if (error.cancel.requestId) cancel.requestId = error.cancel.requestId;
+    report.cancel = cancel;
+  } else if (error.cancelError) {
+    const cancel: ReportCancel = { outcome: 'failed', message: error.cancelError.message };
+    if (error.cancelError.requestId) cancel.requestId = error.cancelError.requestId;
+    report.cancel = cancel;
+  } else if (!cancelOnAbort) {
+    report.cancel = { outcome: 'skipped' };
+  }
+  return report;
+}
+
+export function isAbortedError(error: unknown): error is AbortedError {
+  return error instanceof AbortedError;
+}
+
+/** A one-line description of the outcome, used in the log, the `error` output and the summary. */
+export function outcomeMessage(report: ActionReport): string {
+  const crawl = report.crawl;
+  switch (report.outcome) {
+    case 'completed':
+      return '';
+    case 'started':
+      return '';
+    case 'failed':
+      return crawl?.error ?? 'The crawl failed (the API gave no error message).';
+    case 'canceled': {
+      if (report.signal) {
+        const what =
+          report.cancel?.outcome === 'canceled'
+            ? 'the crawl was cancelled'
+            : report.cancel?.outcome === 'already_finished'
+              ? 'the crawl had already finished'
+              : report.cancel?.outcome === 'failed'
+                ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
+                : report.cancel?.outcome === 'skipped'
+                  ? 'the crawl was left running (cancel-on-abort is false)'
+                  : 'the crawl was not cancelled in time; the post step retries';
+        return `The step was interrupted (${report.signal}); ${what}.`;
+      }
+      return crawl?.error ?? 'The crawl was cancelled.';
+    }
+    case 'timed_out': {
+      const left =
+        report.cancel?.outcome === 'canceled'
+          ? ' The crawl was cancelled (cancel-on-timeout).'
+          : report.cancel?.outcome === 'already_finished'
+            ? ' The crawl had finished meanwhile.'
+            : report.cancel?.outcome === 'failed'
+              ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+              : ' The crawl keeps running; wait for it again with execution-id.';
+      return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
+    }
+    case 'stalled':
+      return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+    case 'error': {
+      const error = report.error;
+      if (!error) return 'Unknown error.';
+      const extra = [
+        error.status !== undefined ? `HTTP ${error.status}` : undefined,
+        error.requestId ? `request id ${error.requestId}` : undefined,
+      ].filter(Boolean);
+      const alreadyHasRequestId = error.requestId !== undefined && error.message.includes(error.requestId);
+      if (extra.length === 0 || alreadyHasRequestId) return error.message;
+      return `${error.message} (${extra.join(', ')})`;
+    }
+  }
+}
+
+/** Compact duration for messages: 1h30m, 15m, 1m30s, 42s, 1.5s, 250ms. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000) {
+    const s = Math.round(ms / 100) / 10;
+    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
+  }
+  let seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  seconds -= h * 3600;
+  const m = Math.floor(seconds / 60);
+  seconds -= m * 60;
+  if (h > 0) return `${h}h${m > 0 ? `${m}m` : ''}`;
+  if (m > 0) return `${m}m${seconds > 0 ? `${seconds}s` : ''}`;
+  return `${seconds}s`;
+}

@@ -1,0 +1,69 @@
+import * as core from '@actions/core';
+
+/** The part of @actions/core the Action uses; tests pass a mock. */
+export interface Toolkit {
+  getInput(name: string): string;
+  setSecret(secret: string): void;
+  isDebug(): boolean;
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  setOutput(name: string, value: string): void;
+  setFailed(message: string): void;
+  saveState(name: string, value: string): void;
+  getState(name: string): string;
+  /** Appends Markdown to the job summary. May throw (no GITHUB_STEP_SUMMARY, disk full...). */
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export function actionsToolkit(): Toolkit {
+  return {
+    getInput: (name) => core.getInput(name),
+    setSecret: (secret) => core.setSecret(secret),
+    isDebug: () => core.isDebug(),
+    debug: (message) => core.debug(message),
+    info: (message) => core.info(message),
+    warning: (message) => core.warning(message),
+    error: (message) => core.error(message),
+    setOutput: (name, value) => core.setOutput(name, value),
+    setFailed: (message) => core.setFailed(message),
+    saveState: (name, value) => core.saveState(name, value),
+    getState: (name) => core.getState(name),
+    writeSummary: async (markdown) => {
+      core.summary.emptyBuffer();
+      await core.summary.addRaw(markdown, true).write();
+    },
+  };
+}
+
+/** Replaces every secret (4+ characters) by `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('***');
+  }
+  return out;
+}
+
+/**
+ * Wraps a toolkit so nothing it writes (log, outputs, state, summary, failure message) can carry a secret,
+ * not even where the runner's masking does not apply (output and summary files).
+ */
+export function redactingToolkit(toolkit: Toolkit, secrets: () => readonly string[]): Toolkit {
+  const r = (text: string) => redact(text, secrets());
+  return {
+    getInput: (name) => toolkit.getInput(name),
+    setSecret: (secret) => toolkit.setSecret(secret),
+    isDebug: () => toolkit.isDebug(),
+    debug: (message) => toolkit.debug(r(message)),
+    info: (message) => toolkit.info(r(message)),
+    warning: (message) => toolkit.warning(r(message)),
+    error: (message) => toolkit.error(r(message)),
+    setOutput: (name, value) => toolkit.setOutput(name, r(value)),
+    setFailed: (message) => toolkit.setFailed(r(message)),
+    saveState: (name, value) => toolkit.saveState(name, r(value)),
+    getState: (name) => toolkit.getState(name),
+    writeSummary: (markdown) => toolkit.writeSummary(r(markdown)),
+  };
+}

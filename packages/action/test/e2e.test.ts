@@ -1,0 +1,278 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from './fixtures.js';
+import { ENTRY, expectAllOutputs, expectNoCanary, parseFileCommands, runAction } from './run-action.js';
+
+// Speed 5: the 10 s scenario crawls (fast, fail-*, stall) take 2 s; `long` takes 48 min.
+const SPEED = 5;
+let emulator: Emulator;
+let n = 0;
+/** A unique host per test: the API returns the running crawl of a hostname instead of starting another. */
+const host = (scenario: string) => `${scenario}-e2e${++n}.example`;
+
+function inputs(extra: Record<string, string>): Record<string, string> {
+  return {
+    'api-key': CANARY,
+    'api-base-url': emulator.url,
+    'min-interval': '1s',
+    'max-interval': '1s',
+    ...extra,
+  };
+}
+
+function requestsFor(id: string, method: string) {
+  return emulator.requests.filter((r) => r.method === method && r.path === `/v2/crawl/${id}`);
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: { 'x-api-key': CANARY, 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Resolves when `predicate` holds, polling every 50 ms. */
+async function until(predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  expect(existsSync(ENTRY), 'dist/index.js is built (pnpm build)').toBe(true);
+  emulator = await startEmulator({ speed: SPEED, apiKeys: [{ key: CANARY, org: 'default' }] });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+describe.concurrent('the built action, run as the runner runs it', () => {
+  it('starts a crawl and waits until it completes', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('fast') }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ outcome: 'completed', status: 'completed', error: '' });
+    expect(run.outputs['execution-id']).toMatch(/^crawl-fast-e2e\d+-example-/);
+    expect(Number(run.outputs['listings-total'])).toBeGreaterThan(0);
+    expect(Number(run.outputs['collections-total'])).toBeGreaterThan(0);
+    expect(Number(run.outputs['duration-ms'])).toBeGreaterThan(0);
+    expect(run.outputs['started-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(run.outputs['stopped-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(JSON.parse(run.outputs['result']!)).toMatchObject({ status: 'completed' });
+    const log = run.stdout.split('\n').filter((line) => !line.startsWith('::'));
+    expect(log[0]).toBe(`Crawl ${run.outputs['execution-id']} for ${run.outputs['vendor']}`);
+    expect(run.stdout).toMatch(/\[\+[\d.]+m?s, [\dhms.]+ left\] step 4\/4 Extracting listings/);
+    expect(run.stdout).toContain('✅ Crawl');
+    expect(run.summary).toContain('## ✅ Catalog crawl completed');
+    expect(run.summary).toContain('```mermaid');
+    expect(run.summary).toContain('| 4 | Extracting listings | ✅ completed |');
+    expect(run.state).toMatchObject({
+      isPost: 'true',
+      executionId: run.outputs['execution-id'],
+      finishedCleanly: 'true',
+    });
+  });
+
+  it('waits for an existing execution id', async () => {
+    const started = await api('POST', '/v2/crawl', { url: host('fast') });
+    const id = started['execution_id'] as string;
+    const run = await runAction({ inputs: inputs({ 'execution-id': id }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ 'execution-id': id, outcome: 'completed' });
+    expect(run.summary).toContain(`\`${id}\``);
+  });
+
+  it('starts without waiting when wait is false', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('long'), wait: 'false' }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(0);
+    expect(run.outputs).toMatchObject({ outcome: 'started', status: 'pending' });
+    expect(requestsFor(run.outputs['execution-id']!, 'GET')).toHaveLength(0);
+    expect(run.state['finishedCleanly']).toBe('true');
+  });
+
+  it('reports a failed crawl with the API error and fails the step', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('fail-extracting') }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'failed', status: 'failed' });
+    expect(run.outputs['error']).not.toBe('');
+    expect(run.stdout).toContain(`::error::${run.outputs['error']}`);
+    expect(run.summary).toContain('## ❌ Catalog crawl failed');
+    expect(run.summary).toContain('**Request id:** `req_');
+    expect(run.summary).toContain('| 4 | Extracting listings | ❌ failed |');
+  });
+
+  it('does not fail the step for an outcome left out of fail-on', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('fail-analyzing'), 'fail-on': 'timed_out' }) });
+    expectNoCanary(run);
+    expect(run.code).toBe(0);
+    expect(run.outputs['outcome']).toBe('failed');
+  });
+
+  it('times out, keeps the crawl running and says what it last saw', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('long'), timeout: '3s' }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'timed_out', status: 'running' });
+    expect(run.outputs['error']).toMatch(/^Timed out after 3s while the crawl was running/);
+    expect(run.summary).toContain('## ⏱️ Catalog crawl timed out');
+    expect(run.summary).toContain('**Last seen:** running');
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE')).toHaveLength(0);
+    expect(run.durationMs).toBeLessThan(10_000);
+  });
+
+  it('cancels on timeout when cancel-on-timeout is true', async () => {
+    const run = await runAction({
+      inputs: inputs({ url: host('long'), timeout: '2s', 'cancel-on-timeout': 'true' }),
+    });
+    expectNoCanary(run);
+    expect(run.outputs['outcome']).toBe('timed_out');
+    expect(run.outputs['error']).toMatch(/cancelled \(cancel-on-timeout\)/);
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE')).toHaveLength(1);
+  });
+
+  it('stops a stalled crawl after stall-timeout', async () => {
+    const run = await runAction({ inputs: inputs({ url: host('stall'), 'stall-timeout': '2s' }) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'stalled', status: 'running' });
+    expect(run.outputs['error']).toMatch(/No progress for 2s/);
+    expect(run.summary).toContain('## ⚠️ Catalog crawl stalled');
+    expect(run.summary).toContain('Discovering collections');
+  });
+
+  it('on SIGINT mid-wait: sends the DELETE within 7.5 s, writes outputs and summary, exits', async () => {
+    let signalledAt = 0;
+    const run = await runAction({
+      inputs: inputs({ url: host('long') }),
+      control: (child, files) => {
+        void until(() => /step 1\/4/.test(files.stdout())).then(() => {
+          signalledAt = Date.now();
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    const id = run.outputs['execution-id']!;
+    const deletes = requestsFor(id, 'DELETE');
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]!.status).toBe(200);
+    expect(deletes[0]!.at - signalledAt).toBeLessThan(7_500);
+    expect(run.durationMs).toBeLessThan(20_000);
+    expect(run.code).toBe(1);
+    expect(run.signal).toBeNull();
+    expect(run.outputs['outcome']).toBe('canceled');
+    expect(run.outputs['error']).toBe('The step was interrupted (SIGINT); the crawl was cancelled.');
+    expect(run.summary).toContain('## ⛔ Catalog crawl canceled');
+    expect(run.state['finishedCleanly']).toBe('true');
+    const after = await api('GET', `/v2/crawl/${id}`);
+    expect(after['status']).toBe('failed');
+  });
+
+  it('on SIGINT with cancel-on-abort false: leaves the crawl running', async () => {
+    const run = await runAction({
+      inputs: inputs({ url: host('long'), 'cancel-on-abort': 'false' }),
+      control: (child, files) => {
+        void until(() => /status pending|status running/.test(files.stdout())).then(() =>
+          child.kill('SIGINT'),
+        );
+      },
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.outputs['outcome']).toBe('canceled');
+    expect(run.outputs['error']).toMatch(/left running \(cancel-on-abort is false\)/);
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE')).toHaveLength(0);
+  });
+
+  it('post step: cancels the crawl after main was killed', async () => {
+    let stateText = '';
+    const main = await runAction({
+      inputs: inputs({ url: host('long') }),
+      control: (child, files) => {
+        void until(() => readFileSync(files.state, 'utf8').includes('executionId')).then(() => {
+          stateText = readFileSync(files.state, 'utf8');
+          child.kill('SIGKILL');
+        });
+      },
+    });
+    expect(main.signal).toBe('SIGKILL');
+    expectNoCanary(main);
+    const state = parseFileCommands(stateText);
+    const id = state['executionId']!;
+    expect(state['finishedCleanly']).toBeUndefined();
+    expect(requestsFor(id, 'DELETE')).toHaveLength(0);
+
+    const post = await runAction({ inputs: inputs({ url: '' }), state });
+    expectNoCanary(post);
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain(`Post: the main step did not finish; cancelled crawl ${id}.`);
+    expect(requestsFor(id, 'DELETE').map((r) => r.status)).toEqual([200]);
+    expect(post.summary).toContain('clean-up');
+    expect(post.outputsText).toBe('');
+
+    // A second post (or a crawl that finished meanwhile) is a normal case.
+    const again = await runAction({ inputs: inputs({}), state });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('had already finished, nothing to cancel');
+    expect(again.stdout).not.toContain('::warning::');
+  });
+
+  it('post step: does nothing after a clean main', async () => {
+    const post = await runAction({
+      inputs: inputs({}),
+      state: { isPost: 'true', executionId: 'crawl-x-example-1', finishedCleanly: 'true' },
+    });
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain('finished cleanly');
+    expect(requestsFor('crawl-x-example-1', 'DELETE')).toHaveLength(0);
+  });
+
+  it.each([
+    ['both url and execution-id', { url: 'a.example', 'execution-id': 'crawl-a-1' }, /both set/],
+    ['neither url nor execution-id', {}, /Neither "url" nor "execution-id"/],
+    ['a bare-number duration', { url: 'a.example', timeout: '90' }, /Input "timeout": "90" has no unit/],
+    ['a bad fail-on', { url: 'a.example', 'fail-on': 'failed,sometimes' }, /unknown outcome "sometimes"/],
+    ['an invalid execution id', { 'execution-id': '../admin' }, /Input "execution-id"/],
+  ])('rejects %s before any request', async (_name, extra, message) => {
+    const before = emulator.requests.length;
+    const run = await runAction({ inputs: inputs(extra) });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs['outcome']).toBe('error');
+    expect(run.outputs['error']).toMatch(message);
+    expect(run.stdout).toContain(`::error::${run.outputs['error']}`);
+    expect(run.summary).toContain('## ❌ Catalog crawl error');
+    expect(run.summary).toContain('> **Code:** `INVALID_INPUT`');
+    // other tests run concurrently: check that no request of this run carried its inputs
+    expect(emulator.requests.slice(before).some((r) => r.path.includes('admin'))).toBe(false);
+  });
+
+  it('reports a 401 without leaking the key', async () => {
+    const key = `${CANARY}x`;
+    const run = await runAction({ inputs: inputs({ 'api-key': key, url: host('fast') }) });
+    expectNoCanary(run, key);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs['outcome']).toBe('error');
+    expect(run.outputs['error']).toMatch(/401/);
+    expect(run.summary).toMatch(/\*\*Request id:\*\* `req_/);
+    expect(run.stdout).toContain('::add-mask::');
+  });
+});

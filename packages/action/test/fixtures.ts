@@ -1,0 +1,106 @@
+import type { Crawl, WaitHistory } from '@catalog-crawl/core';
+import { CRAWL_STEPS } from '@catalog-crawl/core';
+import type { Toolkit } from '../src/toolkit.js';
+
+export const CANARY = 'ck_live_CANARY_9f8e7d';
+export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
+
+export function crawl(overrides: Partial<Crawl> = {}): Crawl {
+  const base: Crawl = {
+    executionId: 'crawl-skims-com-a1b2c3d4',
+    status: 'running',
+    error: null,
+    vendor: 'skims.com',
+    startDate: '2025-01-02T03:04:05.000Z',
+    stopDate: null,
+    durationMs: 65_000,
+    progress: { collectionsFound: 12, listingsFound: 1234 },
+    steps: [
+      { name: CRAWL_STEPS[0], status: 'completed' },
+      { name: CRAWL_STEPS[1], status: 'running' },
+      { name: CRAWL_STEPS[2], status: 'pending' },
+      { name: CRAWL_STEPS[3], status: 'pending' },
+    ],
+    requestId: 'req_last_poll',
+    raw: { execution_id: 'crawl-skims-com-a1b2c3d4', status: 'running' },
+  };
+  return { ...base, ...overrides };
+}
+
+export function completedCrawl(): Crawl {
+  return crawl({
+    status: 'completed',
+    stopDate: '2025-01-02T03:14:05.000Z',
+    durationMs: 600_000,
+    result: { collectionsTotal: 40, listingsTotal: 5000 },
+    steps: CRAWL_STEPS.map((name) => ({ name, status: 'completed' })),
+    raw: { execution_id: 'crawl-skims-com-a1b2c3d4', status: 'completed' },
+  });
+}
+
+export function history(overrides: Partial<WaitHistory> = {}): WaitHistory {
+  return {
+    startedAt: T0,
+    steps: [
+      { name: CRAWL_STEPS[0], status: 'completed', startedAt: T0, finishedAt: T0 + 20_000 },
+      { name: CRAWL_STEPS[1], status: 'completed', startedAt: T0 + 20_000, finishedAt: T0 + 200_000 },
+      { name: CRAWL_STEPS[2], status: 'completed', startedAt: T0 + 200_000, finishedAt: T0 + 400_000 },
+      { name: CRAWL_STEPS[3], status: 'completed', startedAt: T0 + 400_000, finishedAt: T0 + 590_000 },
+    ],
+    progress: [],
+    statuses: [],
+    polls: 30,
+    transientErrors: 0,
+    ...overrides,
+  };
+}
+
+export interface MockToolkit extends Toolkit {
+  lines: { level: string; text: string }[];
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summaries: string[];
+  failed: string[];
+  secrets: string[];
+  inputs: Record<string, string>;
+}
+
+/** A toolkit that records everything; `summaryError` makes writeSummary throw. */
+export function mockToolkit(
+  inputs: Record<string, string>,
+  options: { state?: Record<string, string>; summaryError?: Error; debug?: boolean } = {},
+): MockToolkit {
+  const tk: MockToolkit = {
+    lines: [],
+    outputs: {},
+    state: { ...options.state },
+    summaries: [],
+    failed: [],
+    secrets: [],
+    inputs,
+    getInput: (name) => inputs[name] ?? '',
+    setSecret: (secret) => {
+      tk.secrets.push(secret);
+    },
+    isDebug: () => options.debug ?? false,
+    debug: (text) => tk.lines.push({ level: 'debug', text }),
+    info: (text) => tk.lines.push({ level: 'info', text }),
+    warning: (text) => tk.lines.push({ level: 'warning', text }),
+    error: (text) => tk.lines.push({ level: 'error', text }),
+    setOutput: (name, value) => {
+      tk.outputs[name] = value;
+    },
+    setFailed: (message) => {
+      tk.failed.push(message);
+    },
+    saveState: (name, value) => {
+      tk.state[name] = value;
+    },
+    getState: (name) => tk.state[name] ?? '',
+    writeSummary: async (markdown) => {
+      if (options.summaryError) throw options.summaryError;
+      tk.summaries.push(markdown);
+    },
+  };
+  return tk;
+}
