@@ -30,7 +30,7 @@ export function actionDefaults(yml: string): Record<string, string> {
       continue;
     }
     const value = /^ {4}default:\s*(.*)$/.exec(line);
-    if (value && current) defaults[current] = value[1]!.trim().replace(/^'(.*)'$/, '$1');
+    if (value && current) defaults[current] = value[1]!.trim().replace(/^'(.*)'$|^"(.*)"$/, '$1$2');
   }
   return defaults;
 }
@@ -61,7 +61,8 @@ process.exit(r.status ?? 1);`,
   }
   const started = performance.now();
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(command, commandArgs as string[], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+    const stdio = process.env['BENCH_DEBUG'] ? 'inherit' : 'ignore';
+    const child = spawn(command, commandArgs as string[], { env, stdio: ['ignore', stdio, stdio] });
     child.on('error', reject);
     child.on('exit', (c) => resolve(c));
   });
