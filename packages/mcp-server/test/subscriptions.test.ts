@@ -24,7 +24,7 @@ afterAll(async () => {
 const getsOf = (id: string) =>
   emulator.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}`)).length;
 
-describe('resource subscriptions', () => {
+describe.concurrent('resource subscriptions', () => {
   it('sends notifications/resources/updated while the crawl changes, and stops when it ends', async () => {
     const conn = await connect({ client: testClient(emulator) });
     try {

@@ -101,7 +101,7 @@ describe('tools/list', () => {
   });
 });
 
-describe('happy paths', () => {
+describe.concurrent('happy paths', () => {
   it('start_crawl returns at once with the id and a next step', async () => {
     const t0 = Date.now();
     const result = await call('start_crawl', { url: 'https://long-start.example/shop' });
@@ -213,7 +213,7 @@ describe('happy paths', () => {
   });
 });
 
-describe('wait_for_crawl timing, progress and abort', () => {
+describe.concurrent('wait_for_crawl timing, progress and abort', () => {
   it('sends strictly increasing progress notifications led by the status and step', async () => {
     const host = hostTaking(emulator, 'progress', 3_000, 6_000);
     const id = await start(host);
