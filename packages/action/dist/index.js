@@ -30234,6 +30234,12 @@ function reportFromResult(result, base) {
             cancel.requestId = result.cancel.requestId;
         report.cancel = cancel;
     }
+    else if (result.cancelError) {
+        const cancel = { outcome: 'failed', message: result.cancelError.message };
+        if (result.cancelError.requestId)
+            cancel.requestId = result.cancelError.requestId;
+        report.cancel = cancel;
+    }
     return report;
 }
 /** Builds the report of a wait interrupted by the runner's signal (AbortedError from the waiter). */

@@ -94,6 +94,10 @@ export function reportFromResult(
     if (result.cancel.message) cancel.message = result.cancel.message;
     if (result.cancel.requestId) cancel.requestId = result.cancel.requestId;
     report.cancel = cancel;
+  } else if (result.cancelError) {
+    const cancel: ReportCancel = { outcome: 'failed', message: result.cancelError.message };
+    if (result.cancelError.requestId) cancel.requestId = result.cancelError.requestId;
+    report.cancel = cancel;
   }
   return report;
 }

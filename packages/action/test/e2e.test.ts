@@ -1,4 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY } from './fixtures.js';
@@ -184,6 +188,21 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(after['status']).toBe('failed');
   });
 
+  it('on SIGTERM alone: the same clean cancellation', async () => {
+    const run = await runAction({
+      inputs: inputs({ url: host('long') }),
+      control: (child, files) => {
+        void until(() => /status pending/.test(files.stdout())).then(() => child.kill('SIGTERM'));
+      },
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.signal).toBeNull();
+    expect(run.outputs['outcome']).toBe('canceled');
+    expect(run.outputs['error']).toBe('The step was interrupted (SIGTERM); the crawl was cancelled.');
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE')).toHaveLength(1);
+  });
+
   it('on SIGINT with cancel-on-abort false: leaves the crawl running', async () => {
     const run = await runAction({
       inputs: inputs({ url: host('long'), 'cancel-on-abort': 'false' }),
@@ -274,5 +293,71 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.outputs['error']).toMatch(/401/);
     expect(run.summary).toMatch(/\*\*Request id:\*\* `req_/);
     expect(run.stdout).toContain('::add-mask::');
+  });
+
+  it('comment-on-pr: loads @actions/github on demand and creates then updates one comment', async () => {
+    const calls: { method: string; url: string; body: string; auth: string }[] = [];
+    const comments: { id: number; body: string }[] = [];
+    const github = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        calls.push({ method: req.method!, url: req.url!, body, auth: req.headers.authorization ?? '' });
+        res.setHeader('content-type', 'application/json');
+        if (req.method === 'GET' && req.url!.startsWith('/repos/o/r/issues/7/comments')) {
+          res.end(JSON.stringify(comments));
+        } else if (req.method === 'POST' && req.url === '/repos/o/r/issues/7/comments') {
+          const created = { id: 100 + comments.length, body: JSON.parse(body).body as string };
+          comments.push(created);
+          res.statusCode = 201;
+          res.end(JSON.stringify(created));
+        } else if (req.method === 'PATCH' && req.url!.startsWith('/repos/o/r/issues/comments/')) {
+          const id = Number(req.url!.split('/').pop());
+          const comment = comments.find((c) => c.id === id)!;
+          comment.body = JSON.parse(body).body as string;
+          res.end(JSON.stringify(comment));
+        } else {
+          res.statusCode = 404;
+          res.end('{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'catalog-crawl-event-'));
+    const eventPath = join(dir, 'event.json');
+    writeFileSync(eventPath, JSON.stringify({ pull_request: { number: 7 } }));
+    const env = {
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+      GITHUB_WORKFLOW: 'CI',
+      GITHUB_JOB: 'crawl',
+    };
+    try {
+      const url = host('fast');
+      const first = await runAction({
+        inputs: inputs({ url, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_123' }),
+        env,
+      });
+      expectNoCanary(first);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('comment-on-pr: created the comment on pull request #7.');
+      expect(first.stdout.replace(/^::add-mask::.*$/gm, '')).not.toContain('ghs_fake_token_123');
+      const second = await runAction({
+        inputs: inputs({ url, 'comment-on-pr': 'true', 'github-token': 'ghs_fake_token_123' }),
+        env,
+      });
+      expect(second.stdout).toContain('comment-on-pr: updated the comment on pull request #7.');
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body).toContain(`<!-- catalog-crawl:CI/crawl/${url} -->`);
+      expect(comments[0]!.body).not.toContain(CANARY);
+      expect(calls.every((c) => c.auth === 'token ghs_fake_token_123')).toBe(true);
+    } finally {
+      github.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
