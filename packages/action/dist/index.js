@@ -30578,7 +30578,7 @@ function timelineChart(report) {
     return [
         '```mermaid',
         'gantt',
-        '    title Observed steps (UTC)',
+        '    title Steps as observed by the polls',
         '    dateFormat x',
         '    axisFormat %H:%M:%S',
         '    section Crawl',
@@ -30927,7 +30927,7 @@ function parseInputs(get) {
 ;// CONCATENATED MODULE: ./src/outputs.ts
 
 /** Every output declared in action.yml, in that order. All are set on every exit path ('' when unknown). */
-const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
+const OUTPUT_NAMES = [
     'execution-id',
     'outcome',
     'status',
@@ -30941,7 +30941,7 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'started-at',
     'stopped-at',
     'result',
-]));
+];
 function num(value) {
     return value === undefined || !Number.isFinite(value) ? '' : String(value);
 }
@@ -34030,8 +34030,16 @@ async function run(options = {}) {
         }
     }
     catch (error) {
-        // Last resort: runMain handles its own errors; this only catches bugs.
-        toolkit.setFailed(`Unexpected error: ${errorText(error)}`);
+        // Last resort: runMain handles its own errors; this only catches bugs. Outputs are still all set.
+        const message = `Unexpected error: ${errorText(error)}`;
+        try {
+            for (const name of OUTPUT_NAMES)
+                toolkit.setOutput(name, name === 'outcome' ? 'error' : name === 'error' ? message : name === 'result' ? 'null' : '');
+        }
+        catch {
+            // nothing more can be done
+        }
+        toolkit.setFailed(message);
     }
 }
 async function runMain(toolkit, options) {

@@ -9,7 +9,7 @@ import {
 import { commentOnPullRequest } from './comment.js';
 import { type ActionInputs, INPUT_DEFAULTS, parseBoolean, parseInputs } from './inputs.js';
 import { eventLine, finalLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
-import { buildOutputs } from './outputs.js';
+import { buildOutputs, OUTPUT_NAMES } from './outputs.js';
 import {
   type ActionReport,
   isAbortedError,
@@ -86,8 +86,18 @@ export async function run(options: RunOptions = {}): Promise<void> {
       await runMain(toolkit, options);
     }
   } catch (error) {
-    // Last resort: runMain handles its own errors; this only catches bugs.
-    toolkit.setFailed(`Unexpected error: ${errorText(error)}`);
+    // Last resort: runMain handles its own errors; this only catches bugs. Outputs are still all set.
+    const message = `Unexpected error: ${errorText(error)}`;
+    try {
+      for (const name of OUTPUT_NAMES)
+        toolkit.setOutput(
+          name,
+          name === 'outcome' ? 'error' : name === 'error' ? message : name === 'result' ? 'null' : '',
+        );
+    } catch {
+      // nothing more can be done
+    }
+    toolkit.setFailed(message);
   }
 }
 

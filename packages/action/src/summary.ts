@@ -77,7 +77,7 @@ export function timelineChart(report: ActionReport): string | undefined {
   return [
     '```mermaid',
     'gantt',
-    '    title Observed steps (UTC)',
+    '    title Steps as observed by the polls',
     '    dateFormat x',
     '    axisFormat %H:%M:%S',
     '    section Crawl',
