@@ -32,6 +32,7 @@ const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const resultsDir = join(BENCH_ROOT, '.results');
 mkdirSync(resultsDir, { recursive: true });
 const started = performance.now();
+const loadBefore = machineInfo().load1;
 for (const bench of BENCHMARKS) {
   if (only.length > 0 && !only.includes(bench.id)) continue;
   console.log(`\n=== ${bench.title}: node bench/dist/${bench.id}.js\n`);
@@ -73,7 +74,7 @@ const md = [
   '',
   `- Date: ${date}`,
   `- Machine: ${m.os}; ${m.cpuModel}; ${m.cores} cores; ${m.memoryGiB} GiB RAM; Node ${m.node}`,
-  `- Total run time: ${(totalMs / 1000).toFixed(0)} s`,
+  `- Total run time: ${(totalMs / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before the run and ${m.load1} after it (on ${m.cores} cores: timings are wall-clock and suffer from any other work on the machine; the side-by-side comparisons share the same conditions)`,
   '',
   '## Where we stand',
   '',

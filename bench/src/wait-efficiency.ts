@@ -14,6 +14,8 @@ import { fmt, max, mean, pct, percentile, table } from './lib/stats.js';
 
 export const SEED = 'catalog-crawl/bench/wait-efficiency/v1';
 export const CRAWLS = 1000;
+/** The sweep runs five workloads: half the crawls each keeps `pnpm bench` within a few minutes. */
+export const SWEEP_CRAWLS = 500;
 const MIN_DURATION_MS = 60_000;
 const MAX_DURATION_MS = 4 * 3_600_000;
 /** Base shares of the four steps; each crawl multiplies each by U(0.5, 1.5) and normalises. */
@@ -439,7 +441,7 @@ export async function run() {
 
   const sweep: { share: number; summaries: Summary[]; verdict: TargetVerdict }[] = [];
   for (const share of SWEEP_SHARES) {
-    const w = generateWorkload(share);
+    const w = generateWorkload(share, SWEEP_CRAWLS);
     const summaries = await runAll(w, `${SEED}/sweep/${share}`);
     sweep.push({ share, summaries, verdict: verdict(summaries[0]!, summaries[1]!) });
   }
@@ -526,8 +528,9 @@ with the sweep, on ${m.cpuModel}).
   it (requests take no simulated time). Lag/duration divides by the crawl's time to its terminal status.
   Percentiles are nearest-rank over the ${CRAWLS} crawls. Requests after terminal: requests sent after an answer
   with a terminal status had been received (counted at the fake fetch for ours).
-- **Sweep**: the same workload (same durations, failures and draws) with the last step's share forced to
-  10 %–90 % and the first three steps sharing the rest in their randomised proportions.
+- **Sweep**: a workload of ${SWEEP_CRAWLS} crawls drawn the same way (same seed, so the same first ${SWEEP_CRAWLS}
+  durations and draws; a tenth failing), with the last step's share forced to 10 %–90 % and the first three
+  steps sharing the rest in their randomised proportions. Each row compares with fixed 10 s on the same crawls.
 - **Target**: ours has lag p50 and p95 no worse than fixed 10 s, with at most 60 % of its mean requests.
 `;
   const figures = [
@@ -538,7 +541,7 @@ with the sweep, on ${m.cpuModel}).
       main.map((s) => row(s, fixed10)),
     ),
     '',
-    'Sweep: the last step\'s share of the duration (same crawls otherwise). "target" is the target above for ours in that row\'s workload.',
+    `Sweep (${SWEEP_CRAWLS} crawls): the last step's share of the duration (same crawls otherwise). "target" is the target above for ours in that row's workload.`,
     '',
     table(
       [
@@ -571,7 +574,7 @@ with the sweep, on ${m.cpuModel}).
     ...sweep.map((s) => `- last step ${pct(s.share, 0)}: ${s.verdict.statement}.`),
   ].join('\n');
 
-  const over = workload.filter((c, i) => (ours.lags[i] ?? 0) > fixed10.lagP95);
+  const over = workload.filter((_c, i) => (ours.lags[i] ?? 0) > fixed10.lagP95);
   const overFailed = over.filter((c) => c.expected === 'failed').length;
   const notes = [
     `Where ours loses lag: ${over.length} of its ${CRAWLS} crawls were detected later than fixed 10 s's p95 ` +

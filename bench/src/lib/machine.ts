@@ -6,6 +6,8 @@ export interface MachineInfo {
   cores: number;
   memoryGiB: number;
   node: string;
+  /** 1-minute load average when read (other work on the machine skews timings). */
+  load1: number;
 }
 
 export function machineInfo(): MachineInfo {
@@ -16,5 +18,6 @@ export function machineInfo(): MachineInfo {
     cores: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     node: process.version,
+    load1: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }
