@@ -16,14 +16,15 @@ export const stepShape = z.object({
   status: z.string().describe('pending, running, completed or failed.'),
 });
 
+// Counts come from the API as they are: typed loosely so that an odd value never turns a status into an error.
 export const countsShape = z.object({
-  collections_found: z.number().int().nonnegative(),
-  listings_found: z.number().int().nonnegative(),
+  collections_found: z.number(),
+  listings_found: z.number(),
 });
 
 export const totalsShape = z.object({
-  collections_total: z.number().int().nonnegative(),
-  listings_total: z.number().int().nonnegative(),
+  collections_total: z.number(),
+  listings_total: z.number(),
 });
 
 /** The common status block of get_crawl_status, wait_for_crawl and the resource. */
@@ -110,10 +111,10 @@ export const listCrawlsOutputShape = {
     }),
   ),
   pagination: z.object({
-    page: z.number().int(),
-    page_size: z.number().int(),
-    total_items: z.number().int(),
-    total_pages: z.number().int(),
+    page: z.number(),
+    page_size: z.number(),
+    total_items: z.number(),
+    total_pages: z.number(),
     has_next: z.boolean(),
     has_prev: z.boolean(),
   }),

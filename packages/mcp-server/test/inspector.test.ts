@@ -84,5 +84,6 @@ describe('MCP Inspector CLI against the built server', () => {
     expect(structuredOf(listed)).toMatchObject({ status_filter: 'completed', pagination: { page_size: 5 } });
     expect(missing['isError']).toBe(true);
     expect(JSON.stringify(missing)).toMatch(/HTTP 404/);
-  });
+    // Each run starts three Node processes (inspector wrapper, inspector CLI, this server): slow on a busy machine.
+  }, 50_000);
 });

@@ -1,6 +1,8 @@
 import type { Emulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createServer } from '../src/server.js';
+import { tools } from '../src/tools/index.js';
 import {
   CANARY,
   type Connected,
@@ -21,6 +23,12 @@ const seen: string[] = [];
 async function call(name: string, args: Record<string, unknown>, c: Connected = conn) {
   const result = await c.client.callTool({ name, arguments: args });
   seen.push(JSON.stringify(result));
+  const tool = tools.find((t) => t.name === name)!;
+  if (!result.isError) {
+    // Every success carries structuredContent valid against the tool's outputSchema, and a text summary.
+    z.strictObject(tool.config.outputSchema).parse(result.structuredContent);
+    expect(textOf(result)).toMatch(/Next: /);
+  }
   return result;
 }
 
@@ -255,7 +263,7 @@ describe.concurrent('wait_for_crawl timing, progress and abort', () => {
     const took = Date.now() - t0;
     // The core makes its last poll shortly before the deadline (half a poll interval here), never after it.
     expect(took).toBeGreaterThanOrEqual(2_400);
-    expect(took).toBeLessThanOrEqual(3_200);
+    expect(took).toBeLessThan(4_000);
     expect(result.isError).toBeFalsy();
     const out = structured(result);
     expect(out).toMatchObject({ status: 'running', finished: false, wait_outcome: 'still_running' });
