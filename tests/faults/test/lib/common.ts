@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { inspect } from 'node:util';
+import type { Emulator } from '@catalog-crawl/emulator';
+
+/** The canary key: it must never appear in anything any face writes. */
+export const CANARY = 'ck_live_CANARY_9f8e7d';
+
+const require = createRequire(import.meta.url);
+const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
+/** The built entry points the suite attacks (never the sources). */
+export const CLI_BIN = join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
+export const ACTION_ENTRY = join(pkgDir('@catalog-crawl/action'), 'dist', 'index.js');
+export const MCP_BIN = join(pkgDir('@catalog-crawl/mcp-server'), 'dist', 'cli.js');
+
+export type Category = 'faults' | 'lost-contact' | 'bad-input' | 'hostile' | 'secrets' | 'signals';
+
+/** Appends one case result to the run's results file (read by the summary reporter). */
+export function record(category: Category, name: string, ok: boolean, note?: string): void {
+  const file = process.env['FAULT_SUITE_RESULTS'];
+  if (!file) return;
+  appendFileSync(file, `${JSON.stringify({ category, name, ok, note })}\n`);
+}
+
+/** Runs one case, records whether it passed, and rethrows its failure. */
+export async function track<T>(category: Category, name: string, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    const value = await fn();
+    record(category, name, true);
+    return value;
+  } catch (error) {
+    record(category, name, false, error instanceof Error ? error.message.slice(0, 300) : String(error));
+    throw error;
+  }
+}
+
+/** Every text that must not contain the canary, found in the texts, with where it was seen. */
+export function canaryHits(texts: Record<string, string>, key = CANARY): string[] {
+  const hits: string[] = [];
+  const encoded = encodeURIComponent(key);
+  for (const [where, text] of Object.entries(texts)) {
+    if (text.includes(key) || text.includes(encoded)) {
+      const at = text.indexOf(key);
+      hits.push(`${where}: …${text.slice(Math.max(0, at - 80), at + 40)}…`);
+    }
+  }
+  return hits;
+}
+
+/** Every view of an error a program may print: message, cause chain, stack, JSON and inspect. */
+export function errorTexts(error: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
+    if (current instanceof Error) {
+      out[`message[${depth}]`] = current.message;
+      out[`stack[${depth}]`] = current.stack ?? '';
+      current = (current as { cause?: unknown }).cause;
+    } else {
+      out[`cause[${depth}]`] = String(current);
+      break;
+    }
+  }
+  out['String'] = String(error);
+  try {
+    out['JSON'] = JSON.stringify(error) ?? '';
+  } catch (e) {
+    out['JSON'] = `unserialisable: ${String(e)}`;
+  }
+  out['inspect'] = inspect(error, { depth: 8, showHidden: false });
+  return out;
+}
+
+let counter = 0;
+/** A unique scenario host, e.g. fast-x3k-12.example (POST is idempotent per host). */
+export function host(scenario: string, tag = ''): string {
+  counter++;
+  return `${scenario}-${tag}${process.pid}-${counter}-${Math.random().toString(36).slice(2, 6)}.example`;
+}
+
+/** A minimal environment for a child process (no inherited CATALOG_* or GITHUB_* variables). */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env['NO_COLOR'] = '1';
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+export interface ProcResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit. */
+  durationMs: number;
+  /** performance.now() at exit. */
+  endedAt: number;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  result: Promise<ProcResult>;
+  output(): { stdout: string; stderr: string };
+  /** Resolves once stdout+stderr matches. */
+  waitFor(test: string | RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Spawns `node script ...args`; a hard kill after `killAfterMs` guards the suite against a hung child. */
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { killAfterMs?: number; cwd?: string } = {},
+): Proc {
+  const started = performance.now();
+  const child = spawn(process.execPath, [script, ...args], {
+    env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...watchers]) {
+      if (w.test(stdout + stderr)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    check();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    check();
+  });
+  const guard = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 90_000);
+  const result = new Promise<ProcResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      const endedAt = performance.now();
+      resolve({ code, signal, stdout, stderr, durationMs: endedAt - started, endedAt });
+    });
+  });
+  return {
+    child,
+    result,
+    output: () => ({ stdout, stderr }),
+    waitFor(text, timeoutMs = 20_000) {
+      const test = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = watchers.findIndex((w) => w.resolve === done);
+          if (i >= 0) watchers.splice(i, 1);
+          reject(new Error(`timed out waiting for ${String(text)}; got:\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        watchers.push({ test, resolve: done });
+        check();
+        void result.then(() => {
+          if (watchers.some((w) => w.resolve === done)) check();
+        });
+      });
+    },
+  };
+}
+
+/**
+ * A request from the test itself (not from the code under test), retried through injected faults until the
+ * emulator gives a real answer (2xx or a 4xx other than 429).
+ */
+export async function rawRequest(
+  emulator: Emulator,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  key = CANARY,
+): Promise<{ status: number; json: unknown }> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    try {
+      const response = await fetch(`${emulator.url}${path}`, {
+        method,
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      const real = response.status < 500 && response.status !== 429 && json !== undefined;
+      if (real) return { status: response.status, json };
+    } catch {
+      // reset or timeout: try again
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${method} ${path}: no real answer after 60 attempts`);
+}
+
+/** POST /v2/crawl through faults; returns the execution id and when the answer arrived (performance.now()). */
+export async function startCrawlRaw(emulator: Emulator, url: string, key = CANARY) {
+  const { status, json } = await rawRequest(emulator, 'POST', '/v2/crawl', { url }, key);
+  if (status !== 202) throw new Error(`POST ${url}: HTTP ${status} ${JSON.stringify(json)}`);
+  return { id: (json as { execution_id: string }).execution_id, answeredAt: Date.now() };
+}
+
+/** Runs tasks with at most `limit` at a time, in order. */
+export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Deterministic PRNG (mulberry32) for seeded choices such as signal moments. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Counts of active handle types (timers, sockets, servers) from process.getActiveResourcesInfo(). */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+/** Kinds whose count went up since `before` (timers, sockets, servers...), polling until they settle. */
+export async function leakedResources(before: Record<string, number>, settleMs = 3_000): Promise<string[]> {
+  const deadline = Date.now() + settleMs;
+  while (true) {
+    const now = activeResources();
+    const leaks = Object.entries(now)
+      .filter(([kind]) => /Timeout|TCP|Pipe|Server|Socket|Immediate|Interval/i.test(kind))
+      .filter(([kind, n]) => n > (before[kind] ?? 0))
+      .map(([kind, n]) => `${kind}: ${before[kind] ?? 0} -> ${n}`);
+    if (leaks.length === 0 || Date.now() > deadline) return leaks;
+    await sleep(100);
+  }
+}
