@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@catalog-crawl/emulator';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServerHandle, startHttpServer } from '../src/http.js';
-import { CANARY, OTHER_KEY, startTestEmulator, structured, textOf, until } from './helpers.js';
+import { CANARY, hostTaking, OTHER_KEY, startTestEmulator, structured, textOf, until } from './helpers.js';
 
 let emulator: Emulator;
 let http: HttpServerHandle;
@@ -71,6 +72,7 @@ beforeAll(async () => {
     baseUrl: emulator.url,
     clientOptions: { retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } },
     wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    subscription: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
     log: (line) => logs.push(line),
   });
 });
@@ -148,6 +150,25 @@ describe('Streamable HTTP mode without a server key', () => {
       );
       expect(structured(result)).toMatchObject({ wait_outcome: 'completed' });
       expect(notes.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await a.client.close();
+    }
+  });
+
+  it('delivers resource updates to the subscribed session', async () => {
+    const a = await httpClient({ 'x-catalog-api-key': CANARY });
+    try {
+      const updates: string[] = [];
+      a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => {
+        updates.push(n.params.uri);
+      });
+      const started = await call(a.client, 'start_crawl', {
+        url: hostTaking(emulator, 'httpsub', 3_000, 5_000),
+      });
+      const uri = structured<{ resource_uri: string }>(started).resource_uri;
+      await a.client.subscribeResource({ uri });
+      await until(() => updates.length >= 2, 10_000);
+      expect(new Set(updates)).toEqual(new Set([uri]));
     } finally {
       await a.client.close();
     }

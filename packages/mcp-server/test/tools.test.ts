@@ -370,6 +370,14 @@ describe('error paths', () => {
     }
   });
 
+  it('wait_for_crawl: an isError result when no poll succeeds before the bound', async () => {
+    const id = await start('long-down.example');
+    emulator.injectFault('server_error', { path: new RegExp(`${id}$`), status: 502, count: 1_000 });
+    const result = await call('wait_for_crawl', { execution_id: id, wait_seconds: 2 });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/no answer from the Catalog API in 2 s/);
+  });
+
   it('402 from a no-credits account', async () => {
     const result = await call('start_crawl', { url: 'no-credits.example' });
     expect(result.isError).toBe(true);
