@@ -84,6 +84,24 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     });
   });
 
+  it('collapses retried server errors into one warning annotation', async () => {
+    const name = host('fast');
+    emulator.injectFault('server_error', {
+      method: 'GET',
+      path: new RegExp(name.replace(/\./g, '-')),
+      count: 6,
+    });
+    const run = await runAction({ inputs: inputs({ url: name }) });
+    expectNoCanary(run);
+    expect(run.code).toBe(0);
+    expect(run.outputs['outcome']).toBe('completed');
+    const annotations = run.stdout.split('\n').filter((line) => line.startsWith('::warning::'));
+    expect(annotations).toHaveLength(1);
+    expect(annotations[0]).toMatch(/^::warning::Transient API error, retrying: /);
+    // the later ones are in the debug log only
+    expect(run.stdout).toMatch(/^::debug::\[\+.*retry: /m);
+  });
+
   it('waits for an existing execution id', async () => {
     const started = await api('POST', '/v2/crawl', { url: host('fast') });
     const id = started['execution_id'] as string;
