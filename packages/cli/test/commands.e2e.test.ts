@@ -207,6 +207,13 @@ describe.concurrent('catalog-crawl (built bin) against the emulator', () => {
     expect(r.code).toBe(8);
     expect(r.stderr).toContain(`127.0.0.1:${port}`);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    // A wait that never reaches the API is not reported as a timeout.
+    const wait = await runBin(
+      ['wait', 'crawl-a-1234', '--timeout', '2s', '--min-interval', '1s'],
+      binEnv(undefined, { CATALOG_API_BASE_URL: `http://127.0.0.1:${port}` }),
+    );
+    expect(wait.code).toBe(8);
+    expect(wait.stdout).toContain('could not reach the API');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Crawl, WaitEvent } from '@catalog-crawl/core';
 import type { createLogUpdate as CreateLogUpdate } from 'log-update';
+import { EXIT } from '../exit-codes.js';
 import {
   clock,
   countsText,
@@ -47,7 +48,7 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
     headMark =
       view.done.exitCode === 0
         ? c.green('✔')
-        : view.done.outcome === 'timed_out'
+        : view.done.exitCode === EXIT.TIMED_OUT
           ? c.yellow('⚠')
           : c.red('✖');
   } else {
@@ -72,7 +73,8 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
   }
   if (view.lastWarning && !view.done) lines.push(`  ${c.yellow(`! ${view.lastWarning}`)}`);
   if (view.done) {
-    const color = view.done.exitCode === 0 ? c.green : view.done.outcome === 'timed_out' ? c.yellow : c.red;
+    const color =
+      view.done.exitCode === 0 ? c.green : view.done.exitCode === EXIT.TIMED_OUT ? c.yellow : c.red;
     lines.push(`  ${color(view.done.message)}`);
     if (view.done.hint) lines.push(`  ${c.dim(view.done.hint)}`);
   }

@@ -1,4 +1,5 @@
 import type { WaitEvent } from '@catalog-crawl/core';
+import { EXIT } from '../exit-codes.js';
 import { clock, countsText, plural } from '../format.js';
 import type { Output } from '../output.js';
 import type { FinishInfo, WaitReporter } from './reporter.js';
@@ -66,7 +67,7 @@ export class PlainReporter implements WaitReporter {
 
   finish(info: FinishInfo): void {
     const c = this.#out.colors;
-    const color = info.exitCode === 0 ? c.green : info.outcome === 'timed_out' ? c.yellow : c.red;
+    const color = info.exitCode === 0 ? c.green : info.exitCode === EXIT.TIMED_OUT ? c.yellow : c.red;
     this.#line(info.executionId, info.elapsedMs ?? 0, color(info.message));
     if (info.hint) this.#line(info.executionId, info.elapsedMs ?? 0, info.hint);
   }
