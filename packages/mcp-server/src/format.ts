@@ -99,12 +99,13 @@ export function truncate(text: string, max: number): string {
 
 /** One line: `running · step 2/4 Discovering collections · 12 collections, 340 listings · 1m20s`. */
 export function statusLine(out: CrawlStatusOutput): string {
-  const parts: string[] = [out.status];
+  const cancelled = isCancelledCrawl({ status: out.status, error: out.error ?? null });
+  const parts: string[] = [cancelled ? 'failed (cancelled)' : out.status];
   if (out.current_step) {
     parts.push(`step ${out.current_step.number}/${out.current_step.of} ${out.current_step.name}`);
   } else if (out.status === 'failed') {
     const failed = out.steps.find((s) => s.status === 'failed');
-    if (failed) parts.push(`failed in ${failed.name}`);
+    if (failed) parts.push(`${cancelled ? 'stopped' : 'failed'} in ${failed.name}`);
   }
   if (out.result) {
     parts.push(
@@ -115,7 +116,7 @@ export function statusLine(out: CrawlStatusOutput): string {
       `${count(out.progress.collections_found)} collections, ${count(out.progress.listings_found)} listings so far`,
     );
   }
-  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
+  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(Math.round(out.elapsed_seconds) * 1000));
   return parts.join(' · ');
 }
 

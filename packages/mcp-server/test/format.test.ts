@@ -8,7 +8,15 @@ import {
 } from '@catalog-crawl/core';
 import { describe, expect, it } from 'vitest';
 import { describeError, missingKeyError } from '../src/errors.js';
-import { isCancelledCrawl, ProgressCounter, progressValue, resourceUri } from '../src/format.js';
+import {
+  crawlStatus,
+  isCancelledCrawl,
+  ProgressCounter,
+  progressMessage,
+  progressValue,
+  resourceUri,
+  statusText,
+} from '../src/format.js';
 import { makeRedactor } from '../src/server.js';
 
 function crawl(partial: Partial<Crawl>): Crawl {
@@ -90,5 +98,64 @@ describe('describeError', () => {
     );
     expect(describeError(missingKeyError(false), ctx)).toMatch(/CATALOG_API_KEY/);
     expect(describeError(missingKeyError(true), ctx)).toMatch(/x-catalog-api-key/);
+  });
+});
+
+describe('crawlStatus and the texts', () => {
+  const steps = (statuses: string[]) => STEPS.map((name, i) => ({ name, status: statuses[i] ?? 'pending' }));
+
+  it('maps a running crawl to a small status block with a next step', () => {
+    const out = crawlStatus(
+      crawl({
+        vendor: 'x.example',
+        steps: steps(['completed', 'running']),
+        progress: { collectionsFound: 12, listingsFound: 1_340 },
+        startDate: '2026-01-01T00:00:00.000Z',
+        durationMs: 200_400,
+        raw: { huge: 'x'.repeat(10_000) },
+      }),
+    );
+    expect(out).toMatchObject({
+      status: 'running',
+      finished: false,
+      current_step: { name: 'Discovering collections', number: 2, of: 4 },
+      progress: { collections_found: 12, listings_found: 1_340 },
+      elapsed_seconds: 200.4,
+    });
+    expect(out.suggested_poll_interval_seconds).toBeGreaterThan(0);
+    expect(JSON.stringify(out)).not.toContain('xxxx');
+    expect(statusText(out)).toBe(
+      `Crawl crawl-x-example-1: running · step 2/4 Discovering collections · 12 collections, 1,340 listings so far · 3m20s.\nNext: ${out.next_step}`,
+    );
+    expect(progressMessage(crawl({ steps: steps(['completed', 'running']) }))).toMatch(
+      /^running · step 2\/4 Discovering collections/,
+    );
+  });
+
+  it('says when a crawl failed, where, and that it was cancelled', () => {
+    const failed = crawlStatus(
+      crawl({
+        status: 'failed',
+        error: 'Extraction timed out',
+        steps: steps(['completed', 'completed', 'completed', 'failed']),
+      }),
+    );
+    expect(failed).toMatchObject({
+      finished: true,
+      suggested_poll_interval_seconds: 0,
+      error: 'Extraction timed out',
+    });
+    expect(statusText(failed)).toMatch(
+      /: failed · failed in Extracting listings\.\nError: Extraction timed out\nNext: The crawl failed/,
+    );
+    const cancelled = crawlStatus(
+      crawl({
+        status: 'failed',
+        error: 'Crawl was cancelled by request',
+        steps: steps(['completed', 'failed']),
+      }),
+    );
+    expect(statusText(cancelled)).toMatch(/: failed \(cancelled\) · stopped in Discovering collections\./);
+    expect(cancelled.next_step).toMatch(/was cancelled/);
   });
 });

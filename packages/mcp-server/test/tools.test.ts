@@ -158,7 +158,7 @@ describe.concurrent('happy paths', () => {
       suggested_poll_interval_seconds: 0,
       result: { collections_total: expect.any(Number), listings_total: expect.any(Number) },
     });
-    expect(textOf(result)).toMatch(/completed: completed/);
+    expect(textOf(result)).toMatch(/^Crawl crawl-\S+: completed · \d+ collections, \d+ listings · /);
     expect(textOf(result)).toMatch(/nothing left to poll/);
   });
 

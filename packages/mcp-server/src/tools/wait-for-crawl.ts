@@ -120,7 +120,7 @@ export function register(server: McpServer, ctx: ToolContext): void {
       const lead =
         outcome === 'still_running'
           ? `Crawl ${out.execution_id} is still going after ${Math.round(out.waited_seconds)} s`
-          : `Crawl ${out.execution_id} ${outcome === 'canceled' ? 'was cancelled' : outcome}`;
+          : `Crawl ${out.execution_id}`;
       return toolResult(ctx, out, statusText(out, lead));
     } catch (error) {
       await sending;
