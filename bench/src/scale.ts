@@ -254,7 +254,12 @@ Command: \`node bench/dist/scale.js\` (env \`BENCH_SCALE_CRAWLS\` changes the co
     figures,
     targets,
     checks,
-    notes: [] as string[],
+    notes:
+      stats.total >= 100_000
+        ? [
+            `The emulator keeps its last 100,000 request records; ${stats.total} were kept, so the window count covers the latest ones only.`,
+          ]
+        : [],
   };
 }
 
