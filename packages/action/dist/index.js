@@ -30838,8 +30838,8 @@ function parseBaseUrl(value) {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
         throw inputError('api-base-url', `"${value}" must start with https:// (or http:// for a local emulator).`);
     }
-    if (parsed.username || parsed.password) {
-        throw inputError('api-base-url', 'must not contain credentials; pass the key in api-key.');
+    if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+        throw inputError('api-base-url', 'must not contain credentials, a query or a fragment (the key goes in api-key). Example: https://api.getcatalog.ai');
     }
     return value.replace(/\/+$/, '');
 }
@@ -30858,6 +30858,10 @@ function parseInputs(get) {
     const apiKey = get('api-key').trim();
     if (apiKey === '') {
         throw inputError('api-key', `is required. Store the key as a secret and pass it: api-key: $${'{{'} secrets.CATALOG_API_KEY }}`);
+    }
+    // A newline or space would make the HTTP header invalid (and a fetch error could quote it).
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+        throw inputError('api-key', 'contains spaces, control or non-ASCII characters: check the secret for a stray character or a second line.');
     }
     const rawUrl = get('url').trim();
     const rawId = get('execution-id').trim();
@@ -34013,7 +34017,12 @@ async function run(options = {}) {
     // Mask the key before anything else can print it.
     const apiKey = raw.getInput('api-key');
     const secrets = [];
-    for (const value of [apiKey, apiKey.trim(), raw.getInput('github-token').trim()]) {
+    // Each line too: a key pasted with a second line must not leak through that line either.
+    const lines = apiKey
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line.length >= 4);
+    for (const value of [apiKey, apiKey.trim(), ...lines, raw.getInput('github-token').trim()]) {
         if (value !== '' && !secrets.includes(value)) {
             raw.setSecret(value);
             secrets.push(value);
@@ -34157,7 +34166,15 @@ async function runMain(toolkit, options) {
         };
         if (options.fetch)
             clientOptions.fetch = options.fetch;
-        const client = new CatalogClient(clientOptions);
+        let client;
+        try {
+            client = new CatalogClient(clientOptions);
+        }
+        catch (error) {
+            // parseInputs checks what the client checks; this only keeps any later rule an input error.
+            await finalize({ outcome: 'error', elapsedMs: Date.now() - startedAt, error: toReportError(error) }, true);
+            return;
+        }
         let startedStatus;
         try {
             if (inputs.url !== undefined) {

@@ -137,8 +137,11 @@ function parseBaseUrl(value: string): string {
       `"${value}" must start with https:// (or http:// for a local emulator).`,
     );
   }
-  if (parsed.username || parsed.password) {
-    throw inputError('api-base-url', 'must not contain credentials; pass the key in api-key.');
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw inputError(
+      'api-base-url',
+      'must not contain credentials, a query or a fragment (the key goes in api-key). Example: https://api.getcatalog.ai',
+    );
   }
   return value.replace(/\/+$/, '');
 }
@@ -161,6 +164,13 @@ export function parseInputs(get: InputReader): ActionInputs {
     throw inputError(
       'api-key',
       `is required. Store the key as a secret and pass it: api-key: $${'{{'} secrets.CATALOG_API_KEY }}`,
+    );
+  }
+  // A newline or space would make the HTTP header invalid (and a fetch error could quote it).
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw inputError(
+      'api-key',
+      'contains spaces, control or non-ASCII characters: check the secret for a stray character or a second line.',
     );
   }
   const rawUrl = get('url').trim();

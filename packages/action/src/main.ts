@@ -71,7 +71,12 @@ export async function run(options: RunOptions = {}): Promise<void> {
   // Mask the key before anything else can print it.
   const apiKey = raw.getInput('api-key');
   const secrets: string[] = [];
-  for (const value of [apiKey, apiKey.trim(), raw.getInput('github-token').trim()]) {
+  // Each line too: a key pasted with a second line must not leak through that line either.
+  const lines = apiKey
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length >= 4);
+  for (const value of [apiKey, apiKey.trim(), ...lines, raw.getInput('github-token').trim()]) {
     if (value !== '' && !secrets.includes(value)) {
       raw.setSecret(value);
       secrets.push(value);
@@ -210,7 +215,17 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
       userAgent: USER_AGENT,
     };
     if (options.fetch) clientOptions.fetch = options.fetch;
-    const client = new CatalogClient(clientOptions);
+    let client: CatalogClient;
+    try {
+      client = new CatalogClient(clientOptions);
+    } catch (error) {
+      // parseInputs checks what the client checks; this only keeps any later rule an input error.
+      await finalize(
+        { outcome: 'error', elapsedMs: Date.now() - startedAt, error: toReportError(error) },
+        true,
+      );
+      return;
+    }
 
     let startedStatus: string | undefined;
     try {

@@ -78,6 +78,14 @@ describe('parseInputs', () => {
     expect(error.message).toMatch(/Input "api-key": is required.*secrets\.CATALOG_API_KEY/);
   });
 
+  it('rejects a key with a second line or spaces, and a base URL with a query, without quoting them', () => {
+    const key = inputError({ 'api-key': `${CANARY}\nX-Evil: 1`, url: 'a.com' });
+    expect(key.field).toBe('api-key');
+    expect(key.message).toMatch(/contains spaces, control or non-ASCII characters/);
+    const base = inputError({ 'api-key': CANARY, url: 'a.com', 'api-base-url': 'http://127.0.0.1:1/?x=1' });
+    expect(base.message).toMatch(/must not contain credentials, a query or a fragment/);
+  });
+
   it('rejects both url and execution-id', () => {
     const error = inputError({ 'api-key': CANARY, url: 'skims.com', 'execution-id': 'crawl-x-1' });
     expect(error.message).toMatch(/"url" and "execution-id" are both set/);
