@@ -120,6 +120,21 @@ describe('LiveReporter on a fake TTY', () => {
     expect(text).toContain('catalog-crawl list');
   });
 
+  it('switches to one line per crawl when the blocks would not fit the terminal', () => {
+    vi.useFakeTimers();
+    const { out, stdout } = fakeOutput({ tty: true });
+    const reporter = new LiveReporter(out, { createLogUpdate, now: () => 0 });
+    const ids = Array.from({ length: 8 }, (_, i) => `crawl-many-${i}-1234`);
+    reporter.begin(ids);
+    reporter.finish(finishFromResult(makeResult({ executionId: 'crawl-many-0-1234' })));
+    reporter.close(0);
+    const frame = stripVTControlCharacters(reporter.frameText());
+    expect(frame.split('\n')).toHaveLength(8);
+    expect(frame).toContain('✔ crawl-many-0-1234  completed');
+    expect(frame).toContain('crawl-many-7-1234  waiting');
+    expect(stdout.text).toContain('crawl-many-7-1234');
+  });
+
   it('redacts the key even from crawl data', () => {
     vi.useFakeTimers();
     const { out, stdout } = fakeOutput({ tty: true, secrets: ['ck_live_CANARY_9f8e7d'] });

@@ -100,6 +100,33 @@ function terminalView(stream: OutStream): OutStream {
   };
 }
 
+/** The compact form of a crawl for many crawls at once: mark, id, status, step, bar, counts, elapsed. */
+export function renderCrawlLine(view: CrawlView, options: BlockOptions): string {
+  const { colors: c } = options;
+  const crawl = view.done?.crawl ?? view.crawl;
+  const steps = displaySteps(crawl);
+  const elapsedMs = view.done?.elapsedMs ?? options.now - view.startedAt;
+  const mark = view.done
+    ? view.done.exitCode === 0
+      ? c.green('✔')
+      : view.done.exitCode === EXIT.TIMED_OUT
+        ? c.yellow('⚠')
+        : c.red('✖')
+    : c.cyan(SPINNER[options.frame % SPINNER.length] ?? '*');
+  const completed = steps.filter((s) => s.status === 'completed').length;
+  const fraction = crawl?.status === 'completed' ? 1 : stepFraction(steps);
+  const counts = countsText(crawl);
+  const parts = [
+    `${mark} ${c.bold(view.executionId)}`,
+    statusColor(crawl?.status ?? 'waiting', c),
+    `${progressBar(fraction, 10, c)} ${completed}/${steps.length}`,
+    counts,
+    c.dim(clock(elapsedMs)),
+  ].filter(Boolean);
+  const line = parts.join('  ');
+  return view.done && view.done.exitCode !== 0 ? `${line}\n    ${view.done.message}` : line;
+}
+
 export interface LiveReporterOptions {
   /** log-update's factory (loaded lazily by createLiveReporter, so that other modes do not pay for it). */
   createLogUpdate: typeof CreateLogUpdate;
@@ -170,7 +197,15 @@ export class LiveReporter implements WaitReporter {
   /** The current frame as text (without writing it). */
   frameText(): string {
     const now = this.#now();
-    const blocks = [...this.#views.values()].map((view) =>
+    const views = [...this.#views.values()];
+    const rows = this.#out.stdout.rows || 24;
+    // Too many crawls for full blocks (log-update would clip the top): one line (two when done) per crawl.
+    if (views.length > 1 && views.length * 8 > rows - 1) {
+      return views
+        .map((view) => renderCrawlLine(view, { colors: this.#out.colors, frame: this.#frame, now }))
+        .join('\n');
+    }
+    const blocks = views.map((view) =>
       renderCrawlBlock(view, { colors: this.#out.colors, frame: this.#frame, now }).join('\n'),
     );
     return blocks.join('\n\n');
