@@ -147,8 +147,15 @@ export async function run() {
       for (const f of Object.values(files)) writeFileSync(f, '');
     };
 
+    // The same bundle with an empty `api-key`: it stops at input validation, before any request, which
+    // separates the cost of loading the bundle from the cost of the poll.
+    const inputErrorEnv: NodeJS.ProcessEnv = { ...actionEnv, 'INPUT_API-KEY': '' };
     const action: Measured[] = [];
     const bare: Measured[] = [];
+    const inputError: Measured[] = [];
+    const oneFetch: Measured[] = [];
+    // Reference: bare node doing the one GET the Action does (Node's fetch loads its bundled undici lazily).
+    const fetchScript = `fetch(${JSON.stringify(`${emulator.url}/v2/crawl/${started.executionId}`)}, { headers: { 'x-api-key': ${JSON.stringify(DEFAULT_API_KEY)} } }).then((r) => r.text())`;
     const outcomes: string[] = [];
     let badExits = 0;
     // One discarded warm-up of each (page cache), then alternate.
@@ -157,9 +164,14 @@ export async function run() {
       const a = await measure([BUNDLE], actionEnv, scratch);
       const outcome = readOutput(files.GITHUB_OUTPUT, 'outcome') ?? '(none)';
       const b = await measure(['-e', '0'], baseEnv, scratch);
+      resetFiles();
+      const c = await measure([BUNDLE], inputErrorEnv, scratch);
+      const d = await measure(['-e', fetchScript], baseEnv, scratch);
       if (i < 0) continue;
+      oneFetch.push(d);
       action.push(a);
       bare.push(b);
+      inputError.push(c);
       outcomes.push(outcome);
       if (a.code !== 0 || b.code !== 0) badExits++;
     }
@@ -169,6 +181,8 @@ export async function run() {
 
     const aWall = median(action.map((r) => r.wallMs));
     const bWall = median(bare.map((r) => r.wallMs));
+    const cWall = median(inputError.map((r) => r.wallMs));
+    const cRss = median(inputError.map((r) => r.maxRssKiB));
     const aRss = median(action.map((r) => r.maxRssKiB));
     const bRss = median(bare.map((r) => r.maxRssKiB));
     const wallRatio = aWall / bWall;
@@ -218,8 +232,10 @@ Command: \`node bench/dist/action-startup.js\`.
 - The crawl: an emulator in the benchmark's process (loopback, manual clock), a \`fast.example\` crawl
   started through the core client and the clock advanced 10 min, so it is \`completed\` before the first run:
   the Action polls once, writes its outputs and summary and exits.
-- Baseline: \`node -e 0\` with a minimal environment. ${RUNS} runs each, alternating (Action, then baseline), after one
-  discarded warm-up of each.
+- Baseline: \`node -e 0\` with a minimal environment. ${RUNS} runs each, alternating (Action, baseline, and
+  for reference the Action with an empty \`api-key\`, which stops at input validation before any request:
+  what loading the bundle costs; and bare node doing the one GET the Action does with Node's \`fetch\`), after
+  one discarded warm-up of each.
 - Wall time: from \`spawn\` to the child's exit, measured in this process. Peak memory:
   ${existsSync(TIME_BIN) ? '`/usr/bin/time -f %M` (maximum resident set size, KiB); both commands run under it, so its small fork/exec cost is in both wall times' : 'a wrapper that runs the child with spawnSync and reads its own `process.resourceUsage().maxRSS` (which covers the waited-for children)'}.
 - Figures are medians; the ratios divide the Action's median by the baseline's.
@@ -240,7 +256,19 @@ Command: \`node bench/dist/action-startup.js\`.
             `${fmt(Math.min(...bare.map((r) => r.wallMs)))} – ${fmt(Math.max(...bare.map((r) => r.wallMs)))}`,
             fmt(bRss / 1024),
           ],
-          ['ratio', `${fmt(wallRatio, 2)}x`, '', `${fmt(rssRatio, 2)}x`],
+          ['ratio Action / `node -e 0`', `${fmt(wallRatio, 2)}x`, '', `${fmt(rssRatio, 2)}x`],
+          [
+            'Action bundle, empty `api-key` (stops at input validation, no request; for reference)',
+            fmt(cWall),
+            `${fmt(Math.min(...inputError.map((r) => r.wallMs)))} – ${fmt(Math.max(...inputError.map((r) => r.wallMs)))}`,
+            fmt(cRss / 1024),
+          ],
+          [
+            '`node -e "fetch(<the crawl>)"`: one GET with Node\'s fetch (for reference)',
+            fmt(median(oneFetch.map((r) => r.wallMs))),
+            `${fmt(Math.min(...oneFetch.map((r) => r.wallMs)))} – ${fmt(Math.max(...oneFetch.map((r) => r.wallMs)))}`,
+            fmt(median(oneFetch.map((r) => r.maxRssKiB)) / 1024),
+          ],
         ],
       ),
       '',
@@ -253,7 +281,14 @@ Command: \`node bench/dist/action-startup.js\`.
       figures,
       targets,
       checks,
-      notes: [] as string[],
+      notes: [
+        `Where the time goes: loading the bundle and failing at input validation takes ${fmt(cWall)} ms ` +
+          `(${fmt(cWall / bWall, 2)}x \`node -e 0\`, ${fmt(cRss / 1024)} MiB); bare node doing the Action's one GET with ` +
+          `Node's \`fetch\` takes ${fmt(median(oneFetch.map((r) => r.wallMs)))} ms ` +
+          `(${fmt(median(oneFetch.map((r) => r.wallMs)) / bWall, 2)}x, ${fmt(median(oneFetch.map((r) => r.maxRssKiB)) / 1024)} MiB): on Node ${process.versions.node} ` +
+          'the first `fetch` loads and compiles its bundled undici, so no process that polls once with the global ' +
+          '`fetch` can come within 2x of `node -e 0` here. The runner uses node24, whose start-up and fetch may differ.',
+      ],
     };
   } finally {
     await emulator.close();
