@@ -96,10 +96,13 @@ describe('schedule', () => {
     try {
       const client = new CatalogClient({ apiKey: 'k', baseUrl: server.url, timeoutMs: 30_000 });
       const started = Date.now();
-      const result = await waitForCrawl(client, ID, { timeoutMs: 1_500, minIntervalMs: 1_000 });
+      const error = await waitForCrawl(client, ID, { timeoutMs: 1_500, minIntervalMs: 1_000 }).catch(
+        (e) => e,
+      );
       const took = Date.now() - started;
-      expect(result.outcome).toBe('timed_out');
-      expect(result.crawl).toBeUndefined();
+      // No answer at all during the wait: the outcome is unknown, which is lost contact, not a timeout.
+      expect(error).toBeInstanceOf(LostContactError);
+      expect((error as LostContactError).crawl).toBeUndefined();
       expect(took).toBeGreaterThanOrEqual(1_400);
       expect(took).toBeLessThan(2_500);
     } finally {
@@ -362,6 +365,21 @@ describe('failures', () => {
     expect(lost.history.transientErrors).toBeGreaterThan(0);
     expect(sim.t - start).toBeGreaterThanOrEqual(120_000);
     expect(lost.message).toContain('Lost contact');
+  });
+
+  it('reports a wait that never reached the API as lost contact, not as a timeout', async () => {
+    const sim = simulate(() => ({ status: 503, body: 'down' }));
+    const error = await run(sim, { timeoutMs: 60_000 }).promise.catch((e) => e);
+    expect(error).toBeInstanceOf(LostContactError);
+    expect((error as LostContactError).history.polls).toBe(0);
+    expect((error as LostContactError).crawl).toBeUndefined();
+  });
+
+  it('still times out when polls succeeded before the API went away', async () => {
+    const sim = simulate((n) => (n === 0 ? body('running', 1) : { status: 503, body: 'down' }));
+    const result = await run(sim, { timeoutMs: 60_000 }).promise;
+    expect(result.outcome).toBe('timed_out');
+    expect(result.crawl?.status).toBe('running');
   });
 
   it('tolerates 404 during notFoundGraceMs', async () => {
