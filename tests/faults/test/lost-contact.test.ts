@@ -1,0 +1,295 @@
+import {
+  CatalogClient,
+  type CatalogError,
+  LostContactError,
+  NotFoundError,
+  type WaitResult,
+  waitForCrawl,
+} from '@catalog-crawl/core';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { createServer } from '@catalog-crawl/mcp-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { describe, expect, it } from 'vitest';
+import { actionCanaryHits, runAction } from './lib/action.js';
+import {
+  CANARY,
+  CLI_BIN,
+  canaryHits,
+  cleanEnv,
+  errorTexts,
+  host,
+  sleep,
+  spawnNode,
+  startCrawlRaw,
+  track,
+} from './lib/common.js';
+
+/**
+ * Category 2: lost contact. The emulator is stopped in the middle of waits, and either stays down or is
+ * restarted on the same port. What is correct, decided here:
+ * - down for good: the core's waiter ends with LostContactError once no poll has succeeded for
+ *   lostContactMs (not earlier, not much later); a face whose lostContactMs is longer than its timeout
+ *   (CLI, Action, MCP) ends at its deadline with `timed_out` / `still_running`. Never a hang.
+ * - restarted with the crawls (same seed, same POSTs replayed, so the same execution ids): the waits
+ *   resume and end with the crawl's real outcome.
+ * - restarted empty (the emulator keeps state in memory): the API now answers 404 for the id, which is a
+ *   definitive answer, not lost contact: the waiter ends promptly with NotFoundError (a typed error; the
+ *   faces map it to their "not found" result). It neither spins on 404 nor waits for lostContactMs.
+ */
+
+const KEY = [{ key: CANARY, org: 'lost-contact' }];
+
+/** Starts an emulator and POSTs the hosts in order; a restart with the same options and hosts gives the same ids. */
+async function withCrawls(options: EmulatorOptions, hosts: string[]) {
+  const emulator = await startEmulator({ apiKeys: KEY, ...options });
+  const ids: string[] = [];
+  for (const h of hosts) ids.push((await startCrawlRaw(emulator, h)).id);
+  return { emulator, ids };
+}
+
+function client(emulator: Emulator) {
+  return new CatalogClient({
+    apiKey: CANARY,
+    baseUrl: emulator.url,
+    timeoutMs: 1_000,
+    retry: { retries: 2, minDelayMs: 100, maxDelayMs: 300 },
+    // 20 waits polling every second are more than the API's 50 requests / 4 s: the client's limiter would
+    // (rightly) queue polls through the whole outage.
+    rateLimit: { requests: 200, windowMs: 1_000 },
+  });
+}
+
+/** Resolves once every id has had a successful poll (the waits are in flight). */
+async function polledOnce(emulator: Emulator, ids: string[]) {
+  for (let i = 0; i < 100; i++) {
+    if (ids.every((id) => emulator.requests.some((r) => r.path === `/v2/crawl/${id}` && r.status === 200)))
+      return;
+    await sleep(50);
+  }
+  throw new Error('the waits never polled');
+}
+
+describe.concurrent('lost contact', () => {
+  it('core: down for good -> LostContactError after lostContactMs, for every wait', async () => {
+    await track('lost-contact', 'core down for good: LostContactError', async () => {
+      const { emulator, ids } = await withCrawls(
+        { speed: 1, seed: 'lc-down' },
+        Array.from({ length: 20 }, () => host('long', 'lcd')),
+      );
+      const c = client(emulator);
+      const lostContactMs = 3_000;
+      const waits = ids.map((id) =>
+        waitForCrawl(c, id, {
+          minIntervalMs: 1_000,
+          maxIntervalMs: 1_000,
+          lostContactMs,
+          timeoutMs: 60_000,
+        }).then(
+          (result) => ({ result, at: performance.now() }),
+          (error: unknown) => ({ error, at: performance.now() }),
+        ),
+      );
+      await polledOnce(emulator, ids);
+      await emulator.close();
+      const closedAt = performance.now();
+      const ends = await Promise.all(waits);
+      for (const end of ends) {
+        expect('error' in end ? end.error : end.result).toBeInstanceOf(LostContactError);
+        const error = (end as { error: LostContactError }).error;
+        expect(['pending', 'running'], 'the last snapshot is kept').toContain(error.crawl?.status);
+        expect(error.message).toMatch(/Lost contact with the Catalog API/);
+        expect(canaryHits(errorTexts(error))).toEqual([]);
+        const after = end.at - closedAt;
+        // The last success was at most one interval before the close; the check runs after a failed poll.
+        expect(after).toBeGreaterThan(lostContactMs - 1_200);
+        expect(after).toBeLessThan(lostContactMs + 2_500);
+      }
+    });
+  });
+
+  it('core: restarted on the same port with the same crawls -> the waits resume and complete', async () => {
+    await track('lost-contact', 'core restart with the crawls: resume', async () => {
+      const hosts = Array.from({ length: 20 }, () => host('fast', 'lcr'));
+      const options = { speed: 2, seed: 'lc-resume' };
+      const first = await withCrawls(options, hosts);
+      const c = client(first.emulator);
+      const waits = first.ids.map((id) =>
+        waitForCrawl(c, id, {
+          minIntervalMs: 1_000,
+          maxIntervalMs: 1_000,
+          lostContactMs: 30_000,
+          timeoutMs: 40_000,
+        }),
+      );
+      await polledOnce(first.emulator, first.ids);
+      const port = first.emulator.port;
+      await first.emulator.close();
+      await sleep(1_500);
+      const second = await withCrawls({ ...options, port }, hosts);
+      try {
+        expect(second.ids, 'a replay gives the same ids').toEqual(first.ids);
+        const results: WaitResult[] = await Promise.all(waits);
+        for (const result of results) {
+          expect(result.outcome).toBe('completed');
+          expect(result.history.transientErrors, 'the outage was seen').toBeGreaterThan(0);
+        }
+      } finally {
+        await second.emulator.close();
+      }
+    });
+  });
+
+  it('core: restarted empty on the same port -> NotFoundError promptly, no spinning on 404', async () => {
+    await track('lost-contact', 'core restart empty: NotFoundError', async () => {
+      const { emulator, ids } = await withCrawls(
+        { speed: 1, seed: 'lc-empty' },
+        Array.from({ length: 10 }, () => host('long', 'lce')),
+      );
+      const c = client(emulator);
+      const waits = ids.map((id) =>
+        waitForCrawl(c, id, {
+          minIntervalMs: 1_000,
+          maxIntervalMs: 1_000,
+          lostContactMs: 30_000,
+          timeoutMs: 40_000,
+        }).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      );
+      await polledOnce(emulator, ids);
+      const port = emulator.port;
+      await emulator.close();
+      await sleep(1_000);
+      const restarted = await startEmulator({ port, apiKeys: KEY });
+      const restartedAt = performance.now();
+      try {
+        const errors = await Promise.all(waits);
+        expect(performance.now() - restartedAt).toBeLessThan(3_000);
+        for (const error of errors) {
+          expect(error).toBeInstanceOf(NotFoundError);
+          expect((error as CatalogError).message).toMatch(/No crawl crawl-long-/);
+        }
+        // one 404 per wait, then nothing more
+        for (const id of ids) {
+          expect(restarted.requests.filter((r) => r.path === `/v2/crawl/${id}`)).toHaveLength(1);
+        }
+      } finally {
+        await restarted.close();
+      }
+    });
+  });
+
+  it('cli: restarted with the crawls -> `wait` resumes and exits 0', async () => {
+    await track('lost-contact', 'cli restart with the crawls: resume', async () => {
+      const hosts = Array.from({ length: 5 }, () => host('fast', 'lccli'));
+      const options = { speed: 2, seed: 'lc-cli' };
+      const first = await withCrawls(options, hosts);
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: first.emulator.url });
+      const proc = spawnNode(
+        CLI_BIN,
+        ['--json', 'wait', '--min-interval', '1s', '--max-interval', '1s', '--timeout', '40s', ...first.ids],
+        env,
+      );
+      await polledOnce(first.emulator, first.ids);
+      const port = first.emulator.port;
+      await first.emulator.close();
+      await sleep(2_500);
+      const second = await withCrawls({ ...options, port }, hosts);
+      try {
+        const run = await proc.result;
+        expect(run.code, run.stderr).toBe(0);
+        const results = run.stdout
+          .split('\n')
+          .filter((l) => l.includes('"type":"result"'))
+          .map((l) => JSON.parse(l) as { outcome: string; transientErrors: number });
+        expect(results.map((r) => r.outcome)).toEqual(Array(5).fill('completed'));
+        expect(results.every((r) => r.transientErrors > 0)).toBe(true);
+        expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+      } finally {
+        await second.emulator.close();
+      }
+    });
+  });
+
+  it('cli: down for good -> timed out at --timeout (exit 5), no hang', async () => {
+    await track('lost-contact', 'cli down for good: timed out at the deadline', async () => {
+      const { emulator, ids } = await withCrawls({ speed: 1, seed: 'lc-cli-down' }, [host('long', 'lccd')]);
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: emulator.url });
+      const proc = spawnNode(
+        CLI_BIN,
+        ['--json', 'wait', '--min-interval', '1s', '--timeout', '6s', ids[0]!],
+        env,
+      );
+      await polledOnce(emulator, ids);
+      await emulator.close();
+      const run = await proc.result;
+      expect(run.code, run.stderr).toBe(5);
+      const result = JSON.parse(run.stdout.split('\n').find((l) => l.includes('"type":"result"'))!) as {
+        outcome: string;
+        elapsedMs: number;
+      };
+      expect(result.outcome).toBe('timed_out');
+      expect(result.elapsedMs).toBeLessThan(6_000 + 1_000);
+      expect(run.durationMs).toBeLessThan(6_000 + 3_000);
+      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+    });
+  });
+
+  it('action: down for good -> outcome timed_out at the timeout, outputs and summary written', async () => {
+    await track('lost-contact', 'action down for good: timed_out with outputs', async () => {
+      const { emulator, ids } = await withCrawls({ speed: 1, seed: 'lc-action' }, [host('long', 'lca')]);
+      const running = runAction({
+        inputs: {
+          'api-key': CANARY,
+          'api-base-url': emulator.url,
+          'execution-id': ids[0]!,
+          timeout: '6s',
+          'min-interval': '1s',
+          'max-interval': '1s',
+        },
+      });
+      await polledOnce(emulator, ids);
+      await emulator.close();
+      const run = await running;
+      expect(run.outputs['outcome'], run.stdout).toBe('timed_out');
+      expect(['pending', 'running']).toContain(run.outputs['status']);
+      expect(run.summary).not.toBe('');
+      expect(run.code).toBe(1);
+      expect(run.durationMs).toBeLessThan(6_000 + 3_000);
+      expect(actionCanaryHits(run)).toEqual([]);
+    });
+  });
+
+  it('mcp: down for good -> wait_for_crawl returns still_running at wait_seconds', async () => {
+    await track('lost-contact', 'mcp down for good: still_running at the bound', async () => {
+      const { emulator, ids } = await withCrawls({ speed: 1, seed: 'lc-mcp' }, [host('long', 'lcm')]);
+      const server = createServer({
+        client: client(emulator),
+        secrets: [CANARY],
+        wait: { minIntervalMs: 1_000 },
+      });
+      const [a, b] = InMemoryTransport.createLinkedPair();
+      await server.connect(b);
+      const mcp = new Client({ name: 'fault-suite', version: '0.0.0' });
+      await mcp.connect(a);
+      try {
+        const t0 = performance.now();
+        const call = mcp.callTool({
+          name: 'wait_for_crawl',
+          arguments: { execution_id: ids[0], wait_seconds: 5 },
+        });
+        await polledOnce(emulator, ids);
+        await emulator.close();
+        const result = await call;
+        expect(performance.now() - t0).toBeLessThan(5_000 + 1_500);
+        expect(result.isError, JSON.stringify(result)).toBeFalsy();
+        expect((result.structuredContent as { wait_outcome: string }).wait_outcome).toBe('still_running');
+        expect(canaryHits({ result: JSON.stringify(result) })).toEqual([]);
+      } finally {
+        await mcp.close();
+      }
+    });
+  });
+});
