@@ -32,20 +32,6 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
   const where = stepLabel(crawl);
   let message: string;
   let hint: string | undefined;
-  if (result.outcome === 'timed_out' && crawl === undefined && result.history.polls === 0) {
-    // Not a timeout of the crawl: the API never answered. Report it as such (exit 8), not as a timeout.
-    const failures = result.history.transientErrors;
-    return {
-      executionId: id,
-      exitCode: EXIT.UNREACHABLE,
-      outcome: result.outcome,
-      message: `could not reach the API: no poll succeeded before the timeout${failures ? ` (${failures} failed attempts)` : ''}`,
-      hint: `Check the network and the base URL${context.baseUrl ? ` (${context.baseUrl})` : ''}; the crawl's state is unknown.`,
-      result,
-      crawl,
-      elapsedMs: result.elapsedMs,
-    };
-  }
   switch (result.outcome) {
     case 'completed': {
       const took = crawl?.durationMs ?? result.elapsedMs;

@@ -109,20 +109,6 @@ describe('outcome messages', () => {
     expect(f.message).toContain('canceled the crawl');
   });
 
-  it('a timeout without any successful poll is reported as unreachable (8), not as a timeout', () => {
-    const f = finishFromResult(
-      makeResult({
-        outcome: 'timed_out',
-        crawl: undefined,
-        history: { startedAt: 0, steps: [], progress: [], statuses: [], polls: 0, transientErrors: 3 },
-      }),
-      { baseUrl: 'http://127.0.0.1:1' },
-    );
-    expect(f.exitCode).toBe(8);
-    expect(f.message).toContain('could not reach the API');
-    expect(f.hint).toContain('http://127.0.0.1:1');
-  });
-
   it('Ctrl-C: 130 and how to resume, or 6 when the crawl was canceled', () => {
     const left = finishFromError('crawl-a-1234', named('AbortedError'), { signalName: 'SIGINT' });
     expect(left.exitCode).toBe(130);
