@@ -30112,6 +30112,8 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         if (changed)
             lastChangeAt = t;
     };
+    const lostContact = (t, error) => new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, { executionId, crawl, history, elapsedMs: t - startedAt, cause: error, requestId: error.requestId });
+    let lastFailure;
     let final = false;
     while (true) {
         if (signal?.aborted)
@@ -30131,6 +30133,7 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 },
             });
             observe(next);
+            lastFailure = undefined;
         }
         catch (error) {
             if (error instanceof AbortedError || signal?.aborted)
@@ -30144,16 +30147,9 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             else if (error.retryable) {
                 history.transientErrors++;
                 warn('poll_failed', `Poll failed: ${error.message}`, error);
-                if (t - lastSuccessAt >= s.lostContactMs) {
-                    throw new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, {
-                        executionId,
-                        crawl,
-                        history,
-                        elapsedMs: t - startedAt,
-                        cause: error,
-                        requestId: error.requestId,
-                    });
-                }
+                lastFailure = error;
+                if (t - lastSuccessAt >= s.lostContactMs)
+                    throw lostContact(t, error);
             }
             else {
                 // Auth, not found after the grace, invalid input and other permanent answers stop the wait.
@@ -30167,8 +30163,12 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             emit({ ...base(), type: 'heartbeat' });
         if (s.stallTimeoutMs !== undefined && crawl && t - lastChangeAt >= s.stallTimeoutMs)
             return finish('stalled');
-        if (final || t >= finalAt)
+        if (final || t >= finalAt) {
+            // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
+            if (!crawl && lastFailure)
+                throw lostContact(t, lastFailure);
             return finish('timed_out');
+        }
         let delay = nextPollDelayMs(crawl, { ...s, random });
         if (t + delay >= finalAt) {
             // The next regular poll would land in the final window: make it the final poll, at the deadline.
