@@ -106,7 +106,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
     );
   }
   if (error instanceof LostContactError) {
-    return `Could not ${context.action}: no successful answer from the Catalog API for a while. Try get_crawl_status in a minute.`;
+    return `Could not ${context.action}: no answer from the Catalog API in ${Math.round(error.elapsedMs / 1000)} s (${error.history.transientErrors} failed attempts). Try get_crawl_status in a minute.`;
   }
   if (error instanceof AbortedError) {
     return `The request was cancelled before it could ${context.action}. The crawl itself was not touched.`;

@@ -90,25 +90,15 @@ export function register(server: McpServer, ctx: ToolContext): void {
         minIntervalMs: ctx.wait.minIntervalMs,
         maxIntervalMs: Math.max(ctx.wait.minIntervalMs, ctx.wait.maxIntervalMs),
         heartbeatMs: ctx.wait.heartbeatMs,
-        // Within one short wait, failing polls are reported at the deadline instead of thrown earlier.
-        lostContactMs: timeoutMs + 60_000,
         onEvent: (event) => {
           if (event.type === 'warning') ctx.log(`wait ${execution_id}: ${ctx.redact(event.message)}`);
           else notify(event);
         },
       });
       await sending;
-      if (!result.crawl) {
-        return errorResult(
-          ctx,
-          new Error(
-            `no answer from the Catalog API in ${waitSeconds} s (${result.history.transientErrors} failed attempts). Try get_crawl_status in a minute.`,
-          ),
-          { action: 'read the crawl status', executionId: execution_id },
-        );
-      }
       const outcome = waitOutcome(result);
-      const status = crawlStatus(result.crawl);
+      // The waiter throws LostContactError when no poll succeeded, so a result always has a snapshot.
+      const status = crawlStatus(result.crawl!);
       const out: WaitForCrawlOutput = {
         ...status,
         wait_outcome: outcome,
