@@ -28,6 +28,7 @@ import {
   ShapeError,
 } from './parse.js';
 import { LimiterTimeoutError, SlidingWindowLimiter } from './ratelimit.js';
+import { createRedactor } from './redact.js';
 import type {
   CancelResult,
   CatalogClientOptions,
@@ -91,6 +92,7 @@ const ALREADY_FINISHED =
 export class CatalogClient {
   readonly baseUrl: string;
   readonly #apiKey: string;
+  readonly #redact: (text: string) => string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   readonly #retry: Required<NonNullable<Exclude<CatalogClientOptions['retry'], false>>> | false;
@@ -116,6 +118,7 @@ export class CatalogClient {
       );
     }
     this.#apiKey = apiKey;
+    this.#redact = createRedactor([apiKey]);
     this.baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
@@ -494,13 +497,6 @@ export class CatalogClient {
       'INVALID_RESPONSE',
       { status, requestId },
     );
-  }
-
-  #redact(text: string): string {
-    let out = text.split(this.#apiKey).join('***');
-    const encoded = encodeURIComponent(this.#apiKey);
-    if (encoded !== this.#apiKey) out = out.split(encoded).join('***');
-    return out;
   }
 
   /** A short, redacted description of a fetch failure, including its cause's code (e.g. ECONNREFUSED). */

@@ -24,5 +24,6 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
+export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './types.js';
 export { nextPollDelayMs, suggestPollIntervalMs, waitForCrawl, watchCrawl } from './wait.js';
