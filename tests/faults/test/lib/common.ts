@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { inspect } from 'node:util';
 import type { Emulator } from '@catalog-crawl/emulator';
 
 /** The canary key: it must never appear in anything any face writes. */
@@ -50,7 +49,10 @@ export function canaryHits(texts: Record<string, string>, key = CANARY): string[
   return hits;
 }
 
-/** Every view of an error a program may print: message, cause chain, stack, JSON and inspect. */
+/**
+ * Every view of an error a face prints: message, cause chain, stack and JSON. (util.inspect also shows data
+ * the error carries, such as the last crawl snapshot as the server sent it; no face prints that.)
+ */
 export function errorTexts(error: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   let current: unknown = error;
@@ -70,7 +72,6 @@ export function errorTexts(error: unknown): Record<string, string> {
   } catch (e) {
     out['JSON'] = `unserialisable: ${String(e)}`;
   }
-  out['inspect'] = inspect(error, { depth: 8, showHidden: false });
   return out;
 }
 
