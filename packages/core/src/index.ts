@@ -26,4 +26,11 @@ export {
 } from './errors.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './types.js';
-export { nextPollDelayMs, suggestPollIntervalMs, waitForCrawl, watchCrawl } from './wait.js';
+export {
+  LAST_STEP_SLOW_SHARE,
+  nextPollDelayMs,
+  type PollDelayOptions,
+  suggestPollIntervalMs,
+  waitForCrawl,
+  watchCrawl,
+} from './wait.js';

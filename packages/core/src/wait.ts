@@ -46,7 +46,7 @@ function phase(crawl: Crawl | undefined): number {
   const current = currentStep(crawl);
   if (!current) return steps.every((s) => s.status === 'completed') ? 1 : 0.5;
   const known = (CRAWL_STEPS as readonly string[]).indexOf(current.step.name);
-  if (known >= 0) return known / (CRAWL_STEPS.length - 1);
+  if (known >= 0) return known === CRAWL_STEPS.length - 1 ? 1 : known / (CRAWL_STEPS.length - 1) / 2;
   return steps.length === 1 ? 1 : current.index / (steps.length - 1);
 }
 
@@ -55,20 +55,43 @@ function target(crawl: Crawl | undefined, min: number, max: number): number {
 }
 
 /**
- * The delay before the next poll given the last snapshot: phase-aware, jittered, within [min, max]. The jitter
- * window is a quarter of the band around the phase's target, clipped to the band, so many waiters spread out
- * instead of polling in lock-step.
+ * A last step rarely takes less than this share of the time the earlier steps took, so until then it is
+ * polled at the slow end like the early steps, and at the fast end afterwards.
  */
-export function nextPollDelayMs(
-  crawl: Crawl | undefined,
-  options: { minIntervalMs: number; maxIntervalMs: number; random: () => number },
-): number {
+export const LAST_STEP_SLOW_SHARE = 0.25;
+
+export interface PollDelayOptions {
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  random: () => number;
+  /** How long the last step has been seen running. */
+  lastStepRunningMs?: number;
+  /** How long the crawl ran before its last step started. */
+  earlierStepsMs?: number;
+}
+
+/**
+ * The delay before the next poll given the last snapshot, within [min, max]. Early phases are polled near
+ * the slow end with a jitter of a quarter of the band, so many waiters spread out instead of polling in
+ * lock-step. Once the last step may finish (see LAST_STEP_SLOW_SHARE) the delay is the fast end plus at most
+ * 2.5 % of the band: any more would make the detection lag longer than a fixed poll at the fast end.
+ */
+export function nextPollDelayMs(crawl: Crawl | undefined, options: PollDelayOptions): number {
   const { minIntervalMs: min, maxIntervalMs: max } = options;
+  const r = Math.min(1, Math.max(0, options.random()));
+  const band = max - min;
+  if (phase(crawl) === 1 && !(crawl && isTerminalStatus(crawl.status))) {
+    const { lastStepRunningMs: running, earlierStepsMs: earlier } = options;
+    const slowFor =
+      running !== undefined && earlier !== undefined ? earlier * LAST_STEP_SLOW_SHARE - running : 0;
+    if (slowFor <= 0) return Math.round(min + r * (band / 40));
+    // Slow, but poll again right when the last step may start to finish.
+    return Math.round(Math.max(min, Math.min(max - r * (band / 4), slowFor)));
+  }
   const center = target(crawl, min, max);
-  const spread = (max - min) / 4;
+  const spread = band / 4;
   const lo = Math.max(min, center - spread);
   const hi = Math.min(max, center + spread);
-  const r = Math.min(1, Math.max(0, options.random()));
   return Math.round(lo + r * (hi - lo));
 }
 
@@ -230,6 +253,8 @@ async function runWait(
   let lastSuccessAt = startedAt;
   let lastChangeAt = startedAt;
   let lastEmitAt = startedAt;
+  let lastStepSeenAt: number | undefined;
+  let earlierStepsMs: number | undefined;
   const warnedStatus = new Set<string>();
   const warnedStepStatus = new Set<string>();
 
@@ -311,6 +336,11 @@ async function runWait(
     crawl = next;
     history.polls++;
     lastSuccessAt = t;
+    if (lastStepSeenAt === undefined && phase(next) === 1 && !isTerminalStatus(next.status)) {
+      lastStepSeenAt = t;
+      // Only a wait that saw an earlier step knows roughly when the last one started.
+      if (previous && phase(previous) < 1) earlierStepsMs = next.durationMs ?? t - startedAt;
+    }
     let changed = false;
     if (previous?.status !== next.status) {
       changed = true;
@@ -418,7 +448,12 @@ async function runWait(
       if (!crawl && lastFailure) throw lostContact(t, lastFailure);
       return finish('timed_out');
     }
-    let delay = nextPollDelayMs(crawl, { ...s, random });
+    let delay = nextPollDelayMs(crawl, {
+      ...s,
+      random,
+      lastStepRunningMs: lastStepSeenAt === undefined ? undefined : t - lastStepSeenAt,
+      earlierStepsMs,
+    });
     if (t + delay >= finalAt) {
       // The next regular poll would land in the final window: make it the final poll, at the deadline.
       delay = finalAt - t;

@@ -204,7 +204,7 @@ describe('nextPollDelayMs', () => {
       seed = (seed * 16807) % 2147483647;
       return seed / 2147483647;
     };
-    for (const step of [0, 1, 3]) {
+    for (const step of [0, 1, 2]) {
       const delays = Array.from({ length: 200 }, () =>
         nextPollDelayMs(crawlAt('running', step), { minIntervalMs: MIN, maxIntervalMs: MAX, random }),
       );
@@ -212,12 +212,38 @@ describe('nextPollDelayMs', () => {
       expect(spread).toBeGreaterThan(4_000);
       expect(new Set(delays).size).toBeGreaterThan(100);
     }
+    // Once the last step may finish, jitter stays within 2.5 % of the band above the fast end.
+    const last = Array.from({ length: 200 }, () =>
+      nextPollDelayMs(crawlAt('running', 3), { minIntervalMs: MIN, maxIntervalMs: MAX, random }),
+    );
+    expect(Math.min(...last)).toBeGreaterThanOrEqual(MIN);
+    expect(Math.max(...last)).toBeLessThanOrEqual(MIN + (MAX - MIN) / 40);
+    expect(new Set(last).size).toBeGreaterThan(100);
+  });
+
+  it('polls the last step slowly until it has run a quarter of the earlier steps, then fast', () => {
+    const opts = (lastStepRunningMs: number) => ({
+      minIntervalMs: MIN,
+      maxIntervalMs: MAX,
+      random: () => 0.5,
+      lastStepRunningMs,
+      earlierStepsMs: 400_000,
+    });
+    const last = crawlAt('running', 3);
+    // 100 s of slow polling: slow now, and the poll lands no later than the switch point.
+    expect(nextPollDelayMs(last, opts(0))).toBeGreaterThanOrEqual(25_000);
+    expect(nextPollDelayMs(last, opts(85_000))).toBe(15_000);
+    expect(nextPollDelayMs(last, opts(100_000))).toBeLessThanOrEqual(MIN + 500);
+    // Without knowing when the last step started, it is polled fast at once.
+    expect(
+      nextPollDelayMs(last, { minIntervalMs: MIN, maxIntervalMs: MAX, random: () => 0.5 }),
+    ).toBeLessThanOrEqual(MIN + 500);
   });
 
   it('suggests whole seconds within the documented band, 0 once finished', () => {
     expect(suggestPollIntervalMs(undefined)).toBe(30_000);
     expect(suggestPollIntervalMs(crawlAt('running', 3))).toBe(10_000);
-    expect(suggestPollIntervalMs(crawlAt('running', 1))).toBe(23_000);
+    expect(suggestPollIntervalMs(crawlAt('running', 1))).toBe(27_000);
     expect(suggestPollIntervalMs(crawlAt('completed', 4))).toBe(0);
   });
 });
