@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8987);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3562);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8987:
+/***/ 3562:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29340,11 +29340,42 @@ class SlidingWindowLimiter {
     }
 }
 //# sourceMappingURL=ratelimit.js.map
+;// CONCATENATED MODULE: ../core/dist/redact.js
+/** Secrets shorter than this are left alone: replacing one or two letters everywhere would garble every text. */
+const MIN_SECRET_LENGTH = 4;
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/**
+ * A function that replaces every secret, and its URL-encoded form, with `***`. Every face runs what it prints
+ * through one, so a key that reached a message by any route (a server echoing it, a URL) still never leaves.
+ */
+function createRedactor(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret)
+            continue;
+        for (const form of [secret, secret.trim(), encodeURIComponent(secret)]) {
+            if (form.length >= MIN_SECRET_LENGTH)
+                forms.add(form);
+        }
+    }
+    if (forms.size === 0)
+        return (text) => text;
+    // Longest first, so that a secret containing another is replaced whole.
+    const pattern = new RegExp([...forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'), 'g');
+    return (text) => text.replace(pattern, '***');
+}
+//# sourceMappingURL=redact.js.map
 ;// CONCATENATED MODULE: ../core/dist/version.js
 /** Kept equal to package.json's version by test/version.test.ts (tsc's rootDir=src keeps package.json out of reach). */
 const VERSION = '0.1.0';
 //# sourceMappingURL=version.js.map
 ;// CONCATENATED MODULE: ../core/dist/client.js
+
 
 
 
@@ -29380,6 +29411,7 @@ const ALREADY_FINISHED = /not running|not in a cancel+able state|cannot be cance
 class CatalogClient {
     baseUrl;
     #apiKey;
+    #redact;
     #fetch;
     #timeoutMs;
     #retry;
@@ -29398,6 +29430,7 @@ class CatalogClient {
             throw new errors_InvalidInputError('apiKey', `the API key contains spaces, control or non-ASCII characters: check ${ENV_API_KEY} for a stray character`);
         }
         this.#apiKey = apiKey;
+        this.#redact = createRedactor([apiKey]);
         this.baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
         this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
         this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
@@ -29715,13 +29748,6 @@ class CatalogClient {
         const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
         return new InvalidResponseError(`${call.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`, 'INVALID_RESPONSE', { status, requestId });
     }
-    #redact(text) {
-        let out = text.split(this.#apiKey).join('***');
-        const encoded = encodeURIComponent(this.#apiKey);
-        if (encoded !== this.#apiKey)
-            out = out.split(encoded).join('***');
-        return out;
-    }
     /** A short, redacted description of a fetch failure, including its cause's code (e.g. ECONNREFUSED). */
     #describeFailure(error) {
         const parts = [];
@@ -29848,24 +29874,39 @@ function phase(crawl) {
         return steps.every((s) => s.status === 'completed') ? 1 : 0.5;
     const known = CRAWL_STEPS.indexOf(current.step.name);
     if (known >= 0)
-        return known / (CRAWL_STEPS.length - 1);
+        return known === CRAWL_STEPS.length - 1 ? 1 : known / (CRAWL_STEPS.length - 1) / 2;
     return steps.length === 1 ? 1 : current.index / (steps.length - 1);
 }
 function target(crawl, min, max) {
     return max - phase(crawl) * (max - min);
 }
 /**
- * The delay before the next poll given the last snapshot: phase-aware, jittered, within [min, max]. The jitter
- * window is a quarter of the band around the phase's target, clipped to the band, so many waiters spread out
- * instead of polling in lock-step.
+ * A last step rarely takes less than this share of the time the earlier steps took, so until then it is
+ * polled at the slow end like the early steps, and at the fast end afterwards.
+ */
+const LAST_STEP_SLOW_SHARE = 0.25;
+/**
+ * The delay before the next poll given the last snapshot, within [min, max]. Early phases are polled near
+ * the slow end with a jitter of a quarter of the band, so many waiters spread out instead of polling in
+ * lock-step. Once the last step may finish (see LAST_STEP_SLOW_SHARE) the delay is the fast end plus at most
+ * 2.5 % of the band: any more would make the detection lag longer than a fixed poll at the fast end.
  */
 function nextPollDelayMs(crawl, options) {
     const { minIntervalMs: min, maxIntervalMs: max } = options;
+    const r = Math.min(1, Math.max(0, options.random()));
+    const band = max - min;
+    if (phase(crawl) === 1 && !(crawl && crawl_isTerminalStatus(crawl.status))) {
+        const { lastStepRunningMs: running, earlierStepsMs: earlier } = options;
+        const slowFor = running !== undefined && earlier !== undefined ? earlier * LAST_STEP_SLOW_SHARE - running : 0;
+        if (slowFor <= 0)
+            return Math.round(min + r * (band / 40));
+        // Slow, but poll again right when the last step may start to finish.
+        return Math.round(Math.max(min, Math.min(max - r * (band / 4), slowFor)));
+    }
     const center = target(crawl, min, max);
-    const spread = (max - min) / 4;
+    const spread = band / 4;
     const lo = Math.max(min, center - spread);
     const hi = Math.min(max, center + spread);
-    const r = Math.min(1, Math.max(0, options.random()));
     return Math.round(lo + r * (hi - lo));
 }
 /** What to tell an agent or user: how long to wait before checking again (whole seconds; 0 once terminal). */
@@ -29988,6 +30029,8 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
     let lastSuccessAt = startedAt;
     let lastChangeAt = startedAt;
     let lastEmitAt = startedAt;
+    let lastStepSeenAt;
+    let earlierStepsMs;
     const warnedStatus = new Set();
     const warnedStepStatus = new Set();
     const emit = (event) => {
@@ -30064,6 +30107,12 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         crawl = next;
         history.polls++;
         lastSuccessAt = t;
+        if (lastStepSeenAt === undefined && phase(next) === 1 && !crawl_isTerminalStatus(next.status)) {
+            lastStepSeenAt = t;
+            // Only a wait that saw an earlier step knows roughly when the last one started.
+            if (previous && phase(previous) < 1)
+                earlierStepsMs = next.durationMs ?? t - startedAt;
+        }
         let changed = false;
         if (previous?.status !== next.status) {
             changed = true;
@@ -30169,7 +30218,12 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 throw lostContact(t, lastFailure);
             return finish('timed_out');
         }
-        let delay = nextPollDelayMs(crawl, { ...s, random });
+        let delay = nextPollDelayMs(crawl, {
+            ...s,
+            random,
+            lastStepRunningMs: lastStepSeenAt === undefined ? undefined : t - lastStepSeenAt,
+            earlierStepsMs,
+        });
         if (t + delay >= finalAt) {
             // The next regular poll would land in the final window: make it the final poll, at the deadline.
             delay = finalAt - t;
@@ -33927,6 +33981,7 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/toolkit.ts
 
+
 function actionsToolkit() {
     return {
         getInput: (name) => getInput(name),
@@ -33946,21 +34001,12 @@ function actionsToolkit() {
         },
     };
 }
-/** Replaces every secret (4+ characters) by `***`. */
-function redact(text, secrets) {
-    let out = text;
-    for (const secret of secrets) {
-        if (secret.length >= 4)
-            out = out.split(secret).join('***');
-    }
-    return out;
-}
 /**
  * Wraps a toolkit so nothing it writes (log, outputs, state, summary, failure message) can carry a secret,
  * not even where the runner's masking does not apply (output and summary files).
  */
 function redactingToolkit(toolkit, secrets) {
-    const r = (text) => redact(text, secrets());
+    const r = (text) => createRedactor(secrets())(text);
     return {
         getInput: (name) => toolkit.getInput(name),
         setSecret: (secret) => toolkit.setSecret(secret),

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { createRedactor } from '@catalog-crawl/core';
 
 /** The part of @actions/core the Action uses; tests pass a mock. */
 export interface Toolkit {
@@ -37,21 +38,12 @@ export function actionsToolkit(): Toolkit {
   };
 }
 
-/** Replaces every secret (4+ characters) by `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return out;
-}
-
 /**
  * Wraps a toolkit so nothing it writes (log, outputs, state, summary, failure message) can carry a secret,
  * not even where the runner's masking does not apply (output and summary files).
  */
 export function redactingToolkit(toolkit: Toolkit, secrets: () => readonly string[]): Toolkit {
-  const r = (text: string) => redact(text, secrets());
+  const r = (text: string) => createRedactor(secrets())(text);
   return {
     getInput: (name) => toolkit.getInput(name),
     setSecret: (secret) => toolkit.setSecret(secret),

@@ -1,3 +1,4 @@
+import { createRedactor } from '@catalog-crawl/core';
 import pc from 'picocolors';
 
 /** The subset of a writable stream the CLI needs (a process stream, or a fake one in tests). */
@@ -10,28 +11,19 @@ export interface OutStream {
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** Secrets shorter than this are not redacted (replacing one or two letters everywhere would garble output). */
-const MIN_SECRET_LENGTH = 6;
-
 /** Replaces every known secret (the API key) with `***` in anything the CLI prints. */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  #redact: (text: string) => string = (text) => text;
 
   add(secret: string | undefined): void {
-    if (typeof secret !== 'string') return;
-    const trimmed = secret.trim();
-    if (trimmed.length >= MIN_SECRET_LENGTH) this.#secrets.add(trimmed);
-    if (secret.length >= MIN_SECRET_LENGTH) this.#secrets.add(secret);
+    if (typeof secret !== 'string' || secret === '') return;
+    this.#secrets.add(secret);
+    this.#redact = createRedactor(this.#secrets);
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) {
-      if (out.includes(secret)) out = out.split(secret).join('***');
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');
-    }
-    return out;
+    return this.#redact(text);
   }
 }
 

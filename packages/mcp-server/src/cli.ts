@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { CatalogClient, ENV_API_KEY, ENV_BASE_URL } from '@catalog-crawl/core';
+import { CatalogClient, createRedactor, ENV_API_KEY, ENV_BASE_URL } from '@catalog-crawl/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   DEFAULT_HTTP_HOST,
@@ -10,7 +10,7 @@ import {
   MCP_PATH,
   startHttpServer,
 } from './http.js';
-import { createServer, makeRedactor } from './server.js';
+import { createServer } from './server.js';
 import { VERSION } from './version.js';
 
 const BIN = 'catalog-crawl-mcp';
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
 
   const apiKey = process.env[ENV_API_KEY]?.trim() || undefined;
   const baseUrl = process.env[ENV_BASE_URL]?.trim() || undefined;
-  const redact = makeRedactor([apiKey]);
+  const redact = createRedactor([apiKey]);
   const log = (line: string) => stderr(`[${BIN}] ${redact(line)}`);
 
   process.on('uncaughtException', (error) => {

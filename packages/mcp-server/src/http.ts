@@ -1,12 +1,12 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CatalogClient, type CatalogClientOptions } from '@catalog-crawl/core';
+import { CatalogClient, type CatalogClientOptions, createRedactor } from '@catalog-crawl/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { SubscriptionSettings, WaitSettings } from './context.js';
-import { createServer, makeRedactor } from './server.js';
+import { createServer } from './server.js';
 
 /** Header in which an HTTP client sends its own Catalog API key (`Authorization: Bearer <key>` works too). */
 export const KEY_HEADER = 'x-catalog-api-key';
@@ -217,7 +217,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     await transport.handleRequest(req, res, body);
   };
 
-  const redact = makeRedactor([options.apiKey]);
+  const redact = createRedactor([options.apiKey]);
   const httpServer = createHttpServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`http error: ${redact(error instanceof Error ? error.message : String(error))}`);

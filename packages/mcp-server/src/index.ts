@@ -19,7 +19,6 @@ export {
   createServer,
   defaultSubscriptionSettings,
   defaultWaitSettings,
-  makeRedactor,
   SERVER_INSTRUCTIONS,
 } from './server.js';
 export { tools } from './tools/index.js';

@@ -1,4 +1,4 @@
-import type { CatalogClient } from '@catalog-crawl/core';
+import { type CatalogClient, createRedactor } from '@catalog-crawl/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
 import { missingKeyError } from './errors.js';
@@ -15,7 +15,7 @@ export interface CreateServerOptions {
    * `isError` result (for example the missing-key error). Neither given: every call says the key is missing.
    */
   clientFactory?: () => CatalogClient;
-  /** Strings that must never leave the server (the API keys). Removed from every text as `[redacted]`. */
+  /** Strings that must never leave the server (the API keys). Removed from every text as `***`. */
   secrets?: (string | undefined)[];
   /** Whether this connection is HTTP (changes the missing-key advice). */
   http?: boolean;
@@ -52,20 +52,6 @@ export function defaultSubscriptionSettings(
   };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A function that replaces every secret (and its URL-encoded form) with `[redacted]`. */
-export function makeRedactor(secrets: (string | undefined)[]): (text: string) => string {
-  const list = [
-    ...new Set(secrets.flatMap((s) => (s && s.length >= 4 ? [s, encodeURIComponent(s)] : []))),
-  ].sort((a, b) => b.length - a.length);
-  if (list.length === 0) return (text) => text;
-  const pattern = new RegExp(list.map(escapeRegExp).join('|'), 'g');
-  return (text) => text.replace(pattern, '[redacted]');
-}
-
 /**
  * Builds the MCP server: five tools (start_crawl, get_crawl_status, wait_for_crawl, cancel_crawl, list_crawls)
  * and the `catalog-crawl://crawls/{execution_id}` resource with subscriptions. Connect it to any transport;
@@ -80,7 +66,7 @@ export function createServer(options: CreateServerOptions = {}): McpServer {
       client = options.clientFactory();
       return client;
     },
-    redact: makeRedactor(options.secrets ?? []),
+    redact: createRedactor(options.secrets ?? []),
     wait: defaultWaitSettings(options.wait),
     subscription: defaultSubscriptionSettings(options.subscription),
     log: options.log ?? (() => {}),
