@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Emulator } from '@catalog-crawl/emulator';
 
 /** The canary key: it must never appear in anything any face writes. */
 export const CANARY = 'ck_live_CANARY_9f8e7d';
@@ -188,7 +187,7 @@ export function spawnNode(
  * emulator gives a real answer (2xx or a 4xx other than 429).
  */
 export async function rawRequest(
-  emulator: Emulator,
+  emulator: { url: string },
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
@@ -220,7 +219,7 @@ export async function rawRequest(
 }
 
 /** POST /v2/crawl through faults; returns the execution id and when the answer arrived (performance.now()). */
-export async function startCrawlRaw(emulator: Emulator, url: string, key = CANARY) {
+export async function startCrawlRaw(emulator: { url: string }, url: string, key = CANARY) {
   const { status, json } = await rawRequest(emulator, 'POST', '/v2/crawl', { url }, key);
   if (status !== 202) throw new Error(`POST ${url}: HTTP ${status} ${JSON.stringify(json)}`);
   return { id: (json as { execution_id: string }).execution_id, answeredAt: Date.now() };
@@ -273,4 +272,61 @@ export async function leakedResources(before: Record<string, number>, settleMs =
     if (leaks.length === 0 || Date.now() > deadline) return leaks;
     await sleep(100);
   }
+}
+
+const EMULATOR_BIN = join(pkgDir('@catalog-crawl/emulator'), 'dist', 'cli.js');
+
+export interface RequestLine {
+  method: string;
+  path: string;
+  status: number;
+  at: number;
+  requestId: string;
+  fault?: string;
+}
+
+export interface EmulatorProcess {
+  url: string;
+  /** Parsed from the bin's request log (one line per answered request, `at` = arrival). */
+  requests: RequestLine[];
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator's bin in a child process, so that it does not share an event loop (and a core) with 500 waits.
+ * emulator.requests is rebuilt from its request log on stderr.
+ */
+export async function startEmulatorProcess(args: string[]): Promise<EmulatorProcess> {
+  const proc = spawnNode(EMULATOR_BIN, ['--port', '0', ...args], cleanEnv(), { killAfterMs: 300_000 });
+  const requests: RequestLine[] = [];
+  let buffer = '';
+  proc.child.stderr?.on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^(\S+) (\S+) (\S+) (\d+|reset) \d+ms org=\S+ (req_[0-9a-f]+)(?: fault=(\S+))?$/.exec(line);
+      if (!m) continue;
+      const path = m[3]!.split('?')[0]!;
+      const entry: RequestLine = {
+        at: Date.parse(m[1]!),
+        method: m[2]!,
+        path,
+        status: m[4] === 'reset' ? 0 : Number(m[4]),
+        requestId: m[5]!,
+      };
+      if (m[6]) entry.fault = m[6];
+      requests.push(entry);
+    }
+  });
+  await proc.waitFor(/listening on http:\/\/\S+/, 20_000);
+  const url = /listening on (http:\/\/\S+)/.exec(proc.output().stdout)![1]!;
+  return {
+    url,
+    requests,
+    async close() {
+      proc.child.kill('SIGTERM');
+      await proc.result;
+    },
+  };
 }

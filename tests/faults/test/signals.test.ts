@@ -1,0 +1,298 @@
+import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
+import {
+  CANARY,
+  CLI_BIN,
+  canaryHits,
+  cleanEnv,
+  host,
+  type Proc,
+  rawRequest,
+  seeded,
+  sleep,
+  spawnNode,
+  startCrawlRaw,
+  track,
+} from './lib/common.js';
+
+/**
+ * Category 6: signals. The built CLI and the built Action get SIGINT or SIGTERM at a random (seeded) moment of
+ * a wait, with and without cancellation configured, against a clean emulator and one with faults. Checks:
+ * the remote crawl is cancelled (a DELETE reached the emulator) exactly when configured, the Action writes
+ * every output and its summary, and the process exits within the runner's budget (7.5 s after SIGINT).
+ */
+
+const SEED = 8_675_309;
+const RUNNER_BUDGET_MS = 7_500;
+
+let clean: Emulator;
+let faulty: Emulator;
+beforeAll(async () => {
+  clean = await startEmulator({ speed: 1, seed: 'signals', apiKeys: [{ key: CANARY, org: 'signals' }] });
+  faulty = await startEmulator({
+    speed: 1,
+    seed: 'signals-faulty',
+    apiKeys: [{ key: CANARY, org: 'signals' }],
+    rateLimit: false,
+    faults: { seed: 'signals', serverError: 0.15, htmlError: 0.05, reset: 0.05, rateLimitBurst: 0.05 },
+  });
+});
+afterAll(async () => {
+  await Promise.all([clean?.close(), faulty?.close()]);
+});
+
+interface SignalCase {
+  name: string;
+  signal: 'SIGINT' | 'SIGTERM';
+  cancel: boolean;
+  delayMs: number;
+  faults: boolean;
+}
+
+function cases(face: string, count: number, seed: number): SignalCase[] {
+  const random = seeded(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const signal = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
+    const cancel = Math.floor(i / 2) % 2 === 0;
+    const faults = i % 3 === 2;
+    const delayMs = Math.round(random() * 3_000);
+    return {
+      name: `${face} ${signal} ${cancel ? 'cancel' : 'keep'} after ${delayMs} ms${faults ? ' (faults)' : ''}`,
+      signal,
+      cancel,
+      delayMs,
+      faults,
+    };
+  });
+}
+
+/** Sends the signal once the wait is under way (`ready` seen), after the case's delay; returns when it was sent. */
+async function signalLater(proc: Proc, ready: string | RegExp, c: SignalCase): Promise<number> {
+  await proc.waitFor(ready, 20_000);
+  await sleep(c.delayMs);
+  const at = performance.now();
+  proc.child.kill(c.signal);
+  return at;
+}
+
+function deletes(em: Emulator, id: string) {
+  return em.requests.filter((r) => r.method === 'DELETE' && r.path === `/v2/crawl/${id}`);
+}
+
+async function remoteStatus(em: Emulator, id: string) {
+  const { json } = await rawRequest(em, 'GET', `/v2/crawl/${id}`);
+  return json as { status: string; error: string | null };
+}
+
+describe.concurrent('signals: the built CLI (`wait`)', () => {
+  it.each(cases('cli', 8, SEED))('$name', async (c) => {
+    await track('signals', c.name, async () => {
+      const em = c.faults ? faulty : clean;
+      const { id } = await startCrawlRaw(em, host('long', 'sig'));
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
+      const args = ['--json', 'wait', id, '--min-interval', '1s', '--max-interval', '2s'];
+      if (c.cancel) args.push('--cancel-on-abort');
+      const proc = spawnNode(CLI_BIN, args, env, { killAfterMs: 40_000 });
+      const sentAt = await signalLater(proc, '"type":"status"', c);
+      const run = await proc.result;
+      expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
+      expect(run.signal, run.stderr).toBeNull();
+      const result = JSON.parse(
+        run.stdout.split('\n').find((l) => l.includes('"type":"result"')) ?? '{}',
+      ) as {
+        outcome?: string;
+      };
+      if (c.cancel) {
+        expect(deletes(em, id).length, 'DELETE sent').toBeGreaterThan(0);
+        expect(run.code, run.stderr).toBe(6);
+        expect(result.outcome).toBe('canceled');
+        expect((await remoteStatus(em, id)).error).toMatch(/cancelled/);
+      } else {
+        expect(deletes(em, id), 'no DELETE without --cancel-on-abort').toEqual([]);
+        expect(run.code, run.stderr).toBe(c.signal === 'SIGINT' ? 130 : 143);
+        expect(result.outcome).toBe('interrupted');
+        expect(['pending', 'running']).toContain((await remoteStatus(em, id)).status);
+      }
+      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+    });
+  });
+});
+
+describe.concurrent('signals: the built Action', () => {
+  it.each(cases('action', 8, SEED + 1))('$name', async (c) => {
+    await track('signals', c.name, async () => {
+      const em = c.faults ? faulty : clean;
+      const { id } = await startCrawlRaw(em, host('long', 'sig'));
+      let sentAt = 0;
+      const run = await runAction({
+        inputs: {
+          'api-key': CANARY,
+          'api-base-url': em.url,
+          'execution-id': id,
+          'min-interval': '1s',
+          'max-interval': '2s',
+          'cancel-on-abort': String(c.cancel),
+        },
+        control: (proc) => {
+          void signalLater(proc, `Crawl ${id}`, c).then((at) => {
+            sentAt = at;
+          });
+        },
+      });
+      expect(sentAt, 'the signal was sent during the wait').toBeGreaterThan(0);
+      expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
+      expect(run.signal, run.stdout).toBeNull();
+      expect(Object.keys(run.outputs).sort(), run.stdout).toEqual([...ACTION_OUTPUTS].sort());
+      expect(run.outputs['outcome']).toBe('canceled');
+      expect(run.outputs['execution-id']).toBe(id);
+      expect(run.summary).not.toBe('');
+      expect(run.stdout).toMatch(new RegExp(`Received ${c.signal}`));
+      if (c.cancel) {
+        expect(deletes(em, id).length, 'DELETE sent').toBeGreaterThan(0);
+        expect((await remoteStatus(em, id)).error).toMatch(/cancelled/);
+      } else {
+        expect(deletes(em, id), 'no DELETE with cancel-on-abort false').toEqual([]);
+        expect(['pending', 'running']).toContain((await remoteStatus(em, id)).status);
+      }
+      expect(actionCanaryHits(run)).toEqual([]);
+    });
+  });
+});
+
+describe.concurrent('signals: hard moments', () => {
+  it('cli: SIGINT then SIGTERM 100 ms later leaves at once (143)', async () => {
+    await track('signals', 'cli double signal', async () => {
+      const { id } = await startCrawlRaw(clean, host('long', 'sig2'));
+      // a slow DELETE, so that the second signal arrives while the cancel is in flight
+      clean.injectFault('slow', { method: 'DELETE', path: `/v2/crawl/${id}`, count: 1, slowMs: 3_000 });
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: clean.url });
+      const proc = spawnNode(CLI_BIN, ['wait', id, '--min-interval', '1s', '--cancel-on-abort'], env);
+      await proc.waitFor(/Waiting|running|pending/i);
+      await sleep(500);
+      const sentAt = performance.now();
+      proc.child.kill('SIGINT');
+      await sleep(100);
+      proc.child.kill('SIGTERM');
+      const run = await proc.result;
+      expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
+      expect(run.code, run.stderr).toBe(143);
+      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+    });
+  });
+
+  it('cli: a DELETE that never answers still exits within the budget (130, says the cancel failed)', async () => {
+    await track('signals', 'cli SIGINT with a hanging DELETE', async () => {
+      const { id } = await startCrawlRaw(clean, host('long', 'sig3'));
+      clean.injectFault('slow', { method: 'DELETE', path: `/v2/crawl/${id}`, count: 10, slowMs: 20_000 });
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: clean.url });
+      const proc = spawnNode(
+        CLI_BIN,
+        ['--json', 'wait', id, '--min-interval', '1s', '--cancel-on-abort'],
+        env,
+      );
+      const sentAt = await signalLater(proc, '"type":"status"', {
+        name: '',
+        signal: 'SIGINT',
+        cancel: true,
+        delayMs: 300,
+        faults: false,
+      });
+      const run = await proc.result;
+      expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
+      expect(deletes(clean, id).length + clean.requests.length, 'a DELETE was attempted').toBeGreaterThan(0);
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.stdout).toMatch(/cancel/i);
+    });
+  });
+
+  it('action: a DELETE that never answers: outputs within the budget, then the post step cancels', async () => {
+    await track('signals', 'action SIGINT with a hanging DELETE, then the post step', async () => {
+      const { id } = await startCrawlRaw(clean, host('long', 'sig4'));
+      clean.injectFault('slow', { method: 'DELETE', path: `/v2/crawl/${id}`, count: 1, slowMs: 20_000 });
+      let sentAt = 0;
+      const inputs = {
+        'api-key': CANARY,
+        'api-base-url': clean.url,
+        'execution-id': id,
+        'min-interval': '1s',
+        'max-interval': '2s',
+      };
+      const run = await runAction({
+        inputs,
+        control: (proc) => {
+          void signalLater(proc, `Crawl ${id}`, {
+            name: '',
+            signal: 'SIGINT',
+            cancel: true,
+            delayMs: 300,
+            faults: false,
+          }).then((at) => {
+            sentAt = at;
+          });
+        },
+      });
+      expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
+      expect(Object.keys(run.outputs).sort()).toEqual([...ACTION_OUTPUTS].sort());
+      expect(run.outputs['outcome']).toBe('canceled');
+      expect(run.summary).not.toBe('');
+      expect(run.state['finishedCleanly'], 'the cancel did not get through').toBeUndefined();
+      // The runner then runs the post step with the saved state: it retries the DELETE.
+      const post = await runAction({ inputs, state: run.state });
+      expect(post.stdout).toMatch(new RegExp(`Post: .*cancelled crawl ${id}`));
+      expect((await remoteStatus(clean, id)).error).toMatch(/cancelled/);
+      expect([...actionCanaryHits(run), ...actionCanaryHits(post)]).toEqual([]);
+    });
+  });
+
+  it('action: SIGINT then SIGTERM: outputs written, exit at once', async () => {
+    await track('signals', 'action double signal', async () => {
+      const { id } = await startCrawlRaw(clean, host('long', 'sig5'));
+      let sentAt = 0;
+      const run = await runAction({
+        inputs: { 'api-key': CANARY, 'api-base-url': clean.url, 'execution-id': id, 'min-interval': '1s' },
+        control: (proc) => {
+          void proc.waitFor(`Crawl ${id}`).then(async () => {
+            await sleep(400);
+            sentAt = performance.now();
+            proc.child.kill('SIGINT');
+            await sleep(100);
+            proc.child.kill('SIGTERM');
+          });
+        },
+      });
+      expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
+      expect(Object.keys(run.outputs).sort()).toEqual([...ACTION_OUTPUTS].sort());
+      expect(run.outputs['outcome']).toBe('canceled');
+      expect(run.summary).not.toBe('');
+      expect(actionCanaryHits(run)).toEqual([]);
+    });
+  });
+
+  it('action: SIGINT while the POST is in flight (url input): outputs written, exit in budget', async () => {
+    await track('signals', 'action SIGINT during the POST', async () => {
+      const url = host('long', 'sig6');
+      clean.injectFault('slow', { method: 'POST', path: '/v2/crawl', count: 1, slowMs: 3_000 });
+      let sentAt = 0;
+      const run = await runAction({
+        inputs: { 'api-key': CANARY, 'api-base-url': clean.url, url, 'min-interval': '1s' },
+        control: (proc) => {
+          const posts = () => clean.requests.filter((r) => r.method === 'POST').length;
+          const before = posts();
+          void (async () => {
+            // the POST is in flight once the emulator has it (it is held 3 s by the slow fault)
+            await proc.waitFor('::add-mask::');
+            for (let i = 0; i < 500 && posts() === before; i++) await sleep(10);
+            await sleep(300);
+            sentAt = performance.now();
+            proc.child.kill('SIGINT');
+          })();
+        },
+      });
+      expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
+      expect(Object.keys(run.outputs).sort(), run.stdout).toEqual([...ACTION_OUTPUTS].sort());
+      expect(run.outputs['outcome']).toBe('canceled');
+      expect(actionCanaryHits(run)).toEqual([]);
+    });
+  });
+});
