@@ -446,6 +446,12 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
       if (run.durationMs > group.timeoutMs + 5_000)
         groupIssues.push(`process took ${Math.round(run.durationMs)} ms`);
       if (hits.length) groupIssues.push(`canary: ${hits.join('; ')}`);
+      // none crashes: no stack trace or uncaught error on stderr (without --debug)
+      if (
+        /^\s+at \S.*:\d+:\d+\)?$/m.test(run.stderr) ||
+        /Unhandled|uncaught|TypeError|ReferenceError/i.test(run.stderr)
+      )
+        groupIssues.push('a crash trace on stderr');
       if (groupIssues.length)
         problems.push(`${group.name}: ${groupIssues.join('; ')}\n${run.stderr.slice(0, 2000)}`);
       for (const id of ids.get(group.name)!) {

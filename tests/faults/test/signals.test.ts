@@ -296,3 +296,33 @@ describe.concurrent('signals: hard moments', () => {
     });
   });
 });
+
+describe.concurrent('signals: the built CLI (`start --wait`)', () => {
+  it.each(cases('cli start --wait', 4, SEED + 2))('$name', async (c) => {
+    await track('signals', c.name, async () => {
+      const em = c.faults ? faulty : clean;
+      const url = host('long', 'sigs');
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
+      const args = ['--json', 'start', '--wait', url, '--min-interval', '1s', '--max-interval', '2s'];
+      if (c.cancel) args.push('--cancel-on-abort');
+      const proc = spawnNode(CLI_BIN, args, env, { killAfterMs: 40_000 });
+      const sentAt = await signalLater(proc, '"type":"status"', c);
+      const run = await proc.result;
+      expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
+      const started = JSON.parse(run.stdout.split('\n')[0] ?? '{}') as {
+        type?: string;
+        executionId?: string;
+      };
+      expect(started.type, run.stdout).toBe('started');
+      const id = started.executionId!;
+      if (c.cancel) {
+        expect(deletes(em, id).length, 'DELETE sent').toBeGreaterThan(0);
+        expect(run.code, run.stderr).toBe(6);
+      } else {
+        expect(deletes(em, id)).toEqual([]);
+        expect(run.code, run.stderr).toBe(c.signal === 'SIGINT' ? 130 : 143);
+      }
+      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+    });
+  });
+});
