@@ -9,6 +9,7 @@ import {
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionCanaryHits, runAction } from './lib/action.js';
 import {
@@ -499,5 +500,75 @@ describe('secrets: core error objects (message, cause chain, stack, JSON)', () =
       expect(error).toBeInstanceOf(LostContactError);
       expect(canaryHits(errorTexts(error))).toEqual([]);
     });
+  });
+});
+
+// ------------------------------------------------------------------------------------- MCP over HTTP
+describe.concurrent('secrets: MCP Streamable HTTP (built bin, the key sent per client)', () => {
+  const httpTargets: { name: string; base: () => string; headers: Record<string, string> }[] = [
+    {
+      name: 'emulator, x-catalog-api-key',
+      base: () => emulator.url,
+      headers: { 'x-catalog-api-key': CANARY },
+    },
+    {
+      name: 'echo 400, Authorization: Bearer',
+      base: () => echo['error-body'].url,
+      headers: { authorization: `Bearer ${CANARY}` },
+    },
+    {
+      name: 'echo 401, x-catalog-api-key',
+      base: () => echo.auth.url,
+      headers: { 'x-catalog-api-key': CANARY },
+    },
+    {
+      name: 'echo redirect, x-catalog-api-key',
+      base: () => echo.redirect.url,
+      headers: { 'x-catalog-api-key': CANARY },
+    },
+  ];
+  it.each(httpTargets)('mcp http $name: every tool, results and server stderr', async (target) => {
+    const server = spawnNode(
+      MCP_BIN,
+      ['--http', '--port', '0'],
+      cleanEnv({ CATALOG_API_BASE_URL: target.base() }),
+      {
+        killAfterMs: 60_000,
+      },
+    );
+    try {
+      await server.waitFor(/listening on http:\/\/\S+/);
+      const url = /listening on (http:\/\/\S+)/.exec(server.output().stderr)![1]!;
+      const client = new Client({ name: 'fault-suite', version: '0.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: target.headers } }),
+      );
+      const id = target.name.startsWith('emulator')
+        ? (await startCrawlRaw(emulator, host('fast', 'h'))).id
+        : ECHO_ID;
+      const calls: [string, Record<string, unknown>][] = [
+        ['start_crawl', { url: host('fast', 'h') }],
+        ['get_crawl_status', { execution_id: id }],
+        ['wait_for_crawl', { execution_id: id, wait_seconds: 2 }],
+        ['list_crawls', {}],
+        ['cancel_crawl', { execution_id: id }],
+      ];
+      for (const [tool, args] of calls) {
+        await track('secrets', `mcp http ${target.name} ${tool}`, async () => {
+          const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+            timeout: 30_000,
+          });
+          expect(canaryHits({ [`${tool} result`]: JSON.stringify(result) })).toEqual([]);
+        });
+      }
+      await client.close();
+    } finally {
+      server.child.kill('SIGTERM');
+      const run = await server.result;
+      await track('secrets', `mcp http ${target.name} server stderr`, () => {
+        expect(run.stderr).toMatch(/session \w+ opened \(client key\)/);
+        expect(canaryHits({ stderr: run.stderr, stdout: run.stdout })).toEqual([]);
+      });
+    }
   });
 });
