@@ -6,7 +6,11 @@ import {
   waitForCrawl,
 } from '@catalog-crawl/core';
 import { type Emulator, type FaultConfig, startEmulator } from '@catalog-crawl/emulator';
+import { createServer } from '@catalog-crawl/mcp-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
 import {
   activeResources,
   CANARY,
@@ -537,5 +541,115 @@ describe('faults: waits held back by the client-side rate limiter', () => {
       const secondEnd = second.status === 'fulfilled' ? second.value.outcome : (second.reason as Error).name;
       expect(secondEnd).toBe('timed_out');
     });
+  });
+});
+
+describe('faults: the other faces under the same faults', () => {
+  it('MCP: 100 concurrent wait_for_crawl calls through one server end with the crawl outcome', async () => {
+    const em = await startEmulatorProcess([
+      '--speed',
+      String(SPEED),
+      '--seed',
+      'faults-mcp',
+      '--api-key',
+      `${CANARY}:faults`,
+      '--rate-limit',
+      '0',
+      ...faultFlags(FAULTS),
+    ]);
+    const server = createServer({
+      client: new CatalogClient({
+        apiKey: CANARY,
+        baseUrl: em.url,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        retry: { retries: 4, minDelayMs: 100, maxDelayMs: 1_000 },
+        rateLimit: { requests: 400, windowMs: 1_000 },
+      }),
+      secrets: [CANARY],
+      wait: { minIntervalMs: 1_000, maxIntervalMs: 2_000 },
+    });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    const mcp = new Client({ name: 'fault-suite', version: '0.0.0' });
+    await mcp.connect(a);
+    try {
+      const plans = Array.from({ length: 100 }, (_, i) =>
+        i % 4 === 0
+          ? { host: host(FAIL_STEPS[i % 3]!, 'mcp'), expected: 'failed' }
+          : { host: host(i % 4 === 1 ? 'no-progress' : 'fast', 'mcp'), expected: 'completed' },
+      );
+      const started = await pool(plans, 10, async (p) => ({
+        ...p,
+        id: (await startCrawlRaw(em, p.host)).id,
+      }));
+      const problems: string[] = [];
+      await Promise.all(
+        started.map(async (s) => {
+          const result = await mcp.callTool(
+            { name: 'wait_for_crawl', arguments: { execution_id: s.id, wait_seconds: 30 } },
+            undefined,
+            { timeout: 60_000 },
+          );
+          const out = result.structuredContent as { wait_outcome?: string } | undefined;
+          const issues: string[] = [];
+          if (result.isError) issues.push(`isError: ${JSON.stringify(result.content).slice(0, 200)}`);
+          else if (out?.wait_outcome !== s.expected)
+            issues.push(`wait_outcome ${out?.wait_outcome}, expected ${s.expected}`);
+          const hits = canaryHits({ result: JSON.stringify(result) });
+          if (hits.length) issues.push(hits.join('; '));
+          record('faults', `mcp wait_for_crawl ${s.id}`, issues.length === 0, issues.join('; ') || undefined);
+          if (issues.length) problems.push(`${s.id}: ${issues.join('; ')}`);
+        }),
+      );
+      expect(problems, problems.slice(0, 10).join('\n')).toEqual([]);
+    } finally {
+      await mcp.close();
+      await em.close();
+    }
+  });
+
+  it('Action: 12 concurrent runs end with the crawl outcome, every output and a summary', async () => {
+    const em = await startEmulatorProcess([
+      '--speed',
+      String(SPEED),
+      '--seed',
+      'faults-action',
+      '--api-key',
+      `${CANARY}:faults`,
+      '--rate-limit',
+      '0',
+      ...faultFlags(FAULTS),
+    ]);
+    try {
+      const plans = Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0
+          ? { url: host(FAIL_STEPS[i % 4]!, 'act'), expected: 'failed', exit: 1 }
+          : { url: host('fast', 'act'), expected: 'completed', exit: 0 },
+      );
+      const problems: string[] = [];
+      await pool(plans, 6, async (p) => {
+        const run = await runAction({
+          inputs: {
+            'api-key': CANARY,
+            'api-base-url': em.url,
+            url: p.url,
+            'min-interval': '1s',
+            'max-interval': '2s',
+          },
+        });
+        const issues: string[] = [];
+        if (run.outputs['outcome'] !== p.expected)
+          issues.push(`outcome ${run.outputs['outcome']}: ${run.outputs['error']}`);
+        if (run.code !== p.exit) issues.push(`exit ${run.code}`);
+        if (Object.keys(run.outputs).length !== ACTION_OUTPUTS.length) issues.push('missing outputs');
+        if (run.summary === '') issues.push('no summary');
+        issues.push(...actionCanaryHits(run));
+        record('faults', `action ${p.url}`, issues.length === 0, issues.join('; ') || undefined);
+        if (issues.length) problems.push(`${p.url}: ${issues.join('; ')}`);
+      });
+      expect(problems, problems.join('\n')).toEqual([]);
+    } finally {
+      await em.close();
+    }
   });
 });
