@@ -29786,8 +29786,13 @@ function isTransient(error) {
 function aborted(call) {
     return new AbortedError(`${call.label} was aborted by the caller`);
 }
+/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
+const NOT_SENT = 'NOT_SENT';
 function noTimeLeft(call) {
-    return new NetworkError(`${call.label} was not sent: no time left before the deadline`, { timedOut: true });
+    return new NetworkError(`${call.label} was not sent: no time left before the deadline`, {
+        timedOut: true,
+        code: NOT_SENT,
+    });
 }
 function normaliseBaseUrl(value) {
     let url;
@@ -29818,8 +29823,8 @@ function nonNegative(value, field) {
     return value;
 }
 function wholeNumber(value, field) {
-    if (!Number.isInteger(value) || value < 1) {
-        throw new errors_InvalidInputError(field, `${field} must be a whole number >= 1`);
+    if (!Number.isSafeInteger(value) || value < 1) {
+        throw new errors_InvalidInputError(field, `${field} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`);
     }
     return value;
 }
@@ -29837,6 +29842,7 @@ const CRAWL_STEPS = [
 ];
 //# sourceMappingURL=types.js.map
 ;// CONCATENATED MODULE: ../core/dist/wait.js
+
 
 
 
@@ -30190,7 +30196,11 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             if (!(error instanceof CatalogError))
                 throw error;
             const t = now();
-            if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
+            if (error.code === NOT_SENT) {
+                // The deadline came while the request waited its turn (the client's rate limiter): the API was
+                // never asked, so this says nothing about contact. The loop ends below, timed out.
+            }
+            else if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
                 warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
             }
             else if (error.retryable) {

@@ -24,7 +24,7 @@ export interface RunOptions {
 
 function positiveInt(name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
       throw new InvalidArgumentError(`${name} must be a whole number of at least 1.`);
     }
     return Number(value);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CatalogClient, WaitOptions } from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
 import { debugDetails } from './errors.js';
@@ -27,6 +28,8 @@ export async function waitMany(
   const reporter = reporterOverride ?? (await ctx.reporter());
   const { waitForCrawl } = await import('@catalog-crawl/core');
   const controller = new AbortController();
+  // Every wait listens to this one signal (its sleep and its request in flight): a known bound, not a leak.
+  setMaxListeners(executionIds.length * 4 + 10, controller.signal);
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
     const listener = () => {

@@ -541,8 +541,14 @@ function aborted(call: Call<unknown>): AbortedError {
   return new AbortedError(`${call.label} was aborted by the caller`);
 }
 
+/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
+export const NOT_SENT = 'NOT_SENT';
+
 function noTimeLeft(call: Call<unknown>): NetworkError {
-  return new NetworkError(`${call.label} was not sent: no time left before the deadline`, { timedOut: true });
+  return new NetworkError(`${call.label} was not sent: no time left before the deadline`, {
+    timedOut: true,
+    code: NOT_SENT,
+  });
 }
 
 function normaliseBaseUrl(value: string): string {
@@ -582,8 +588,11 @@ function nonNegative(value: number, field: string): number {
 }
 
 function wholeNumber(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidInputError(field, `${field} must be a whole number >= 1`);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidInputError(
+      field,
+      `${field} must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`,
+    );
   }
   return value;
 }

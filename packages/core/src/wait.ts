@@ -1,4 +1,4 @@
-import type { CatalogClient } from './client.js';
+import { type CatalogClient, NOT_SENT } from './client.js';
 import { currentStep, isTerminalStatus, validateExecutionId } from './crawl.js';
 import { formatDuration } from './duration.js';
 import { AbortedError, CatalogError, InvalidInputError, LostContactError, NotFoundError } from './errors.js';
@@ -424,7 +424,10 @@ async function runWait(
       if (error instanceof AbortedError || signal?.aborted) return abort();
       if (!(error instanceof CatalogError)) throw error;
       const t = now();
-      if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
+      if (error.code === NOT_SENT) {
+        // The deadline came while the request waited its turn (the client's rate limiter): the API was
+        // never asked, so this says nothing about contact. The loop ends below, timed out.
+      } else if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
         warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
       } else if (error.retryable) {
         history.transientErrors++;

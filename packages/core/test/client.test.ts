@@ -125,6 +125,10 @@ describe('requests', () => {
       field: 'status',
     });
     await expect(client.listCrawls({ page: 0 })).rejects.toThrow(InvalidInputError);
+    await expect(client.listCrawls({ page: 1e20 })).rejects.toThrow(InvalidInputError);
+    await expect(client.listCrawls({ pageSize: Number.MAX_SAFE_INTEGER + 2 })).rejects.toThrow(
+      InvalidInputError,
+    );
   });
 
   it('posts the url as JSON and parses the 202', async () => {

@@ -401,6 +401,30 @@ describe('failures', () => {
     expect((error as LostContactError).crawl).toBeUndefined();
   });
 
+  it('times out, not lost contact, when the client limiter held the only poll until the deadline', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body('running', 3)));
+    });
+    try {
+      // One request per 10 s: the first wait takes the only slot; the second never gets one.
+      const client = new CatalogClient({
+        apiKey: 'k',
+        baseUrl: server.url,
+        rateLimit: { requests: 1, windowMs: 10_000 },
+      });
+      const options = { timeoutMs: 1_500, minIntervalMs: 1_000, maxIntervalMs: 1_000 };
+      const [first, second] = await Promise.all([
+        waitForCrawl(client, ID, options),
+        waitForCrawl(client, ID, options),
+      ]);
+      expect([first.outcome, second.outcome]).toEqual(['timed_out', 'timed_out']);
+      expect(first.history.polls + second.history.polls).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('still times out when polls succeeded before the API went away', async () => {
     const sim = simulate((n) => (n === 0 ? body('running', 1) : { status: 503, body: 'down' }));
     const result = await run(sim, { timeoutMs: 60_000 }).promise;

@@ -45,6 +45,16 @@ export function toolResult<T extends Record<string, unknown>>(
 ): CallToolResult {
   return {
     content: [{ type: 'text', text: ctx.redact(text) }],
-    structuredContent: structured,
+    structuredContent: redactDeep(ctx, structured),
   };
+}
+
+/** Redacts every string in a JSON-like value: crawl fields come from the API, which may echo the key. */
+export function redactDeep<T>(ctx: Pick<ToolContext, 'redact'>, value: T): T {
+  if (typeof value === 'string') return ctx.redact(value) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(ctx, item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(ctx, item)])) as T;
+  }
+  return value;
 }

@@ -1,12 +1,14 @@
 import {
   AuthError,
   type Crawl,
+  createRedactor,
   InvalidInputError,
   NotFoundError,
   RateLimitError,
   ServerError,
 } from '@catalog-crawl/core';
 import { describe, expect, it } from 'vitest';
+import { redactDeep } from '../src/context.js';
 import { describeError, missingKeyError } from '../src/errors.js';
 import {
   crawlStatus,
@@ -146,5 +148,23 @@ describe('crawlStatus and the texts', () => {
     );
     expect(statusText(cancelled)).toMatch(/: failed \(cancelled\) · stopped in Discovering collections\./);
     expect(cancelled.next_step).toMatch(/was cancelled/);
+  });
+});
+
+describe('redactDeep', () => {
+  it('redacts every string of a structured result, keeping its shape', () => {
+    const ctx = { redact: createRedactor(['ck_live_CANARY_9f8e7d']) };
+    const value = {
+      vendor: 'ck_live_CANARY_9f8e7d.example',
+      steps: [{ name: 'x ck_live_CANARY_9f8e7d', status: 'running' }],
+      counts: { listings: 3 },
+      error: null,
+    };
+    expect(redactDeep(ctx, value)).toEqual({
+      vendor: '***.example',
+      steps: [{ name: 'x ***', status: 'running' }],
+      counts: { listings: 3 },
+      error: null,
+    });
   });
 });

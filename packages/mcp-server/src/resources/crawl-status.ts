@@ -14,7 +14,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolContext } from '../context.js';
+import { redactDeep, type ToolContext } from '../context.js';
 import { describeError } from '../errors.js';
 import { crawlStatus, RESOURCE_TEMPLATE, resourceUri } from '../format.js';
 
@@ -84,7 +84,11 @@ export function register(server: McpServer, ctx: ToolContext): ResourceHandle {
         const out = crawlStatus(crawl);
         return {
           contents: [
-            { uri: resourceUri(crawl.executionId), mimeType: 'application/json', text: JSON.stringify(out) },
+            {
+              uri: resourceUri(crawl.executionId),
+              mimeType: 'application/json',
+              text: JSON.stringify(redactDeep(ctx, out)),
+            },
           ],
         };
       } catch (error) {
