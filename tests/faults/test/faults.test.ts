@@ -352,7 +352,7 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
       Array.from({ length: n }, () => ({ kind, host: host(scenario, kind), expected, timeoutMs }));
     // Each CLI process has its own client-side rate limiter (50 requests / 4 s, the API's limit), so twelve
     // processes of 25-50 ids keep the run short. The 6 s timeout groups hold 25 ids each, so that every id
-    // gets polled before its deadline (see the BUG test below for what happens otherwise).
+    // gets polled before its deadline.
     const common = ['--json', 'wait', '--min-interval', '1s', '--max-interval', '2s'];
     const groups: Group[] = [];
     for (const n of [1, 2, 3, 4]) {
@@ -498,7 +498,7 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
 });
 
 describe('faults: CLI wait with many ids', () => {
-  it.fails('BUG cli: `wait` with 12 ids prints no MaxListenersExceededWarning on stderr', async () => {
+  it('cli (bug found here, fixed in 75c7db2): `wait` with 12 ids prints no MaxListenersExceededWarning on stderr', async () => {
     await track('faults', 'cli wait 12 ids: no MaxListenersExceededWarning', async () => {
       emulator = await startEmulator({ speed: 50, apiKeys: [{ key: CANARY, org: 'listeners' }] });
       const em = emulator;
@@ -516,7 +516,7 @@ describe('faults: CLI wait with many ids', () => {
 });
 
 describe('faults: waits held back by the client-side rate limiter', () => {
-  it.fails('BUG core: a wait whose poll the client limiter held until the deadline is timed_out, not LostContactError', async () => {
+  it('core (bug found here, fixed in 75c7db2): a wait whose poll the client limiter held until the deadline is timed_out, not LostContactError', async () => {
     await track('faults', 'core limiter-starved wait ends timed_out', async () => {
       emulator = await startEmulator({ speed: 10, apiKeys: [{ key: CANARY, org: 'limiter' }] });
       const em = emulator;
