@@ -17,9 +17,9 @@ function maxInWindow(arrivals: number[], windowMs: number): number {
 
 /**
  * A server that enforces `requests` per sliding `windowMs` like the API (429 beyond it), logs every arrival,
- * and reports a crawl as running on its first poll and completed on the next.
+ * and reports a crawl as completed on its `pollsToComplete`-th poll, running before.
  */
-async function limitedServer(requests: number, windowMs: number) {
+async function limitedServer(requests: number, windowMs: number, pollsToComplete = 2) {
   const arrivals: number[] = [];
   const polls = new Map<string, number>();
   let rejected = 0;
@@ -35,7 +35,7 @@ async function limitedServer(requests: number, windowMs: number) {
     const id = decodeURIComponent(req.url!.split('/').pop()!);
     const n = (polls.get(id) ?? 0) + 1;
     polls.set(id, n);
-    json(res, 200, { ...body(n >= 2 ? 'completed' : 'running', 3), execution_id: id });
+    json(res, 200, { ...body(n >= pollsToComplete ? 'completed' : 'running', 3), execution_id: id });
   });
   return { server, arrivals, rejected: () => rejected };
 }
@@ -70,6 +70,23 @@ describe('client-side rate limiter', () => {
       await server.close();
     }
   }, 30_000);
+
+  it('runs 1,000 concurrent waits at the real 50 per 4 s with default settings: no 429, never over 50 in 4 s', async () => {
+    // One poll per crawl (the server answers completed at once): 1,000 requests take 20 windows, about 80 s.
+    const { server, arrivals, rejected } = await limitedServer(50, 4_000, 1);
+    try {
+      const client = new CatalogClient({ apiKey: 'k', baseUrl: server.url });
+      const results = await Promise.all(
+        Array.from({ length: 1_000 }, (_, i) => waitForCrawl(client, `crawl-${i}`, { timeoutMs: 300_000 })),
+      );
+      expect(results.every((r) => r.outcome === 'completed')).toBe(true);
+      expect(rejected()).toBe(0);
+      expect(arrivals).toHaveLength(1_000);
+      expect(maxInWindow(arrivals, 4_000)).toBeLessThanOrEqual(50);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 
   it('keeps the documented 50 requests per 4 s with the default settings', async () => {
     const { server, arrivals, rejected } = await limitedServer(50, 4_000);
