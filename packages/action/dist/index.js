@@ -30290,21 +30290,29 @@ function reportFromResult(result, base) {
         if (result.crawl.vendor)
             report.vendor = result.crawl.vendor;
     }
-    if (result.cancel) {
-        const cancel = { outcome: result.cancel.outcome };
-        if (result.cancel.message)
-            cancel.message = result.cancel.message;
-        if (result.cancel.requestId)
-            cancel.requestId = result.cancel.requestId;
+    const cancel = reportCancel(result);
+    if (cancel)
         report.cancel = cancel;
-    }
-    else if (result.cancelError) {
-        const cancel = { outcome: 'failed', message: result.cancelError.message };
-        if (result.cancelError.requestId)
-            cancel.requestId = result.cancelError.requestId;
-        report.cancel = cancel;
-    }
     return report;
+}
+/** What became of the DELETE the waiter sent (cancelOnTimeout, cancelOnAbort), if it sent one. */
+function reportCancel(from) {
+    const { cancel, cancelError } = from;
+    if (cancel) {
+        const out = { outcome: cancel.outcome };
+        if (cancel.message)
+            out.message = cancel.message;
+        if (cancel.requestId)
+            out.requestId = cancel.requestId;
+        return out;
+    }
+    if (cancelError) {
+        const out = { outcome: 'failed', message: cancelError.message };
+        if (cancelError.requestId)
+            out.requestId = cancelError.requestId;
+        return out;
+    }
+    return undefined;
 }
 /** Builds the report of a wait interrupted by the runner's signal (AbortedError from the waiter). */
 function reportFromAbort(error, base) {
@@ -30321,18 +30329,8 @@ function reportFromAbort(error, base) {
         if (error.crawl.vendor)
             report.vendor = error.crawl.vendor;
     }
-    if (error.cancel) {
-        const cancel = { outcome: error.cancel.outcome };
-        if (error.cancel.message)
-            cancel.message = error.cancel.message;
-        if (error.cancel.requestId)
-            cancel.requestId = error.cancel.requestId;
-        report.cancel = cancel;
-    }
-    else if (error.cancelError) {
-        const cancel = { outcome: 'failed', message: error.cancelError.message };
-        if (error.cancelError.requestId)
-            cancel.requestId = error.cancelError.requestId;
+    const cancel = reportCancel(error);
+    if (cancel) {
         report.cancel = cancel;
     }
     else if (!cancelOnAbort) {
