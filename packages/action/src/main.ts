@@ -231,7 +231,12 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
     try {
       if (inputs.url !== undefined) {
         vendor = vendorFromUrl(inputs.url);
-        const started = await client.startCrawl({ url: inputs.url }, { signal: controller.signal });
+        // With cancel-on-abort, a signal must not abort the POST: the server may create the crawl anyway, and
+        // only its id lets the wait below send the DELETE (the grace timer still bounds how long this takes).
+        const started = await client.startCrawl(
+          { url: inputs.url },
+          inputs.cancelOnAbort && inputs.wait ? {} : { signal: controller.signal },
+        );
         executionId = started.executionId;
         startedStatus = started.status;
         toolkit.saveState(STATE.executionId, executionId);

@@ -292,6 +292,10 @@ describe.concurrent('signals: hard moments', () => {
       expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
       expect(Object.keys(run.outputs).sort(), run.stdout).toEqual([...ACTION_OUTPUTS].sort());
       expect(run.outputs['outcome']).toBe('canceled');
+      // cancel-on-abort (the default): the crawl the POST created is cancelled, not left running.
+      const id = run.outputs['execution-id']!;
+      expect(id, run.stdout).toMatch(/^crawl-/);
+      expect(deletes(clean, id).length, 'DELETE sent').toBeGreaterThan(0);
       expect(actionCanaryHits(run)).toEqual([]);
     });
   });
