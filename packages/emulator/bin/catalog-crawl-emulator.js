@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// A committed entry point, so that the workspace can link this bin before dist/ is built.
+import '../dist/cli.js';
