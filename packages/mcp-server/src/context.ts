@@ -1,15 +1,15 @@
 import type { CatalogClient } from '@catalog-crawl/core';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-/** Poll settings for wait_for_crawl (a short wait: faster than the 10-30 s band of long waits). */
+/** Poll settings for wait_for_crawl. */
 export interface WaitSettings {
   /** Default 40. */
   defaultWaitSeconds: number;
   /** Default 45: below the ~60 s request timeout many MCP clients impose. */
   maxWaitSeconds: number;
-  /** Default 2_000 (core's floor is 1_000). */
+  /** Default 10_000 (the API's documented band; core's floor is 1_000). */
   minIntervalMs: number;
-  /** Default 10_000. */
+  /** Default 30_000. */
   maxIntervalMs: number;
   /** A progress notification at least this often while waiting, so clients that reset their timeout on progress keep going. Default 15_000. */
   heartbeatMs: number;

@@ -36,8 +36,10 @@ export function defaultWaitSettings(overrides: Partial<WaitSettings> = {}): Wait
   return {
     defaultWaitSeconds: Math.min(overrides.defaultWaitSeconds ?? DEFAULT_WAIT_SECONDS, maxWaitSeconds),
     maxWaitSeconds,
-    minIntervalMs: Math.max(overrides.minIntervalMs ?? 2_000, 1_000),
-    maxIntervalMs: overrides.maxIntervalMs ?? 10_000,
+    // The API's documented 10-30 s band: an agent calling wait_for_crawl back to back for an hour-long crawl
+    // must not poll faster than any other client would.
+    minIntervalMs: Math.max(overrides.minIntervalMs ?? 10_000, 1_000),
+    maxIntervalMs: overrides.maxIntervalMs ?? 30_000,
     heartbeatMs: overrides.heartbeatMs ?? 15_000,
   };
 }
