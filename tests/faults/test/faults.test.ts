@@ -127,22 +127,27 @@ afterEach(async () => {
   emulator = undefined;
 });
 
+/** The emulator bin in a child process, with every fault share on and its own rate limit off. */
+function startFaultyEmulator(seed: string) {
+  return startEmulatorProcess([
+    '--speed',
+    String(SPEED),
+    '--seed',
+    seed,
+    '--api-key',
+    `${CANARY}:faults`,
+    '--rate-limit',
+    '0',
+    ...faultFlags(FAULTS),
+  ]);
+}
+
 describe('faults: 500 concurrent waits through the core', () => {
   it('every wait ends with the right outcome, in time, with no request after a terminal answer and nothing left open', async () => {
     const before = activeResources();
     // The emulator runs as its bin in a child process: 500 waits and the server in one event loop would
     // measure the test rig, not the client (requests are read back from its request log).
-    const em = await startEmulatorProcess([
-      '--speed',
-      String(SPEED),
-      '--seed',
-      'faults-core',
-      '--api-key',
-      `${CANARY}:faults`,
-      '--rate-limit',
-      '0',
-      ...faultFlags(FAULTS),
-    ]);
+    const em = await startFaultyEmulator('faults-core');
     try {
       // What the client actually received, per crawl: the Request-ID of every GET answer it read in full, the
       // first terminal one, and every GET it sent after that. (The request log alone cannot tell: a GET the
@@ -546,17 +551,7 @@ describe('faults: waits held back by the client-side rate limiter', () => {
 
 describe('faults: the other faces under the same faults', () => {
   it('MCP: 100 concurrent wait_for_crawl calls through one server end with the crawl outcome', async () => {
-    const em = await startEmulatorProcess([
-      '--speed',
-      String(SPEED),
-      '--seed',
-      'faults-mcp',
-      '--api-key',
-      `${CANARY}:faults`,
-      '--rate-limit',
-      '0',
-      ...faultFlags(FAULTS),
-    ]);
+    const em = await startFaultyEmulator('faults-mcp');
     const server = createServer({
       client: new CatalogClient({
         apiKey: CANARY,
@@ -609,17 +604,7 @@ describe('faults: the other faces under the same faults', () => {
   });
 
   it('Action: 12 concurrent runs end with the crawl outcome, every output and a summary', async () => {
-    const em = await startEmulatorProcess([
-      '--speed',
-      String(SPEED),
-      '--seed',
-      'faults-action',
-      '--api-key',
-      `${CANARY}:faults`,
-      '--rate-limit',
-      '0',
-      ...faultFlags(FAULTS),
-    ]);
+    const em = await startFaultyEmulator('faults-action');
     try {
       const plans = Array.from({ length: 12 }, (_, i) =>
         i % 3 === 0

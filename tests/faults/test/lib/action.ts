@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,40 +12,43 @@ import {
   spawnNode,
 } from './common.js';
 
+/**
+ * Inputs (with their defaults) and outputs as the runner reads them: from the Action's own action.yml, not a
+ * copy that could drift. `${{ ... }}` defaults are expressions the runner would expand; here they are empty.
+ */
+function readActionYml(): { defaults: Record<string, string>; outputs: string[] } {
+  const yml = readFileSync(
+    createRequire(import.meta.url).resolve('@catalog-crawl/action/action.yml'),
+    'utf8',
+  );
+  const defaults: Record<string, string> = {};
+  const outputs: string[] = [];
+  let section = '';
+  let name = '';
+  for (const line of yml.split('\n')) {
+    const top = /^([a-z]+):/.exec(line);
+    const key = /^ {2}([a-z-]+):$/.exec(line);
+    const value = /^ {4}default: ?(.*)$/.exec(line);
+    if (top) section = top[1]!;
+    else if (key) {
+      name = key[1]!;
+      if (section === 'inputs') defaults[name] = '';
+      if (section === 'outputs') outputs.push(name);
+    } else if (value && section === 'inputs') {
+      const raw = value[1]!.trim().replace(/^"(.*)"$/, '$1');
+      defaults[name] = raw.startsWith('${{') ? '' : raw;
+    }
+  }
+  return { defaults, outputs };
+}
+
+const actionYml = readActionYml();
+
 /** The defaults of action.yml, applied as the runner does (every input is passed, '' when unset). */
-export const ACTION_DEFAULTS: Record<string, string> = {
-  'api-base-url': 'https://api.getcatalog.ai',
-  url: '',
-  'execution-id': '',
-  wait: 'true',
-  timeout: '60m',
-  'min-interval': '10s',
-  'max-interval': '30s',
-  'stall-timeout': 'off',
-  'cancel-on-abort': 'true',
-  'cancel-on-timeout': 'false',
-  'fail-on': 'failed,canceled,timed_out,stalled',
-  summary: 'true',
-  'github-token': '',
-  'comment-on-pr': 'false',
-};
+export const ACTION_DEFAULTS: Record<string, string> = actionYml.defaults;
 
 /** Every output declared in action.yml. */
-export const ACTION_OUTPUTS = [
-  'execution-id',
-  'outcome',
-  'status',
-  'error',
-  'vendor',
-  'collections-found',
-  'listings-found',
-  'collections-total',
-  'listings-total',
-  'duration-ms',
-  'started-at',
-  'stopped-at',
-  'result',
-];
+export const ACTION_OUTPUTS: readonly string[] = actionYml.outputs;
 
 /** Parses the runner's file-command format (`name<<delimiter` heredocs or `name=value`). */
 export function parseFileCommands(text: string): Record<string, string> {
