@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3562);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1277);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3562:
+/***/ 1277:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28788,6 +28788,255 @@ class AbortedError extends CatalogError {
     }
 }
 //# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../core/dist/parse.js
+class ShapeError extends Error {
+}
+function isObj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function obj(value, path) {
+    if (!isObj(value))
+        throw new ShapeError(`${path} is not an object`);
+    return value;
+}
+/** An optional object: absent or null gives undefined. */
+function optObj(value, path) {
+    return value === undefined || value === null ? undefined : obj(value, path);
+}
+function str(value, path) {
+    if (typeof value !== 'string')
+        throw new ShapeError(`${path} is not a string`);
+    return value;
+}
+function optStr(value, path) {
+    return value === undefined || value === null ? undefined : str(value, path);
+}
+function optNum(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ShapeError(`${path} is not a number`);
+    return value;
+}
+function count(value, path) {
+    const n = optNum(value, path) ?? 0;
+    if (n < 0)
+        throw new ShapeError(`${path} is negative`);
+    return n;
+}
+function optBool(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'boolean')
+        throw new ShapeError(`${path} is not a boolean`);
+    return value;
+}
+function progressOf(value) {
+    const p = optObj(value, 'meta.progress');
+    if (!p)
+        return undefined;
+    return {
+        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
+        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
+    };
+}
+function totalsOf(value) {
+    const r = optObj(value, 'meta.result');
+    if (!r)
+        return undefined;
+    return {
+        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
+        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
+    };
+}
+function stepsOf(value) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new ShapeError('meta.steps is not an array');
+    return value.map((item, i) => {
+        const s = obj(item, `meta.steps[${i}]`);
+        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
+    });
+}
+/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
+function parseCrawl(body, fallbackId, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const crawl = {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        status: str(root.status, 'status'),
+        error: optStr(root.error, 'error') ?? null,
+        steps: stepsOf(meta.steps),
+        requestId,
+        raw: body,
+    };
+    const vendor = optStr(meta.vendor, 'meta.vendor');
+    if (vendor !== undefined)
+        crawl.vendor = vendor;
+    const startDate = optStr(meta.start_date, 'meta.start_date');
+    if (startDate !== undefined)
+        crawl.startDate = startDate;
+    if ('stop_date' in meta)
+        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
+    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
+    if (durationMs !== undefined)
+        crawl.durationMs = durationMs;
+    const progress = progressOf(meta.progress);
+    if (progress)
+        crawl.progress = progress;
+    const result = totalsOf(meta.result);
+    if (result)
+        crawl.result = result;
+    return crawl;
+}
+/** POST /v2/crawl. */
+function parseStarted(body, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const started = {
+        executionId: str(root.execution_id, 'execution_id'),
+        status: optStr(root.status, 'status') ?? 'pending',
+        requestId,
+        raw: body,
+    };
+    if (started.executionId.trim() === '')
+        throw new ShapeError('execution_id is empty');
+    const credits = optNum(meta.credits_used, 'meta.credits_used');
+    if (credits !== undefined)
+        started.creditsUsed = credits;
+    return started;
+}
+/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
+function parseCancel(body, fallbackId, requestId) {
+    const root = body === undefined ? {} : obj(body, 'body');
+    return {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        outcome: 'canceled',
+        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
+        requestId,
+        raw: body,
+    };
+}
+function itemOf(value, i) {
+    const o = obj(value, `data[${i}]`);
+    const item = {
+        executionId: str(o.execution_id, `data[${i}].execution_id`),
+        status: str(o.status, `data[${i}].status`),
+    };
+    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
+    if (createdAt !== undefined)
+        item.createdAt = createdAt;
+    return item;
+}
+/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
+function parseList(body, asked, requestId) {
+    const root = obj(body, 'body');
+    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
+        throw new ShapeError('data is not an array');
+    }
+    const items = (root.data ?? []).map(itemOf);
+    const p = optObj(root.pagination, 'pagination') ?? {};
+    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
+    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
+    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
+    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
+    const pagination = {
+        page,
+        pageSize,
+        totalItems,
+        totalPages,
+        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
+        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
+    };
+    return { items, pagination, requestId, raw: body };
+}
+/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
+function parseErrorBody(text) {
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return { nonJson: describeNonJson(text) };
+    }
+    if (!isObj(body))
+        return { nonJson: describeNonJson(text) };
+    const info = {};
+    const err = body.error;
+    if (isObj(err)) {
+        // Envelope: {"error": {"code", "message", "request_id"}}
+        if (typeof err.code === 'string')
+            info.code = err.code;
+        if (typeof err.message === 'string')
+            info.message = err.message;
+        if (typeof err.request_id === 'string')
+            info.requestId = err.request_id;
+    }
+    else if (typeof err === 'string') {
+        // Flat {"error", "status"} or older {"error", "details"}.
+        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
+    }
+    if (info.code === undefined && typeof body.code === 'string')
+        info.code = body.code;
+    if (info.message === undefined && typeof body.message === 'string')
+        info.message = body.message;
+    if (info.requestId === undefined && typeof body.request_id === 'string')
+        info.requestId = body.request_id;
+    return info;
+}
+function describeNonJson(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return 'an empty body';
+    if (trimmed.startsWith('<')) {
+        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
+        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
+    }
+    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
+}
+function clip(text, max) {
+    const oneLine = text.replace(/\s+/g, ' ');
+    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+//# sourceMappingURL=parse.js.map
+;// CONCATENATED MODULE: ../core/dist/config.js
+
+
+/**
+ * Checks an API key and returns it trimmed. `source` names where the key came from, so that each face can say
+ * it its own way (`the API key`, `Input "api-key":`). Messages never quote the key.
+ */
+function validateApiKey(key, source = 'the API key') {
+    if (typeof key !== 'string' || key.trim() === '') {
+        throw new errors_InvalidInputError('apiKey', `${source} is empty: pass a Catalog API key`);
+    }
+    const apiKey = key.trim();
+    // A newline or space would make fetch reject the header with a message that may quote it.
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+        throw new errors_InvalidInputError('apiKey', `${source} contains spaces, control or non-ASCII characters: check it for a stray character or a second line`);
+    }
+    return apiKey;
+}
+/** Checks a base URL and returns it without a trailing slash. `source` names where it came from. */
+function validateBaseUrl(value, source = 'the base URL') {
+    const text = typeof value === 'string' ? value.trim() : '';
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new errors_InvalidInputError('baseUrl', `${source} ${JSON.stringify(clip(text, 80))} is not a URL: write it like https://api.getcatalog.ai`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors_InvalidInputError('baseUrl', `${source} must be an http(s) URL (http or https): it must start with https://, or http:// for a local server such as the emulator`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new errors_InvalidInputError('baseUrl', `${source} must not contain credentials, a query or a fragment (the key is passed on its own)`);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+//# sourceMappingURL=config.js.map
 ;// CONCATENATED MODULE: ../core/dist/crawl.js
 
 /** Longest execution id accepted; real ids are ~40 characters. */
@@ -29023,218 +29272,6 @@ function internal_linkedController(parent) {
     return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 //# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ../core/dist/parse.js
-class ShapeError extends Error {
-}
-function isObj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function obj(value, path) {
-    if (!isObj(value))
-        throw new ShapeError(`${path} is not an object`);
-    return value;
-}
-/** An optional object: absent or null gives undefined. */
-function optObj(value, path) {
-    return value === undefined || value === null ? undefined : obj(value, path);
-}
-function str(value, path) {
-    if (typeof value !== 'string')
-        throw new ShapeError(`${path} is not a string`);
-    return value;
-}
-function optStr(value, path) {
-    return value === undefined || value === null ? undefined : str(value, path);
-}
-function optNum(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        throw new ShapeError(`${path} is not a number`);
-    return value;
-}
-function count(value, path) {
-    const n = optNum(value, path) ?? 0;
-    if (n < 0)
-        throw new ShapeError(`${path} is negative`);
-    return n;
-}
-function optBool(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw new ShapeError(`${path} is not a boolean`);
-    return value;
-}
-function progressOf(value) {
-    const p = optObj(value, 'meta.progress');
-    if (!p)
-        return undefined;
-    return {
-        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
-        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
-    };
-}
-function totalsOf(value) {
-    const r = optObj(value, 'meta.result');
-    if (!r)
-        return undefined;
-    return {
-        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
-    };
-}
-function stepsOf(value) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw new ShapeError('meta.steps is not an array');
-    return value.map((item, i) => {
-        const s = obj(item, `meta.steps[${i}]`);
-        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
-    });
-}
-/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
-function parseCrawl(body, fallbackId, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const crawl = {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        status: str(root.status, 'status'),
-        error: optStr(root.error, 'error') ?? null,
-        steps: stepsOf(meta.steps),
-        requestId,
-        raw: body,
-    };
-    const vendor = optStr(meta.vendor, 'meta.vendor');
-    if (vendor !== undefined)
-        crawl.vendor = vendor;
-    const startDate = optStr(meta.start_date, 'meta.start_date');
-    if (startDate !== undefined)
-        crawl.startDate = startDate;
-    if ('stop_date' in meta)
-        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
-    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
-    if (durationMs !== undefined)
-        crawl.durationMs = durationMs;
-    const progress = progressOf(meta.progress);
-    if (progress)
-        crawl.progress = progress;
-    const result = totalsOf(meta.result);
-    if (result)
-        crawl.result = result;
-    return crawl;
-}
-/** POST /v2/crawl. */
-function parseStarted(body, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const started = {
-        executionId: str(root.execution_id, 'execution_id'),
-        status: optStr(root.status, 'status') ?? 'pending',
-        requestId,
-        raw: body,
-    };
-    if (started.executionId.trim() === '')
-        throw new ShapeError('execution_id is empty');
-    const credits = optNum(meta.credits_used, 'meta.credits_used');
-    if (credits !== undefined)
-        started.creditsUsed = credits;
-    return started;
-}
-/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
-function parseCancel(body, fallbackId, requestId) {
-    const root = body === undefined ? {} : obj(body, 'body');
-    return {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        outcome: 'canceled',
-        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
-        requestId,
-        raw: body,
-    };
-}
-function itemOf(value, i) {
-    const o = obj(value, `data[${i}]`);
-    const item = {
-        executionId: str(o.execution_id, `data[${i}].execution_id`),
-        status: str(o.status, `data[${i}].status`),
-    };
-    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
-    if (createdAt !== undefined)
-        item.createdAt = createdAt;
-    return item;
-}
-/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
-function parseList(body, asked, requestId) {
-    const root = obj(body, 'body');
-    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
-        throw new ShapeError('data is not an array');
-    }
-    const items = (root.data ?? []).map(itemOf);
-    const p = optObj(root.pagination, 'pagination') ?? {};
-    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
-    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
-    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
-    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
-    const pagination = {
-        page,
-        pageSize,
-        totalItems,
-        totalPages,
-        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
-        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
-    };
-    return { items, pagination, requestId, raw: body };
-}
-/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
-function parseErrorBody(text) {
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch {
-        return { nonJson: describeNonJson(text) };
-    }
-    if (!isObj(body))
-        return { nonJson: describeNonJson(text) };
-    const info = {};
-    const err = body.error;
-    if (isObj(err)) {
-        // Envelope: {"error": {"code", "message", "request_id"}}
-        if (typeof err.code === 'string')
-            info.code = err.code;
-        if (typeof err.message === 'string')
-            info.message = err.message;
-        if (typeof err.request_id === 'string')
-            info.requestId = err.request_id;
-    }
-    else if (typeof err === 'string') {
-        // Flat {"error", "status"} or older {"error", "details"}.
-        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
-    }
-    if (info.code === undefined && typeof body.code === 'string')
-        info.code = body.code;
-    if (info.message === undefined && typeof body.message === 'string')
-        info.message = body.message;
-    if (info.requestId === undefined && typeof body.request_id === 'string')
-        info.requestId = body.request_id;
-    return info;
-}
-function describeNonJson(text) {
-    const trimmed = text.trim();
-    if (trimmed === '')
-        return 'an empty body';
-    if (trimmed.startsWith('<')) {
-        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
-        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
-    }
-    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
-}
-function clip(text, max) {
-    const oneLine = text.replace(/\s+/g, ' ');
-    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-//# sourceMappingURL=parse.js.map
 ;// CONCATENATED MODULE: ../core/dist/ratelimit.js
 /**
  * Client-side sliding-window limiter (not exported from the package).
@@ -29385,6 +29422,7 @@ const VERSION = '0.1.0';
 
 
 
+
 const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
 const ENV_API_KEY = 'CATALOG_API_KEY';
 const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
@@ -29421,17 +29459,10 @@ class CatalogClient {
     #random;
     #sleep;
     constructor(options) {
-        if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
-            throw new errors_InvalidInputError('apiKey', `apiKey is empty: pass a Catalog API key (usually from ${ENV_API_KEY})`);
-        }
-        const apiKey = options.apiKey.trim();
-        // A newline or space would make fetch reject the header with a message that may quote it.
-        if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-            throw new errors_InvalidInputError('apiKey', `the API key contains spaces, control or non-ASCII characters: check ${ENV_API_KEY} for a stray character`);
-        }
+        const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
         this.#apiKey = apiKey;
         this.#redact = createRedactor([apiKey]);
-        this.baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+        this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, `the base URL (usually ${ENV_BASE_URL})`);
         this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
         this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
         if (options.retry === false) {
@@ -29793,22 +29824,6 @@ function noTimeLeft(call) {
         timedOut: true,
         code: NOT_SENT,
     });
-}
-function normaliseBaseUrl(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new errors_InvalidInputError('baseUrl', `base URL ${JSON.stringify(clip(value, 80))} is not a valid URL (check ${ENV_BASE_URL})`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors_InvalidInputError('baseUrl', `base URL must use http or https (check ${ENV_BASE_URL})`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new errors_InvalidInputError('baseUrl', `base URL must not contain credentials, a query or a fragment (check ${ENV_BASE_URL})`);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 function positive(value, field) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -30889,22 +30904,6 @@ function parseFailOn(value) {
     }
     return result;
 }
-function parseBaseUrl(value) {
-    let parsed;
-    try {
-        parsed = new URL(value);
-    }
-    catch {
-        throw inputError('api-base-url', `"${value}" is not a URL. Example: https://api.getcatalog.ai`);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw inputError('api-base-url', `"${value}" must start with https:// (or http:// for a local emulator).`);
-    }
-    if (parsed.username || parsed.password || parsed.search || parsed.hash) {
-        throw inputError('api-base-url', 'must not contain credentials, a query or a fragment (the key goes in api-key). Example: https://api.getcatalog.ai');
-    }
-    return value.replace(/\/+$/, '');
-}
 function rewrap(name, error) {
     if (error instanceof errors_InvalidInputError) {
         const message = error.message.startsWith('Input "') ? error.message : `Input "${name}": ${error.message}`;
@@ -30921,9 +30920,11 @@ function parseInputs(get) {
     if (apiKey === '') {
         throw inputError('api-key', `is required. Store the key as a secret and pass it: api-key: $${'{{'} secrets.CATALOG_API_KEY }}`);
     }
-    // A newline or space would make the HTTP header invalid (and a fetch error could quote it).
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-        throw inputError('api-key', 'contains spaces, control or non-ASCII characters: check the secret for a stray character or a second line.');
+    try {
+        validateApiKey(apiKey, 'Input "api-key":');
+    }
+    catch (error) {
+        rewrap('api-key', error);
     }
     const rawUrl = get('url').trim();
     const rawId = get('execution-id').trim();
@@ -30949,7 +30950,13 @@ function parseInputs(get) {
     catch (error) {
         rewrap('execution-id', error);
     }
-    const baseUrl = parseBaseUrl(read(get, 'api-base-url'));
+    let baseUrl;
+    try {
+        baseUrl = validateBaseUrl(read(get, 'api-base-url'), 'Input "api-base-url":');
+    }
+    catch (error) {
+        rewrap('api-base-url', error);
+    }
     const wait = parseBoolean('wait', read(get, 'wait'));
     if (!wait && executionId !== undefined) {
         throw inputError('wait', 'false only makes sense with "url" (start a crawl without waiting).');
@@ -34385,7 +34392,8 @@ async function runPost(toolkit, options) {
         return;
     }
     const apiKey = toolkit.getInput('api-key').trim();
-    const baseUrl = (toolkit.getInput('api-base-url').trim() || INPUT_DEFAULTS['api-base-url']).replace(/\/+$/, '');
+    // The client checks both and trims a trailing slash.
+    const baseUrl = toolkit.getInput('api-base-url').trim() || INPUT_DEFAULTS['api-base-url'];
     let line;
     try {
         const clientOptions = {

@@ -2,6 +2,8 @@ import {
   DEFAULT_BASE_URL,
   InvalidInputError,
   parseDuration,
+  validateApiKey,
+  validateBaseUrl,
   validateCrawlUrl,
   validateExecutionId,
 } from '@catalog-crawl/core';
@@ -124,28 +126,6 @@ export function parseFailOn(value: string): FailableOutcome[] {
   return result;
 }
 
-function parseBaseUrl(value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw inputError('api-base-url', `"${value}" is not a URL. Example: https://api.getcatalog.ai`);
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw inputError(
-      'api-base-url',
-      `"${value}" must start with https:// (or http:// for a local emulator).`,
-    );
-  }
-  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
-    throw inputError(
-      'api-base-url',
-      'must not contain credentials, a query or a fragment (the key goes in api-key). Example: https://api.getcatalog.ai',
-    );
-  }
-  return value.replace(/\/+$/, '');
-}
-
 function rewrap(name: string, error: unknown): never {
   if (error instanceof InvalidInputError) {
     const message = error.message.startsWith('Input "') ? error.message : `Input "${name}": ${error.message}`;
@@ -166,12 +146,10 @@ export function parseInputs(get: InputReader): ActionInputs {
       `is required. Store the key as a secret and pass it: api-key: $${'{{'} secrets.CATALOG_API_KEY }}`,
     );
   }
-  // A newline or space would make the HTTP header invalid (and a fetch error could quote it).
-  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw inputError(
-      'api-key',
-      'contains spaces, control or non-ASCII characters: check the secret for a stray character or a second line.',
-    );
+  try {
+    validateApiKey(apiKey, 'Input "api-key":');
+  } catch (error) {
+    rewrap('api-key', error);
   }
   const rawUrl = get('url').trim();
   const rawId = get('execution-id').trim();
@@ -200,7 +178,12 @@ export function parseInputs(get: InputReader): ActionInputs {
     rewrap('execution-id', error);
   }
 
-  const baseUrl = parseBaseUrl(read(get, 'api-base-url'));
+  let baseUrl: string;
+  try {
+    baseUrl = validateBaseUrl(read(get, 'api-base-url'), 'Input "api-base-url":');
+  } catch (error) {
+    rewrap('api-base-url', error);
+  }
   const wait = parseBoolean('wait', read(get, 'wait'));
   if (!wait && executionId !== undefined) {
     throw inputError('wait', 'false only makes sense with "url" (start a crawl without waiting).');

@@ -379,10 +379,8 @@ async function runPost(toolkit: Toolkit, options: RunOptions): Promise<void> {
     return;
   }
   const apiKey = toolkit.getInput('api-key').trim();
-  const baseUrl = (toolkit.getInput('api-base-url').trim() || INPUT_DEFAULTS['api-base-url']).replace(
-    /\/+$/,
-    '',
-  );
+  // The client checks both and trims a trailing slash.
+  const baseUrl = toolkit.getInput('api-base-url').trim() || INPUT_DEFAULTS['api-base-url'];
   let line: string;
   try {
     const clientOptions: ConstructorParameters<typeof CatalogClient>[0] = {

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { CatalogClient } from '@catalog-crawl/core';
+import { type CatalogClient, DEFAULT_BASE_URL, validateBaseUrl } from '@catalog-crawl/core';
 import { debugDetails, describeError } from './errors.js';
-import { MissingApiKeyError, UsageError } from './exit-codes.js';
+import { MissingApiKeyError } from './exit-codes.js';
 import type { Output } from './output.js';
 import { JsonReporter } from './render/json.js';
 import { createLiveReporter } from './render/live.js';
 import { PlainReporter } from './render/plain.js';
 import type { WaitReporter } from './render/reporter.js';
-
-export const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
 
 /** Something that delivers SIGINT/SIGTERM (the process, or a fake in tests). */
 export interface SignalSource {
@@ -74,16 +72,7 @@ export class CliContext {
   get baseUrl(): string {
     const raw = this.globals.baseUrl ?? this.env['CATALOG_API_BASE_URL'] ?? DEFAULT_BASE_URL;
     const value = raw.trim() === '' ? DEFAULT_BASE_URL : raw.trim();
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new UsageError(`--base-url (or CATALOG_API_BASE_URL) is not a URL: ${value}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UsageError(`--base-url (or CATALOG_API_BASE_URL) must be an http(s) URL: ${value}`);
-    }
-    return value.replace(/\/+$/, '');
+    return validateBaseUrl(value, '--base-url (or CATALOG_API_BASE_URL)');
   }
 
   apiKey(): string {

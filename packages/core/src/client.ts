@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import { validateApiKey, validateBaseUrl } from './config.js';
 import { validateCrawlUrl, validateExecutionId } from './crawl.js';
 import { formatDuration } from './duration.js';
 import {
@@ -103,23 +104,13 @@ export class CatalogClient {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: CatalogClientOptions) {
-    if (typeof options?.apiKey !== 'string' || options.apiKey.trim() === '') {
-      throw new InvalidInputError(
-        'apiKey',
-        `apiKey is empty: pass a Catalog API key (usually from ${ENV_API_KEY})`,
-      );
-    }
-    const apiKey = options.apiKey.trim();
-    // A newline or space would make fetch reject the header with a message that may quote it.
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-      throw new InvalidInputError(
-        'apiKey',
-        `the API key contains spaces, control or non-ASCII characters: check ${ENV_API_KEY} for a stray character`,
-      );
-    }
+    const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
     this.#apiKey = apiKey;
     this.#redact = createRedactor([apiKey]);
-    this.baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+    this.baseUrl = validateBaseUrl(
+      options.baseUrl ?? DEFAULT_BASE_URL,
+      `the base URL (usually ${ENV_BASE_URL})`,
+    );
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     if (options.retry === false) {
@@ -549,28 +540,6 @@ function noTimeLeft(call: Call<unknown>): NetworkError {
     timedOut: true,
     code: NOT_SENT,
   });
-}
-
-function normaliseBaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidInputError(
-      'baseUrl',
-      `base URL ${JSON.stringify(clip(value, 80))} is not a valid URL (check ${ENV_BASE_URL})`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidInputError('baseUrl', `base URL must use http or https (check ${ENV_BASE_URL})`);
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new InvalidInputError(
-      'baseUrl',
-      `base URL must not contain credentials, a query or a fragment (check ${ENV_BASE_URL})`,
-    );
-  }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 function positive(value: number, field: string): number {

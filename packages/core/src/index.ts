@@ -6,6 +6,7 @@ export {
   ENV_BASE_URL,
   VERSION,
 } from './client.js';
+export { validateApiKey, validateBaseUrl } from './config.js';
 export { currentStep, isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl.js';
 export { formatDuration, parseDuration } from './duration.js';
 export {

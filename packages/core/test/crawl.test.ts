@@ -4,6 +4,8 @@ import {
   currentStep,
   InvalidInputError,
   isTerminalStatus,
+  validateApiKey,
+  validateBaseUrl,
   validateCrawlUrl,
   validateExecutionId,
 } from '../src/index.js';
@@ -135,5 +137,31 @@ describe('currentStep', () => {
   it('returns undefined when everything is done or there are no steps', () => {
     expect(currentStep(crawlWith(['completed', 'completed', 'completed', 'completed']))).toBeUndefined();
     expect(currentStep(crawlWith([]))).toBeUndefined();
+  });
+});
+
+describe('validateApiKey and validateBaseUrl', () => {
+  it('name the source of the value and never quote the key', () => {
+    expect(validateApiKey('  ck_live_x  ')).toBe('ck_live_x');
+    expect(() => validateApiKey('', 'Input "api-key":')).toThrow('Input "api-key": is empty');
+    const error = (() => {
+      try {
+        validateApiKey('ck_live_SECRET\nX-Evil: 1');
+      } catch (e) {
+        return e as InvalidInputError;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error?.field).toBe('apiKey');
+    expect(error?.message).not.toContain('SECRET');
+  });
+
+  it('accept http(s) base URLs without a trailing slash, and reject the rest', () => {
+    expect(validateBaseUrl('http://127.0.0.1:8787/')).toBe('http://127.0.0.1:8787');
+    expect(validateBaseUrl(' https://api.getcatalog.ai/v0/ ')).toBe('https://api.getcatalog.ai/v0');
+    expect(() => validateBaseUrl('not a url')).toThrow('is not a URL');
+    expect(() => validateBaseUrl('ftp://x', '--base-url')).toThrow('--base-url must be an http(s) URL');
+    expect(() => validateBaseUrl('http://u:p@x.test')).toThrow('must not contain credentials');
+    expect(() => validateBaseUrl('http://x.test/?a=1')).toThrow(InvalidInputError);
   });
 });
