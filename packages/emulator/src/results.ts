@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { between, logUniform, seededRandom } from './random.js';
+import { between, hash32, indexedRandom, logUniform, seededRandom } from './random.js';
 
 /** What the index holds for one vendor: the totals and dates of its latest completed crawl. */
 export interface IndexEntry {
@@ -192,15 +192,17 @@ function slugify(text: string): string {
 export class VendorIndex {
   readonly collections: CollectionEntry[];
   private readonly prefix: string;
+  private readonly listingSeed: number;
   private readonly currency: string;
 
   constructor(
-    private readonly seed: string | number,
+    seed: string | number,
     readonly entry: IndexEntry,
   ) {
     const { host, collectionsTotal: count, listingsTotal: total, start, stop } = entry;
     const random = seededRandom('vendor', seed, host);
     this.prefix = hex('vendor', seed, host);
+    this.listingSeed = hash32('listing', seed, host);
     this.currency = CURRENCIES[Math.floor(random() * CURRENCIES.length)]!;
     const words = [...COLLECTION_WORDS];
     for (let i = words.length - 1; i > 0; i--) {
@@ -287,7 +289,7 @@ export class VendorIndex {
   /** Listing i: every documented field, from a PRNG seeded with the seed, hostname and index. */
   listing(i: number): Record<string, unknown> {
     const { host, start, stop, hostile } = this.entry;
-    const random = seededRandom('listing', this.seed, host, i);
+    const random = indexedRandom(this.listingSeed, i);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
     let name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(PRODUCTS)} - ${pick(COLOURS)}`;
     const id = `lst_${this.prefix}${i.toString(16).padStart(6, '0')}`;

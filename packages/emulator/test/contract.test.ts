@@ -249,7 +249,10 @@ describe('DELETE /v2/crawl/{id}', () => {
     const id = await startCrawl(emu, 'skims.com');
     const refused = await call(emu, 'DELETE', `/v2/crawl/${id}`);
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'CONFLICT', request_id: refused.headers.get('request-id') });
+    expect(refused.body.error).toMatchObject({
+      code: 'CONFLICT',
+      request_id: refused.headers.get('request-id'),
+    });
     expect(refused.body.error.message).toMatch(/pending/);
     expect(refused.body.error.message).not.toMatch(/completed|failed|finished/);
     const after = (await call(emu, 'GET', `/v2/crawl/${id}`)).body;
@@ -380,7 +383,14 @@ describe('GET /v2/crawl (list)', () => {
 
 describe('routing', () => {
   it('answers 404 in the envelope shape for unknown routes, with a Request-ID header', async () => {
-    for (const path of ['/', '/v1/crawl', '/v2/crawl/a/b', '/v2/products', '/v2/listings/x', '/v1/listings']) {
+    for (const path of [
+      '/',
+      '/v1/crawl',
+      '/v2/crawl/a/b',
+      '/v2/products',
+      '/v2/listings/x',
+      '/v1/listings',
+    ]) {
       const answer = await call(emu, 'GET', path);
       expect(answer.status).toBe(404);
       expect(answer.body.error).toMatchObject({
