@@ -28,6 +28,7 @@ import {
   parseStarted,
   ShapeError,
 } from './parse.js';
+import { createProxyFetch, proxySecrets } from './proxy.js';
 import { LimiterTimeoutError, SlidingWindowLimiter } from './ratelimit.js';
 import { createRedactor } from './redact.js';
 import type {
@@ -106,12 +107,12 @@ export class CatalogClient {
   constructor(options: CatalogClientOptions) {
     const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
     this.#apiKey = apiKey;
-    this.#redact = createRedactor([apiKey]);
+    this.#redact = createRedactor([apiKey, ...proxySecrets()]);
     this.baseUrl = validateBaseUrl(
       options.baseUrl ?? DEFAULT_BASE_URL,
       `the base URL (usually ${ENV_BASE_URL})`,
     );
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#fetch = options.fetch ?? createProxyFetch();
     this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
     if (options.retry === false) {
       this.#retry = false;
