@@ -262,7 +262,8 @@ export function createProxyFetch(env: Env = process.env): typeof fetch {
       if ((error as { name?: unknown })?.name === 'AbortError') throw error;
       throw new TypeError(
         `fetch failed through the proxy ${proxy.display} (from ${proxy.variable}; NO_PROXY lists hosts to reach directly)`,
-        { cause: error },
+        // undici's own "fetch failed" adds nothing: keep what is under it (e.g. ECONNREFUSED, a 407).
+        { cause: (error as Error)?.message === 'fetch failed' ? ((error as Error).cause ?? error) : error },
       );
     }
   };

@@ -16,6 +16,8 @@ export interface ForwardProxy {
   url: string;
   port: number;
   seen: Seen[];
+  /** Closes every open connection and tunnel (clients then open new ones). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,10 @@ export async function startForwardProxy(credentials?: {
     url: `http://${userinfo}127.0.0.1:${port}`,
     port,
     seen,
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
