@@ -41,6 +41,7 @@ describe('action.yml reader', () => {
     '  timeout:',
     '    default: 60m',
     '  token:',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
     '    default: ${{ github.token }}',
     'outputs:',
     '  outcome:',
