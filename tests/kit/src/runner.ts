@@ -110,8 +110,9 @@ export async function runAction(spec: ActionSpec): Promise<ActionRun> {
 
 /**
  * Canary hits in everything an Action run wrote: log, outputs, state and summary. The one exception is an
- * `::add-mask::` command for the key or a part of it (the Action masks each line of a key): the runner consumes
- * that command, which is how the key gets masked, and never prints it. `needles` are the texts looked for.
+ * `::add-mask::` command for the key, a part of it (the Action masks each line of a key) or a value holding it
+ * (a key input with a line break): the runner consumes that command, which is how the key gets masked, and
+ * never prints it. `needles` are the texts looked for.
  */
 export function actionCanaryHits(run: ActionRun, key = CANARY, needles: readonly string[] = [key]): string[] {
   const stdout = run.stdout
@@ -120,7 +121,7 @@ export function actionCanaryHits(run: ActionRun, key = CANARY, needles: readonly
       const command = /^::add-mask::(.+)$/.exec(line)?.[1];
       // Undo the runner's escaping of command data (%, CR, LF), as the runner does before masking.
       const masked = command?.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-      return masked === undefined || !key.includes(masked);
+      return masked === undefined || !(masked.includes(key) || key.includes(masked));
     })
     .join('\n');
   return canaryHits(

@@ -91,10 +91,11 @@ describe('canary', () => {
     expect(canaryHits({ a: encodeURIComponent('k y/+') }, 'k y/+')).toHaveLength(1);
   });
 
-  it('ignores only the add-mask commands of the key or a line of it', () => {
+  it('ignores only the add-mask commands that mask the key', () => {
     expect(actionCanaryHits(run(`::add-mask::${CANARY}\nok`))).toEqual([]);
     expect(actionCanaryHits(run(`::add-mask::${CANARY}%0Asecond`), `${CANARY}\nsecond`)).toEqual([]);
-    expect(actionCanaryHits(run(`::add-mask::other ${CANARY}`))).toHaveLength(1);
+    expect(actionCanaryHits(run(`::add-mask::${CANARY}%0AX-Evil: 1`))).toEqual([]);
+    expect(actionCanaryHits(run(`::add-mask::other\n${CANARY}`))).toHaveLength(1);
     expect(actionCanaryHits(run(`::warning::${CANARY}`))).toHaveLength(1);
     expect(actionCanaryHits(run(`::add-mask::${CANARY}x\n${CANARY}`), `${CANARY}x`, [CANARY])).toHaveLength(
       1,
