@@ -26,6 +26,7 @@ export {
   ValidationError,
 } from './errors.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
+export * from './results/index.js';
 export * from './types.js';
 export {
   LAST_STEP_SLOW_SHARE,

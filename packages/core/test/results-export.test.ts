@@ -15,7 +15,16 @@ import { parseEnvelope, parseListing } from '../src/results/parse.js';
 import type { Collection, Listing, ResultsKind, Vendor } from '../src/results/types.js';
 
 // Text from crawled websites: separators, quotes, newlines, formula starts, non-ASCII, a key-like string.
-const NASTY = ['a,b', 'say "hi"', 'line1\nline2\r\nline3', '=HYPERLINK("http://evil")', '+1', '@sum', 'café ☕ 😀', ''];
+const NASTY = [
+  'a,b',
+  'say "hi"',
+  'line1\nline2\r\nline3',
+  '=HYPERLINK("http://evil")',
+  '+1',
+  '@sum',
+  'café ☕ 😀',
+  '',
+];
 
 function rawListing(n: number) {
   return {
@@ -43,12 +52,20 @@ function source<T>(kind: ResultsKind, total: number, make: (n: number) => unknow
   const fetchPage: FetchPage = async (req) => {
     if (written) atFetch.push(written());
     const from = (req.page - 1) * req.pageSize;
-    const data = Array.from({ length: Math.max(0, Math.min(req.pageSize, total - from)) }, (_, i) => make(from + i));
+    const data = Array.from({ length: Math.max(0, Math.min(req.pageSize, total - from)) }, (_, i) =>
+      make(from + i),
+    );
     const totalPages = Math.ceil(total / req.pageSize);
     return {
       envelope: parseEnvelope({
         data,
-        pagination: { page: req.page, page_size: req.pageSize, total_items: total, total_pages: totalPages, has_next: req.page < totalPages },
+        pagination: {
+          page: req.page,
+          page_size: req.pageSize,
+          total_items: total,
+          total_pages: totalPages,
+          has_next: req.page < totalPages,
+        },
       }),
       method: 'GET',
     };
@@ -74,7 +91,13 @@ describe('exportResults: output validity', () => {
     const parsed = lines.map((l) => JSON.parse(l));
     expect(parsed[1]).toEqual(JSON.parse(JSON.stringify(rawListing(1))));
     expect(new Set(parsed.map((p) => p.id)).size).toBe(250);
-    expect(summary).toMatchObject({ items: 250, pagesRead: 3, total: 250, stopReason: 'has_next_false', limited: false });
+    expect(summary).toMatchObject({
+      items: 250,
+      pagesRead: 3,
+      total: 250,
+      stopReason: 'has_next_false',
+      limited: false,
+    });
     expect(summary.bytes).toBe(Buffer.byteLength(text()));
   });
 
@@ -121,7 +144,11 @@ describe('exportResults: output validity', () => {
   });
 
   it('CSV (collections, vendors): their own columns; the header is written even with no item', async () => {
-    const c = source<Collection>('collections', 3, (n) => ({ id: `c${n}`, url: `https://s/c/${n}`, products_total: n * 10 }));
+    const c = source<Collection>('collections', 3, (n) => ({
+      id: `c${n}`,
+      url: `https://s/c/${n}`,
+      products_total: n * 10,
+    }));
     const s1 = sink();
     await exportResults(c.results, s1.out, { format: 'csv' });
     expect(parseCsv(s1.text(), { columns: true })).toEqual([
@@ -129,11 +156,21 @@ describe('exportResults: output validity', () => {
       { id: 'c1', url: 'https://s/c/1', products_total: '10', last_updated_by_catalog: '' },
       { id: 'c2', url: 'https://s/c/2', products_total: '20', last_updated_by_catalog: '' },
     ]);
-    const v = source<Vendor>('vendors', 1, () => ({ vendor: 'old.example', product_count: 5, in_affiliate_network: false }));
+    const v = source<Vendor>('vendors', 1, () => ({
+      vendor: 'old.example',
+      product_count: 5,
+      in_affiliate_network: false,
+    }));
     const s2 = sink();
     await exportResults(v.results, s2.out, { format: 'csv' });
     expect(parseCsv(s2.text(), { columns: true })).toEqual([
-      { vendor: 'old.example', listings_count: '5', collections_count: '', last_updated_by_catalog: '', in_affiliate_network: 'false' },
+      {
+        vendor: 'old.example',
+        listings_count: '5',
+        collections_count: '',
+        last_updated_by_catalog: '',
+        in_affiliate_network: 'false',
+      },
     ]);
     const none = source<Vendor>('vendors', 0, () => ({}));
     const s3 = sink();
@@ -142,9 +179,15 @@ describe('exportResults: output validity', () => {
   });
 
   it('first image: lowest position, else the first listed', () => {
-    const l = parseListing({ id: 'a', url: 'u', images: [{ url: 'x' }, { url: 'y', position: 3 }, { url: 'z', position: 1 }] })!;
+    const l = parseListing({
+      id: 'a',
+      url: 'u',
+      images: [{ url: 'x' }, { url: 'y', position: 3 }, { url: 'z', position: 1 }],
+    })!;
     expect(firstImageUrl(l)).toBe('z');
-    expect(firstImageUrl(parseListing({ id: 'a', url: 'u', images: [{ url: 'x' }, { url: 'y' }] })!)).toBe('x');
+    expect(firstImageUrl(parseListing({ id: 'a', url: 'u', images: [{ url: 'x' }, { url: 'y' }] })!)).toBe(
+      'x',
+    );
     expect(firstImageUrl(parseListing({ id: 'a', url: 'u' })!)).toBeUndefined();
   });
 });
@@ -176,8 +219,12 @@ describe('exportResults: progress, limit, input', () => {
     expect(() => validateExportFormat('xml')).toThrow(/"xml" is not supported: use jsonl, csv, json/);
     expect(validateExportFormat(' CSV ')).toBe('csv');
     const { results, atFetch } = source<Listing>('listings', 10, rawListing, () => 0);
-    await expect(exportResults(results, sink().out, { format: 'xml' as never })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(exportResults(results, sink().out, { format: 'csv', limit: -1 })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(exportResults(results, sink().out, { format: 'xml' as never })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+    await expect(exportResults(results, sink().out, { format: 'csv', limit: -1 })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
     expect(atFetch).toHaveLength(0);
   });
 });

@@ -21,8 +21,10 @@ function fakeSend(answer: (method: string, page: number) => Answer) {
         : (call.body as { page: number }).page;
     const a = answer(call.method, page);
     if (typeof a === 'number') {
-      if (a === 404) throw new NotFoundError(`${call.label} failed with HTTP 404`, 'NOT_FOUND', { status: 404 });
-      if (a >= 500) throw new ServerError(`${call.label} failed with HTTP ${a}`, 'SERVER_ERROR', { status: a });
+      if (a === 404)
+        throw new NotFoundError(`${call.label} failed with HTTP 404`, 'NOT_FOUND', { status: 404 });
+      if (a >= 500)
+        throw new ServerError(`${call.label} failed with HTTP ${a}`, 'SERVER_ERROR', { status: a });
       throw new ApiError(`${call.label} failed with HTTP ${a}`, `HTTP_${a}`, { status: a });
     }
     return call.parse(a, 'req_1');
@@ -31,7 +33,10 @@ function fakeSend(answer: (method: string, page: number) => Answer) {
 }
 
 const page = (p: number, of: number) => ({
-  data: Array.from({ length: p <= of ? 100 : 0 }, (_, i) => ({ id: `p${p}-${i}`, url: `https://v.example/p/${p}/${i}` })),
+  data: Array.from({ length: p <= of ? 100 : 0 }, (_, i) => ({
+    id: `p${p}-${i}`,
+    url: `https://v.example/p/${p}/${i}`,
+  })),
   pagination: { page: p, page_size: 100, total_pages: of, has_next: p < of },
 });
 
@@ -64,22 +69,28 @@ describe('method: GET, one POST fallback on 404/405 before any page, remembered'
     expect(results.stats.method).toBe('GET');
   });
 
-  it.each([404, 405])('GET %i then POST works: POST from then on, for this read and the next one', async (status) => {
-    const owner = {};
-    const { calls, send } = fakeSend((m, p) => (m === 'GET' ? status : page(p, 2)));
-    const first = await read(owner, send);
-    expect(first.ids).toHaveLength(200);
-    expect(calls.map((c) => c.method)).toEqual(['GET', 'POST', 'POST']);
-    expect(calls[1]).toMatchObject({ path: '/v2/listings', body: { vendor: 'v.example', page: 1, page_size: 100 } });
-    expect(first.results.stats.method).toBe('POST');
-    calls.length = 0;
-    await read(owner, send);
-    expect(calls.map((c) => c.method)).toEqual(['POST', 'POST']);
-    // Remembered per owner (client): another client starts with GET again.
-    calls.length = 0;
-    await read({}, send);
-    expect(calls.map((c) => c.method)).toEqual(['GET', 'POST', 'POST']);
-  });
+  it.each([404, 405])(
+    'GET %i then POST works: POST from then on, for this read and the next one',
+    async (status) => {
+      const owner = {};
+      const { calls, send } = fakeSend((m, p) => (m === 'GET' ? status : page(p, 2)));
+      const first = await read(owner, send);
+      expect(first.ids).toHaveLength(200);
+      expect(calls.map((c) => c.method)).toEqual(['GET', 'POST', 'POST']);
+      expect(calls[1]).toMatchObject({
+        path: '/v2/listings',
+        body: { vendor: 'v.example', page: 1, page_size: 100 },
+      });
+      expect(first.results.stats.method).toBe('POST');
+      calls.length = 0;
+      await read(owner, send);
+      expect(calls.map((c) => c.method)).toEqual(['POST', 'POST']);
+      // Remembered per owner (client): another client starts with GET again.
+      calls.length = 0;
+      await read({}, send);
+      expect(calls.map((c) => c.method)).toEqual(['GET', 'POST', 'POST']);
+    },
+  );
 
   it('GET 404 then POST 405: GET is the method and the vendor has nothing indexed (remembered: no POST next time)', async () => {
     const owner = {};
@@ -121,7 +132,7 @@ describe('method: GET, one POST fallback on 404/405 before any page, remembered'
     expect(a.calls.map((c) => c.method)).toEqual(['GET']);
 
     // A 404 on page 2: the end of the data, no POST.
-    const b = fakeSend((m, p) => (p === 1 ? { ...page(1, 3) } : 404));
+    const b = fakeSend((_m, p) => (p === 1 ? { ...page(1, 3) } : 404));
     const { ids, results } = await read({}, b.send);
     expect(ids).toHaveLength(100);
     expect(results.stats.stopReason).toBe('not_found');
@@ -130,7 +141,7 @@ describe('method: GET, one POST fallback on 404/405 before any page, remembered'
     // GET remembered, then a 405: thrown, no POST.
     const owner = {};
     let refuse = false;
-    const c = fakeSend((m, p) => (refuse ? 405 : page(p, 1)));
+    const c = fakeSend((_m, p) => (refuse ? 405 : page(p, 1)));
     await read(owner, c.send);
     refuse = true;
     c.calls.length = 0;
@@ -153,8 +164,14 @@ describe('method: GET, one POST fallback on 404/405 before any page, remembered'
     expect(q.getAll('collection_urls')).toEqual(urls);
 
     const b = fakeSend((_m, p) => page(p, 1));
-    await read({}, b.send, listings({ fields: { vendor: 'v.example', collection_urls: urls }, arrayStyle: 'comma' }));
-    expect(new URL(b.calls[0]!.path, 'http://x').searchParams.getAll('collection_urls')).toEqual([urls.join(',')]);
+    await read(
+      {},
+      b.send,
+      listings({ fields: { vendor: 'v.example', collection_urls: urls }, arrayStyle: 'comma' }),
+    );
+    expect(new URL(b.calls[0]!.path, 'http://x').searchParams.getAll('collection_urls')).toEqual([
+      urls.join(','),
+    ]);
 
     const c = fakeSend((m, p) => (m === 'GET' ? 405 : page(p, 1)));
     await read({}, c.send, listings({ fields: { vendor: 'v.example', collection_urls: urls } }));

@@ -9,13 +9,17 @@ const listing = (n: number) => ({ id: `l${n}`, url: `https://shop.example/p/${n}
 /** A fake endpoint serving `total` listings in v2 envelopes; `tweak` can rewrite each answer. */
 function server(
   total: number,
-  tweak: (answer: { data: unknown[]; pagination: Record<string, unknown> }, req: PageRequest) => unknown = (a) => a,
+  tweak: (answer: { data: unknown[]; pagination: Record<string, unknown> }, req: PageRequest) => unknown = (
+    a,
+  ) => a,
 ) {
   const requests: PageRequest[] = [];
   const fetchPage: FetchPage = async (req) => {
     requests.push(req);
     const from = (req.page - 1) * req.pageSize;
-    const data = Array.from({ length: Math.max(0, Math.min(req.pageSize, total - from)) }, (_, i) => listing(from + i));
+    const data = Array.from({ length: Math.max(0, Math.min(req.pageSize, total - from)) }, (_, i) =>
+      listing(from + i),
+    );
     const totalPages = Math.ceil(total / req.pageSize);
     const answer = {
       data,
@@ -55,11 +59,20 @@ describe('page loop: stop rules', () => {
       [2, 100],
       [3, 100],
     ]);
-    expect(results.stats).toMatchObject({ pagesRead: 3, itemsRead: 250, totalItems: 250, totalPages: 3, method: 'GET' });
+    expect(results.stats).toMatchObject({
+      pagesRead: 3,
+      itemsRead: 250,
+      totalItems: 250,
+      totalPages: 3,
+      method: 'GET',
+    });
   });
 
   it('has_next === false stops even when total_pages says more', async () => {
-    const s = server(250, (a) => ({ ...a, pagination: { ...a.pagination, total_pages: 9, has_next: false } }));
+    const s = server(250, (a) => ({
+      ...a,
+      pagination: { ...a.pagination, total_pages: 9, has_next: false },
+    }));
     const results = make(s.fetchPage);
     expect(await all(results)).toHaveLength(100);
     expect(s.requests).toHaveLength(1);
@@ -68,7 +81,9 @@ describe('page loop: stop rules', () => {
 
   it('empty data stops (and a first empty page is "nothing indexed")', async () => {
     const s = server(250, (a, req) =>
-      req.page === 2 ? { data: [], pagination: { ...a.pagination, has_next: true } } : { ...a, pagination: { ...a.pagination, total_pages: 9, has_next: true } },
+      req.page === 2
+        ? { data: [], pagination: { ...a.pagination, has_next: true } }
+        : { ...a, pagination: { ...a.pagination, total_pages: 9, has_next: true } },
     );
     const results = make(s.fetchPage);
     expect(await all(results)).toHaveLength(100);
@@ -163,7 +178,10 @@ describe('page loop: stop rules', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ size: fc.nat(120), paging: pagingArb, repeat: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.record({ size: fc.nat(120), paging: pagingArb, repeat: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         async (script) => {
           let n = 0;
           let previous: unknown[] = [];
@@ -172,7 +190,9 @@ describe('page loop: stop rules', () => {
             requests.push(req.page);
             const step = script[Math.min(requests.length - 1, script.length - 1)]!;
             const data =
-              step.repeat && previous.length > 0 ? previous : Array.from({ length: step.size }, () => listing(n++));
+              step.repeat && previous.length > 0
+                ? previous
+                : Array.from({ length: step.size }, () => listing(n++));
             previous = data;
             const { parseEnvelope } = await import('../src/results/parse.js');
             return { envelope: parseEnvelope({ data, pagination: step.paging }), method: 'GET' };

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../src/parse.js';
-import {
-  parseCollection,
-  parseEnvelope,
-  parseListing,
-  parseVendor,
-} from '../src/results/parse.js';
+import { parseCollection, parseEnvelope, parseListing, parseVendor } from '../src/results/parse.js';
 
-const v2Pagination = { page: 2, page_size: 100, total_items: 250, total_pages: 3, has_next: true, has_prev: true };
+const v2Pagination = {
+  page: 2,
+  page_size: 100,
+  total_items: 250,
+  total_pages: 3,
+  has_next: true,
+  has_prev: true,
+};
 
 describe('parseEnvelope: every documented variant', () => {
   it('v2: data + pagination + meta', () => {
@@ -17,14 +19,17 @@ describe('parseEnvelope: every documented variant', () => {
     expect(env.paging).toEqual({ page: 2, pageSize: 100, totalItems: 250, totalPages: 3, hasNext: true });
   });
 
-  it.each(['listings', 'collections', 'collection_products'])('v1: %s + meta{total_items,total_pages,current_page,page_size}', (key) => {
-    const env = parseEnvelope({
-      [key]: [{ id: 'a' }, { id: 'b' }],
-      meta: { total_items: 12, total_pages: 2, current_page: 1, page_size: 10 },
-    });
-    expect(env.items).toHaveLength(2);
-    expect(env.paging).toEqual({ page: 1, pageSize: 10, totalItems: 12, totalPages: 2 });
-  });
+  it.each(['listings', 'collections', 'collection_products'])(
+    'v1: %s + meta{total_items,total_pages,current_page,page_size}',
+    (key) => {
+      const env = parseEnvelope({
+        [key]: [{ id: 'a' }, { id: 'b' }],
+        meta: { total_items: 12, total_pages: 2, current_page: 1, page_size: 10 },
+      });
+      expect(env.items).toHaveLength(2);
+      expect(env.paging).toEqual({ page: 1, pageSize: 10, totalItems: 12, totalPages: 2 });
+    },
+  );
 
   it('data wins over a v1 array; pagination wins over meta; a bad value falls through to the next source', () => {
     const env = parseEnvelope({
@@ -104,7 +109,11 @@ describe('items', () => {
   });
 
   it('a listing needs id and url only; wrong-typed optional fields are left out of the typed item', () => {
-    expect(parseListing({ id: 7, url: 'https://x/p' })).toMatchObject({ id: '7', url: 'https://x/p', images: [] });
+    expect(parseListing({ id: 7, url: 'https://x/p' })).toMatchObject({
+      id: '7',
+      url: 'https://x/p',
+      images: [],
+    });
     expect(parseListing({ url: 'https://x/p' })).toBeUndefined();
     expect(parseListing({ id: 'a' })).toBeUndefined();
     expect(parseListing({ id: '', url: 'https://x/p' })).toBeUndefined();
@@ -113,7 +122,9 @@ describe('items', () => {
     expect(odd.name).toBeUndefined();
     expect(odd.images).toEqual([]);
     expect(odd.price).toBeUndefined();
-    expect(parseListing({ id: 'a', url: 'u', price: { current_value: '19.90', compare_at_value: 25 } })?.price).toEqual({
+    expect(
+      parseListing({ id: 'a', url: 'u', price: { current_value: '19.90', compare_at_value: 25 } })?.price,
+    ).toEqual({
       currentValue: 19.9,
       compareAtValue: 25,
     });
@@ -128,8 +139,16 @@ describe('items', () => {
         last_updated_by_catalog: 't1',
         in_affiliate_network: true,
       }),
-    ).toMatchObject({ vendor: 'skims.com', listingsCount: 10, collectionsCount: 2, lastUpdatedByCatalog: 't1', inAffiliateNetwork: true });
-    expect(parseVendor({ vendor: 'old.com', product_count: 5, latest_product_update_by_catalog: 't0' })).toMatchObject({
+    ).toMatchObject({
+      vendor: 'skims.com',
+      listingsCount: 10,
+      collectionsCount: 2,
+      lastUpdatedByCatalog: 't1',
+      inAffiliateNetwork: true,
+    });
+    expect(
+      parseVendor({ vendor: 'old.com', product_count: 5, latest_product_update_by_catalog: 't0' }),
+    ).toMatchObject({
       vendor: 'old.com',
       listingsCount: 5,
       lastUpdatedByCatalog: 't0',
@@ -138,7 +157,9 @@ describe('items', () => {
   });
 
   it('collections need a url', () => {
-    expect(parseCollection({ id: 'c', url: 'https://x/c', products_total: 40, last_updated_by_catalog: 't' })).toMatchObject({
+    expect(
+      parseCollection({ id: 'c', url: 'https://x/c', products_total: 40, last_updated_by_catalog: 't' }),
+    ).toMatchObject({
       id: 'c',
       url: 'https://x/c',
       productsTotal: 40,
@@ -164,7 +185,14 @@ describe('items', () => {
     const anything = fc.oneof(fc.jsonValue(), fc.constant(undefined));
     fc.assert(
       fc.property(
-        fc.record({ id: anything, url: anything, name: anything, images: anything, price: anything, vendor: anything }),
+        fc.record({
+          id: anything,
+          url: anything,
+          name: anything,
+          images: anything,
+          price: anything,
+          vendor: anything,
+        }),
         (value) => {
           const l = parseListing(value);
           if (l) for (const image of l.images) expect(typeof image.url).toBe('string');

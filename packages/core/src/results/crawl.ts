@@ -162,7 +162,8 @@ export async function crawlResults(
       checks.push((item) => since((item as Listing).firstSeenByCatalog));
     }
   }
-  const filter = checks.length === 0 ? undefined : (item: Listing | Collection) => checks.every((c) => c(item));
+  const filter =
+    checks.length === 0 ? undefined : (item: Listing | Collection) => checks.every((c) => c(item));
   const { updatedSinceStart: _u, newSinceStart: _n, ...rest } = options;
   const base = { crawl, vendor, expected: crawlTotals(crawl), approximations };
   if (what === 'collections') {

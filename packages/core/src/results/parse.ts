@@ -3,7 +3,7 @@
 // lacks a required field is skipped and counted, never fatal; an optional field of the wrong type is left out
 // of the typed item (it stays in `raw`). Only a body with no item array at all is a ShapeError.
 import { ShapeError } from '../parse.js';
-import type { Collection, Listing, ListingImage, ListingPrice, Paging, ResultsKind, Vendor } from './types.js';
+import type { Collection, Listing, ListingImage, ListingPrice, Paging, Vendor } from './types.js';
 
 type Obj = Record<string, unknown>;
 
