@@ -3,6 +3,7 @@ import { validateCrawlUrl, validateExecutionId } from './crawl.js';
 import { ApiError, ConflictError, InvalidInputError, ValidationError } from './errors.js';
 import { defaultSleep } from './internal.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
+import { createProxyFetch, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
 import { createRedactor } from './redact.js';
 import { NOT_SENT, Requester, type RequestSpec } from './request.js';
@@ -89,12 +90,12 @@ export class CatalogClient {
     this.#requester = new Requester({
       apiKey,
       baseUrl: this.baseUrl,
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      fetch: options.fetch ?? createProxyFetch(),
       timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
       retry,
       limiter,
       userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
-      redact: createRedactor([apiKey]),
+      redact: createRedactor([apiKey, ...proxySecrets()]),
       now: options.now ?? Date.now,
       sleep: options.sleep ?? defaultSleep,
       random: options.random ?? Math.random,
