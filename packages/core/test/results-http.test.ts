@@ -367,10 +367,13 @@ describe('crawlResults: the results of one crawl', () => {
   it('without filters: the whole vendor index, no approximation; bad combinations and missing fields are clear errors', async () => {
     nock(BASE)
       .get(`/v2/crawl/${ID}`)
-      .reply(200, crawl('completed', { result: undefined, total_listings_found: 9 }));
+      .reply(
+        200,
+        crawl('completed', { result: undefined, total_listings_found: 9, total_collections_found: 4 }),
+      );
     const { client } = makeClient();
     const plain = await crawlResults(client, ID, 'collections');
-    expect(plain).toMatchObject({ approximations: [], expected: { listings: 9 } });
+    expect(plain).toMatchObject({ approximations: [], expected: { listings: 9, collections: 4 } });
     expect(plain.results.kind).toBe('collections');
 
     await expect(crawlResults(client, ID, 'collections', { newSinceStart: true })).rejects.toThrow(

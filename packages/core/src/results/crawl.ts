@@ -44,7 +44,10 @@ function clip(text: string): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
-/** What a completed crawl reported finding, from the first present of the documented places. */
+/**
+ * What a completed crawl reported finding, from the first present of: `meta.result`, `total_listings_found` /
+ * `total_collections_found` (root, then `meta`), `meta.progress`.
+ */
 export function crawlTotals(crawl: Crawl): { collections?: number; listings?: number } {
   const raw = (crawl.raw ?? {}) as Record<string, unknown>;
   const meta = (typeof raw.meta === 'object' && raw.meta !== null ? raw.meta : {}) as Record<string, unknown>;
@@ -56,7 +59,12 @@ export function crawlTotals(crawl: Crawl): { collections?: number; listings?: nu
     count(meta.total_listings_found) ??
     crawl.progress?.listingsFound;
   if (listings !== undefined) totals.listings = listings;
-  const collections = crawl.result?.collectionsTotal ?? crawl.progress?.collectionsFound;
+  // The older guides' placement of the listings total; its collections twin is read the same way.
+  const collections =
+    crawl.result?.collectionsTotal ??
+    count(raw.total_collections_found) ??
+    count(meta.total_collections_found) ??
+    crawl.progress?.collectionsFound;
   if (collections !== undefined) totals.collections = collections;
   return totals;
 }
