@@ -319,8 +319,12 @@ describe('crawlResults: the results of one crawl', () => {
         (e: unknown) => e,
       )) as CrawlNotCompletedError;
       expect(error).toBeInstanceOf(CrawlNotCompletedError);
-      expect(error).toMatchObject({ code: 'CRAWL_NOT_COMPLETED', crawlStatus: status, executionId: ID });
-      expect(error.message).toMatch(status === 'failed' ? /failed \(Crawl aborted\)/ : /completed/);
+      expect(error).toMatchObject({
+        code: 'CRAWL_NOT_COMPLETED',
+        crawlStatus: status === 'paused' ? 'unknown' : status,
+        executionId: ID,
+      });
+      expect(error.message).toMatch(status === 'failed' ? /failed: it has no results/ : /completed/);
     },
   );
 
