@@ -396,3 +396,8 @@ describe('crawlResults: the results of one crawl', () => {
     await expect(crawlResults(client, 'bad id', 'listings')).rejects.toBeInstanceOf(InvalidInputError);
   });
 });
+
+it('a first argument that is not a CatalogClient is an InvalidInputError before any request', () => {
+  expect(() => listListings({} as CatalogClient, VENDOR)).toThrow(/must be a CatalogClient/);
+  expect(() => listVendors(undefined as unknown as CatalogClient)).toThrow(InvalidInputError);
+});
