@@ -14,6 +14,7 @@ import {
   listVendors,
   NEW_SINCE_START_NOTE,
   NetworkError,
+  parseResultsTarget,
   type Results,
   rememberedMethod,
   UPDATED_SINCE_START_NOTE,
@@ -400,4 +401,16 @@ describe('crawlResults: the results of one crawl', () => {
 it('a first argument that is not a CatalogClient is an InvalidInputError before any request', () => {
   expect(() => listListings({} as CatalogClient, VENDOR)).toThrow(/must be a CatalogClient/);
   expect(() => listVendors(undefined as unknown as CatalogClient)).toThrow(InvalidInputError);
+});
+
+it('parseResultsTarget: a dot means a vendor, anything else an execution id; both validated', () => {
+  expect(parseResultsTarget(' Skims.com ')).toEqual({ kind: 'vendor', vendor: 'skims.com' });
+  expect(parseResultsTarget('crawl-skims-com-a1b2c3d4')).toEqual({
+    kind: 'execution',
+    executionId: 'crawl-skims-com-a1b2c3d4',
+  });
+  expect(() => parseResultsTarget('https://skims.com/x')).toThrow(/did you mean skims.com/);
+  expect(() => parseResultsTarget('crawl a')).toThrow(expect.objectContaining({ field: 'executionId' }));
+  expect(() => parseResultsTarget('  ')).toThrow(/vendor hostname .* or an execution id/);
+  expect(() => parseResultsTarget(42)).toThrow(InvalidInputError);
 });
