@@ -1,4 +1,4 @@
-import type { Crawl, ListStatusFilter } from '@catalog-crawl/core';
+import type { CatalogClient, Crawl, ExportFormat, ListStatusFilter } from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
 import {
@@ -12,6 +12,16 @@ import {
   statusColor,
 } from './format.js';
 import { renderCrawlBlock } from './render/live.js';
+import {
+  checkOutputPath,
+  type ExportTarget,
+  exportSummaryLines,
+  exportTo,
+  openResults,
+  reportExport,
+  resolveFormat,
+  withInterrupts,
+} from './results.js';
 import { type CliWaitOptions, waitMany } from './wait-many.js';
 
 /** Raw wait options as commander parses them (strings with units). */
@@ -52,11 +62,23 @@ export async function parseWaitOptions(raw: RawWaitOptions): Promise<CliWaitOpti
 export async function startCommand(
   ctx: CliContext,
   url: string,
-  raw: RawWaitOptions & { wait?: boolean },
+  raw: RawWaitOptions & { wait?: boolean; results?: string; format?: string },
 ): Promise<number> {
   const { validateCrawlUrl } = await import('@catalog-crawl/core');
   const target = validateCrawlUrl(url);
   const waitOptions = raw.wait ? await parseWaitOptions(raw) : undefined;
+  // Everything --results needs is checked before the crawl is started (and paid for).
+  if (raw.format !== undefined && raw.results === undefined) {
+    throw new UsageError('--format applies to --results FILE: add --results FILE, or leave --format out.');
+  }
+  let resultsFormat: ExportFormat | undefined;
+  if (raw.results !== undefined) {
+    if (!waitOptions)
+      throw new UsageError('--results needs --wait: the results exist once the crawl completed.');
+    if (raw.results === '-') throw new UsageError('--results needs a file name (stdout shows the wait).');
+    resultsFormat = await resolveFormat(raw.format, raw.results, '--results');
+    await checkOutputPath(raw.results, '--results');
+  }
   const client = await ctx.client();
   const started = await client.startCrawl({ url: target });
   const id = started.executionId;
@@ -79,7 +101,35 @@ export async function startCommand(
   if (!waitOptions) return EXIT.OK;
   // Right after the POST a GET may not see the crawl yet: treat 404 as "not yet" for 30 s.
   const { exitCode } = await waitMany(ctx, client, [id], { ...waitOptions, notFoundGraceMs: 30_000 });
-  return exitCode;
+  if (exitCode !== EXIT.OK || raw.results === undefined || resultsFormat === undefined) return exitCode;
+  return saveResults(ctx, client, id, raw.results, resultsFormat);
+}
+
+/** `start --wait --results FILE`: the completed crawl's listings, saved whole to FILE. */
+async function saveResults(
+  ctx: CliContext,
+  client: CatalogClient,
+  executionId: string,
+  file: string,
+  format: ExportFormat,
+): Promise<number> {
+  return withInterrupts(ctx, async (signal) => {
+    const read = await openResults(ctx, client, { executionId }, 'listings', { signal });
+    const target: ExportTarget = {
+      kind: 'listings',
+      vendor: read.vendor,
+      format,
+      file,
+      signal,
+      approximations: [],
+      executionId,
+      ...(read.expected !== undefined ? { expected: read.expected } : {}),
+    };
+    const outcome = await exportTo(ctx, read.results, target);
+    if (ctx.json) reportExport(ctx, target, outcome);
+    else for (const line of exportSummaryLines(target, outcome)) ctx.out.line(line);
+    return EXIT.OK;
+  });
 }
 
 export async function waitCommand(ctx: CliContext, ids: string[], raw: RawWaitOptions): Promise<number> {

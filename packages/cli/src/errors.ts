@@ -50,6 +50,18 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     case 'ValidationError':
       hint = 'The API rejected the input; check the url or id and retry.';
       break;
+    case 'CrawlNotCompletedError': {
+      const { crawlStatus, executionId } = e as { crawlStatus?: string; executionId?: string };
+      const id = executionId ?? '<id>';
+      hint =
+        crawlStatus === 'pending' || crawlStatus === 'running'
+          ? `Wait for it, then read: \`catalog-crawl wait ${id} && catalog-crawl results ${id}\`.`
+          : 'Read what is indexed for its vendor instead: `catalog-crawl results <vendor>`.';
+      break;
+    }
+    case 'WriteError':
+      hint = 'Check the path, its permissions and the free space, then retry.';
+      break;
     case 'InvalidInputError':
     case 'UsageError':
       hint = `Run \`catalog-crawl ${context.command ? `${context.command} ` : ''}--help\` for usage.`;

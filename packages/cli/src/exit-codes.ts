@@ -20,6 +20,12 @@ export const EXIT = {
   STALLED: 7,
   /** The API could not be reached (network, lost contact, 5xx or 429 after retries, malformed answers). */
   UNREACHABLE: 8,
+  /** Results asked for a crawl that is not completed (pending, running, failed or canceled). */
+  NOT_COMPLETED: 9,
+  /** `cancel` refused because the crawl is still pending: the API cancels only running crawls. */
+  NOT_RUNNING_YET: 10,
+  /** The output could not be written (a file that cannot be created, a full disk). */
+  OUTPUT: 11,
   /** Interrupted by Ctrl-C (SIGINT) without canceling the crawl. */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM without canceling the crawl. */
@@ -66,6 +72,9 @@ const NAME_TO_CODE: Record<string, number> = {
   InvalidResponseError: EXIT.UNREACHABLE,
   ConflictError: EXIT.FAILED,
   MissingApiKeyError: EXIT.AUTH,
+  CrawlNotCompletedError: EXIT.NOT_COMPLETED,
+  OutputError: EXIT.OUTPUT,
+  WriteError: EXIT.OUTPUT,
 };
 
 /**
