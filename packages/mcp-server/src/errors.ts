@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from '@catalog-crawl/core';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BoundReachedError } from './bound.js';
 import type { ToolContext } from './context.js';
 import { truncate } from './format.js';
 
@@ -84,8 +85,13 @@ export function describeError(error: unknown, context: ErrorContext): string {
       error,
     );
   }
+  if (error instanceof BoundReachedError) {
+    const last =
+      error.cause === undefined ? '' : ` (last error: ${truncate(describeError(error.cause, context), 200)})`;
+    return `Could not ${context.action}: no answer from the Catalog API in ${Math.round(error.boundMs / 1000)} s${last}. Nothing is known to have changed${context.action.startsWith('start') ? ' (the crawl may have started: calling start_crawl again with the same url returns the running crawl rather than a second one)' : ''}. Call the tool again in about 30 s.`;
+  }
   if (error instanceof NetworkError) {
-    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}). Check CATALOG_API_BASE_URL and the network, then try again.`;
+    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}). Check CATALOG_API_BASE_URL and the network, then call the tool again in about 30 s.`;
   }
   if (error instanceof InvalidResponseError) {
     return withRequestId(

@@ -71,8 +71,7 @@ beforeAll(async () => {
     port: 0,
     baseUrl: emulator.url,
     clientOptions: { retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } },
-    wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
-    subscription: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    poll: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
     log: (line) => logs.push(line),
   });
 });
