@@ -41,6 +41,15 @@ function withRequestId(text: string, error: unknown): string {
   return id && !text.includes(id) ? `${text} (request id ${id})` : text;
 }
 
+/** A request that got no answer may still have taken effect: what that means for the caller. */
+function unknownOutcome(context: ErrorContext): string {
+  if (context.action.startsWith('start'))
+    return ' The crawl may have started anyway: calling start_crawl again with the same url returns the running crawl rather than a second one.';
+  if (context.action.startsWith('cancel'))
+    return ' The cancel may have gone through: get_crawl_status shows whether the crawl stopped.';
+  return '';
+}
+
 /** An actionable sentence for an upstream or input failure. Never contains the key (redacted again by the caller). */
 export function describeError(error: unknown, context: ErrorContext): string {
   const detail = error instanceof Error ? truncate(error.message, 300) : truncate(String(error), 300);
@@ -88,10 +97,10 @@ export function describeError(error: unknown, context: ErrorContext): string {
   if (error instanceof BoundReachedError) {
     const last =
       error.cause === undefined ? '' : ` (last error: ${truncate(describeError(error.cause, context), 200)})`;
-    return `Could not ${context.action}: no answer from the Catalog API in ${Math.round(error.boundMs / 1000)} s${last}. Nothing is known to have changed${context.action.startsWith('start') ? ' (the crawl may have started: calling start_crawl again with the same url returns the running crawl rather than a second one)' : ''}. Call the tool again in about 30 s.`;
+    return `Could not ${context.action}: no answer from the Catalog API in ${Math.round(error.boundMs / 1000)} s${last}.${unknownOutcome(context)} Call the tool again in about 30 s.`;
   }
   if (error instanceof NetworkError) {
-    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}). Check CATALOG_API_BASE_URL and the network, then call the tool again in about 30 s.`;
+    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}).${error.timedOut ? unknownOutcome(context) : ''} Check CATALOG_API_BASE_URL and the network, then call the tool again in about 30 s.`;
   }
   if (error instanceof InvalidResponseError) {
     return withRequestId(

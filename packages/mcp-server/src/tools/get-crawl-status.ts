@@ -28,7 +28,6 @@ export const config = {
 
 /** The status block for a view's snapshot, or undefined when the crawl has never been read. */
 export function statusOfSnapshot(
-  ctx: ToolContext,
   view: CrawlView,
   snapshot: Snapshot,
   action = 'refresh the crawl status',
@@ -63,7 +62,7 @@ export async function readStatus(
     snapshot = view.snapshot();
     if (!snapshot.crawl) throw error;
   }
-  const out = statusOfSnapshot(ctx, view, snapshot);
+  const out = statusOfSnapshot(view, snapshot);
   if (!out) throw snapshot.error ?? new BoundReachedError(ctx.toolTimeoutMs);
   return { view, out };
 }

@@ -134,7 +134,7 @@ export function register(server: McpServer, ctx: ToolContext): void {
         // The client cancelled this request: the SDK drops the response; the crawl keeps running.
         ctx.log(`wait ${id}: cancelled by the client; the crawl was not touched`);
       }
-      const status = statusOfSnapshot(ctx, view, snapshot, 'read the crawl status');
+      const status = statusOfSnapshot(view, snapshot, 'read the crawl status');
       if (!status) {
         // Never read: report why (the API's error, or nothing back before the bound).
         if (snapshot.error !== undefined && isPermanent(snapshot.error)) throw snapshot.error;
