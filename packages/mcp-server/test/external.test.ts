@@ -202,5 +202,6 @@ describe('MCP Inspector 2.x CLI (Node 24)', () => {
       else expect(JSON.stringify(missing)).toMatch(/"isError":true.*HTTP 404|HTTP 404.*"isError":true/);
       expect(list).not.toHaveProperty('error');
     };
+    await Promise.all([exercise(stdio), exercise(http)]);
   }, 180_000);
 });
