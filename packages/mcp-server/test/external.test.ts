@@ -112,96 +112,103 @@ const APPLICABLE = [
   'dns-rebinding-protection',
 ];
 
-describe('official MCP conformance suite (server mode, HTTP, Node 22)', () => {
-  it('passes every applicable scenario; the inapplicable ones are exactly the listed ones', async () => {
-    const node = await nodeBinary(22);
-    const url = await httpServer(node);
-    const out = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
-    try {
-      const { stdout } = await run(node, [CONFORMANCE, 'server', '--url', url, '--suite', 'all', '-o', out], {
-        timeout: 120_000,
-        maxBuffer: 16 * 1024 * 1024,
-      }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
-      outputs.push(stdout);
-      const summary = stdout.slice(stdout.indexOf('=== SUMMARY ==='));
-      const passed: string[] = [];
-      const failed: string[] = [];
-      for (const match of summary.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/gmu)) {
-        (match[1] === '✓' && match[4] === '0' ? passed : failed).push(match[2]!);
+// The two suites are independent: they run at the same time.
+describe.concurrent('suites by others', () => {
+  describe('official MCP conformance suite (server mode, HTTP, Node 22)', () => {
+    it('passes every applicable scenario; the inapplicable ones are exactly the listed ones', async () => {
+      const node = await nodeBinary(22);
+      const url = await httpServer(node);
+      const out = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
+      try {
+        const { stdout } = await run(
+          node,
+          [CONFORMANCE, 'server', '--url', url, '--suite', 'all', '-o', out],
+          {
+            timeout: 120_000,
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+        outputs.push(stdout);
+        const summary = stdout.slice(stdout.indexOf('=== SUMMARY ==='));
+        const passed: string[] = [];
+        const failed: string[] = [];
+        for (const match of summary.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/gmu)) {
+          (match[1] === '✓' && match[4] === '0' ? passed : failed).push(match[2]!);
+        }
+        expect(passed.length + failed.length).toBeGreaterThan(20);
+        expect(passed.sort()).toEqual([...APPLICABLE].sort());
+        expect(failed.sort()).toEqual(Object.keys(INAPPLICABLE).sort());
+      } finally {
+        rmSync(out, { recursive: true, force: true });
       }
-      expect(passed.length + failed.length).toBeGreaterThan(20);
-      expect(passed.sort()).toEqual([...APPLICABLE].sort());
-      expect(failed.sort()).toEqual(Object.keys(INAPPLICABLE).sort());
-    } finally {
-      rmSync(out, { recursive: true, force: true });
+    }, 180_000);
+  });
+
+  describe('MCP Inspector 2.x CLI (Node 24)', () => {
+    async function inspector(node: string, target: string[], ...args: string[]) {
+      // A tool's isError result makes the CLI exit non-zero with {"error": {...}} on stdout.
+      const { stdout, stderr } = await run(node, [INSPECTOR, '--cli', ...target, ...args], {
+        timeout: 60_000,
+        env: { PATH: process.env['PATH'], HOME: home },
+      }).catch((error: { stdout?: string; stderr?: string }) => ({
+        stdout: error.stdout ?? '',
+        stderr: error.stderr ?? '',
+      }));
+      outputs.push(stdout, stderr);
+      return JSON.parse(stdout) as Record<string, unknown>;
     }
-  }, 180_000);
-});
-
-describe('MCP Inspector 2.x CLI (Node 24)', () => {
-  async function inspector(node: string, target: string[], ...args: string[]) {
-    // A tool's isError result makes the CLI exit non-zero with {"error": {...}} on stdout.
-    const { stdout, stderr } = await run(node, [INSPECTOR, '--cli', ...target, ...args], {
-      timeout: 60_000,
-      env: { PATH: process.env['PATH'], HOME: home },
-    }).catch((error: { stdout?: string; stderr?: string }) => ({
-      stdout: error.stdout ?? '',
-      stderr: error.stderr ?? '',
-    }));
-    outputs.push(stdout, stderr);
-    return JSON.parse(stdout) as Record<string, unknown>;
-  }
-  const ok = (result: Record<string, unknown>) => {
-    expect(result['isError']).toBeFalsy();
-    return result['structuredContent'] as Record<string, unknown>;
-  };
-
-  it('over stdio and over HTTP: tools/list (--strict schema portability), and tools/call on every tool', async () => {
-    const node = await nodeBinary(24);
-    const stdio = [
-      '-e',
-      `CATALOG_API_KEY=${CANARY}`,
-      '-e',
-      `CATALOG_API_BASE_URL=${emulator.url}`,
-      node,
-      CLI,
-    ];
-    const http = [await httpServer(node)];
-    const exercise = async (target: string[]) => {
-      const call = (tool: string, ...toolArgs: string[]) =>
-        inspector(node, target, '--method', 'tools/call', '--tool-name', tool, '--tool-arg', ...toolArgs);
-      const tag = target === stdio ? 'stdio' : 'http';
-      const [list, fastStart, longStart] = await Promise.all([
-        // --strict: exit 6 on any error-severity schema portability problem.
-        inspector(node, target, '--method', 'tools/list', '--strict'),
-        call('start_crawl', `url=fast-inspector-${tag}.example`),
-        call('start_crawl', `url=long-inspector-${tag}.example`),
-      ]);
-      expect((list['tools'] as { name: string }[]).map((t) => t.name)).toEqual([
-        'start_crawl',
-        'get_crawl_status',
-        'wait_for_crawl',
-        'cancel_crawl',
-        'list_crawls',
-      ]);
-      const fast = ok(fastStart)['execution_id'] as string;
-      const long = ok(longStart)['execution_id'] as string;
-      const [status, waited, canceled, listed, missing] = await Promise.all([
-        call('get_crawl_status', `execution_id=${long}`),
-        call('wait_for_crawl', `execution_id=${fast}`, 'wait_seconds=10'),
-        call('cancel_crawl', `execution_id=${long}`),
-        call('list_crawls', 'page_size=5', 'status=completed'),
-        call('get_crawl_status', 'execution_id=crawl-missing-example-00000000'),
-      ]);
-      expect(ok(status)).toMatchObject({ execution_id: long });
-      expect(ok(waited)).toMatchObject({ execution_id: fast, wait_outcome: 'completed' });
-      expect(ok(canceled)).toMatchObject({ execution_id: long, outcome: expect.any(String) });
-      expect(ok(listed)).toMatchObject({ status_filter: 'completed', pagination: { page_size: 5 } });
-      // The CLI reports an isError result either as the result itself or as its own tool_is_error error.
-      if ('error' in missing) expect(missing).toMatchObject({ error: { code: 'tool_is_error' } });
-      else expect(JSON.stringify(missing)).toMatch(/"isError":true.*HTTP 404|HTTP 404.*"isError":true/);
-      expect(list).not.toHaveProperty('error');
+    const ok = (result: Record<string, unknown>) => {
+      expect(result['isError']).toBeFalsy();
+      return result['structuredContent'] as Record<string, unknown>;
     };
-    await Promise.all([exercise(stdio), exercise(http)]);
-  }, 180_000);
+
+    it('over stdio and over HTTP: tools/list (--strict schema portability), and tools/call on every tool', async () => {
+      const node = await nodeBinary(24);
+      const stdio = [
+        '-e',
+        `CATALOG_API_KEY=${CANARY}`,
+        '-e',
+        `CATALOG_API_BASE_URL=${emulator.url}`,
+        node,
+        CLI,
+      ];
+      const http = [await httpServer(node)];
+      const exercise = async (target: string[]) => {
+        const call = (tool: string, ...toolArgs: string[]) =>
+          inspector(node, target, '--method', 'tools/call', '--tool-name', tool, '--tool-arg', ...toolArgs);
+        const tag = target === stdio ? 'stdio' : 'http';
+        const [list, fastStart, longStart] = await Promise.all([
+          // --strict: exit 6 on any error-severity schema portability problem.
+          inspector(node, target, '--method', 'tools/list', '--strict'),
+          call('start_crawl', `url=fast-inspector-${tag}.example`),
+          call('start_crawl', `url=long-inspector-${tag}.example`),
+        ]);
+        expect((list['tools'] as { name: string }[]).map((t) => t.name)).toEqual([
+          'start_crawl',
+          'get_crawl_status',
+          'wait_for_crawl',
+          'cancel_crawl',
+          'list_crawls',
+        ]);
+        const fast = ok(fastStart)['execution_id'] as string;
+        const long = ok(longStart)['execution_id'] as string;
+        const [status, waited, canceled, listed, missing] = await Promise.all([
+          call('get_crawl_status', `execution_id=${long}`),
+          call('wait_for_crawl', `execution_id=${fast}`, 'wait_seconds=10'),
+          call('cancel_crawl', `execution_id=${long}`),
+          call('list_crawls', 'page_size=5', 'status=completed'),
+          call('get_crawl_status', 'execution_id=crawl-missing-example-00000000'),
+        ]);
+        expect(ok(status)).toMatchObject({ execution_id: long });
+        expect(ok(waited)).toMatchObject({ execution_id: fast, wait_outcome: 'completed' });
+        expect(ok(canceled)).toMatchObject({ execution_id: long, outcome: expect.any(String) });
+        expect(ok(listed)).toMatchObject({ status_filter: 'completed', pagination: { page_size: 5 } });
+        // The CLI reports an isError result either as the result itself or as its own tool_is_error error.
+        if ('error' in missing) expect(missing).toMatchObject({ error: { code: 'tool_is_error' } });
+        else expect(JSON.stringify(missing)).toMatch(/"isError":true.*HTTP 404|HTTP 404.*"isError":true/);
+        expect(list).not.toHaveProperty('error');
+      };
+      await Promise.all([exercise(stdio), exercise(http)]);
+    }, 180_000);
+  });
 });
