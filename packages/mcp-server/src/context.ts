@@ -10,12 +10,20 @@ export interface WaitSettings {
   maxWaitSeconds: number;
   /** A progress notification at least this often while waiting, so clients that reset their timeout on progress keep going. Default 15_000. */
   heartbeatMs: number;
+  /** @deprecated Read as `poll.minIntervalMs`: one shared view per crawl polls for every caller. */
+  minIntervalMs?: number;
+  /** @deprecated Read as `poll.maxIntervalMs`. */
+  maxIntervalMs?: number;
 }
 
 /** Settings of resource subscriptions. */
 export interface SubscriptionSettings {
   /** A subscription stops after this long even if the crawl is still running. Default 6 h. */
   timeoutMs: number;
+  /** @deprecated Read as `poll.minIntervalMs`: subscriptions follow the shared view. */
+  minIntervalMs?: number;
+  /** @deprecated Read as `poll.maxIntervalMs`. */
+  maxIntervalMs?: number;
 }
 
 /** What every tool and the resource need; one per McpServer instance (one per HTTP session). */

@@ -8,7 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { SubscriptionSettings, WaitSettings } from './context.js';
 import { BoundedEventStore } from './event-store.js';
-import { createServer } from './server.js';
+import { createServer, pollOptions } from './server.js';
 import { CrawlViews, type PollSettings } from './views.js';
 
 /** Header in which an HTTP client sends its own Catalog API key (`Authorization: Bearer <key>` works too). */
@@ -115,7 +115,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     ),
   ];
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
-  const views = new CrawlViews(options.poll);
+  const views = new CrawlViews(pollOptions(options));
   const shutdown = new AbortController();
   const clients = new Map<string, CatalogClient>();
   let inflight = 0;

@@ -59,6 +59,17 @@ export function defaultSubscriptionSettings(
   return { timeoutMs: overrides.timeoutMs ?? 6 * 3_600_000 };
 }
 
+/** The poll settings, reading the intervals callers used to give per wait or subscription as shared ones. */
+export function pollOptions(
+  options: Pick<CreateServerOptions, 'poll' | 'wait' | 'subscription'>,
+): Partial<PollSettings> {
+  const intervals = (from: { minIntervalMs?: number; maxIntervalMs?: number } | undefined) => ({
+    ...(from?.minIntervalMs !== undefined ? { minIntervalMs: from.minIntervalMs } : {}),
+    ...(from?.maxIntervalMs !== undefined ? { maxIntervalMs: from.maxIntervalMs } : {}),
+  });
+  return { ...intervals(options.subscription), ...intervals(options.wait), ...options.poll };
+}
+
 /**
  * Builds the MCP server: five tools (start_crawl, get_crawl_status, wait_for_crawl, cancel_crawl, list_crawls)
  * and the `catalog-crawl://crawls/{execution_id}` resource with subscriptions. Connect it to any transport;
@@ -66,7 +77,7 @@ export function defaultSubscriptionSettings(
  */
 export function createServer(options: CreateServerOptions = {}): McpServer {
   let client = options.client;
-  const ownViews = options.views ? undefined : new CrawlViews(options.poll);
+  const ownViews = options.views ? undefined : new CrawlViews(pollOptions(options));
   const ctx: ToolContext = {
     getClient() {
       if (client) return client;
