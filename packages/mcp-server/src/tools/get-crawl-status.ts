@@ -1,4 +1,4 @@
-import { validateExecutionId } from '@catalog-crawl/core';
+import { RateLimitError, validateExecutionId } from '@catalog-crawl/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { BoundReachedError, withinBound } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
@@ -63,7 +63,20 @@ export async function readStatus(
     if (!snapshot.crawl) throw error;
   }
   const out = statusOfSnapshot(view, snapshot);
-  if (!out) throw snapshot.error ?? new BoundReachedError(ctx.toolTimeoutMs);
+  if (!out) {
+    const error = snapshot.error;
+    if (error instanceof RateLimitError) {
+      // Answered from the view: say how long is really left before the API may be asked again.
+      const left = Math.max(1_000, snapshot.nextPollAt - Date.now());
+      const details = {
+        status: 429,
+        retryAfterMs: left,
+        ...(error.requestId ? { requestId: error.requestId } : {}),
+      };
+      throw new RateLimitError(error.message, details);
+    }
+    throw error ?? new BoundReachedError(ctx.toolTimeoutMs);
+  }
   return { view, out };
 }
 
