@@ -1,5 +1,7 @@
+export { BoundReachedError, DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_TIMEOUT_MS, withinBound } from './bound.js';
 export type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
 export { describeError, missingKeyError } from './errors.js';
+export { BoundedEventStore } from './event-store.js';
 export {
   crawlStatus,
   isCancelledCrawl,
@@ -21,5 +23,6 @@ export {
   defaultWaitSettings,
   SERVER_INSTRUCTIONS,
 } from './server.js';
-export { tools } from './tools/index.js';
+export { jsonSchemaOf, listedTools, tools } from './tools/index.js';
 export { SERVER_NAME, VERSION } from './version.js';
+export { CrawlView, CrawlViews, DEFAULT_POLL_SETTINGS, type PollSettings, type Snapshot } from './views.js';

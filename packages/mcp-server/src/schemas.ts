@@ -54,6 +54,25 @@ export const crawlStatusShape = {
     .number()
     .nonnegative()
     .describe('How long to wait before checking again; 0 once finished.'),
+  checked_seconds_ago: z
+    .number()
+    .nonnegative()
+    .describe(
+      'How old this status is. The server reads a crawl at most every 10 s whoever asks, and answers from its shared view in between.',
+    ),
+  unchanged_for_seconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'While running: how long status, step and counts have shown no change (as far as this server has seen).',
+    ),
+  stalled: z
+    .boolean()
+    .describe(
+      'true when a running crawl has shown no change for the stall window (15 min by default): it may be stuck.',
+    ),
+  warning: z.string().optional().describe('Set when the latest attempt to refresh this status failed.'),
   resource_uri: z.string().describe('Read or subscribe to this resource for the same status.'),
   next_step: z.string().describe('What to do next.'),
 };
@@ -80,7 +99,8 @@ export const waitForCrawlOutputShape = {
   wait_outcome: z
     .enum(waitOutcomeValues)
     .describe(
-      'completed, failed or canceled: the crawl has finished. still_running: wait_seconds ran out first; call wait_for_crawl again.',
+      'completed, failed or canceled: the crawl has finished. still_running: wait_seconds ran out first; call wait_for_crawl again. ' +
+        'stalled: still running but nothing changed for the stall window; see next_step.',
     ),
   waited_seconds: z.number().nonnegative(),
 };

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { withinBound } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
 import { errorResult } from '../errors.js';
 import { resourceUri, truncate } from '../format.js';
@@ -26,7 +27,12 @@ export const config = {
 export function register(server: McpServer, ctx: ToolContext): void {
   server.registerTool(name, config, async ({ execution_id }, extra) => {
     try {
-      const result = await ctx.getClient().cancelCrawl(execution_id, { signal: extra.signal });
+      const client = ctx.getClient();
+      const result = await withinBound(ctx, extra.signal, (budget) =>
+        client.cancelCrawl(execution_id, budget),
+      );
+      // The crawl's status has certainly changed: the next read may go to the API at once.
+      ctx.views.get(client, result.executionId).expire();
       const canceled = result.outcome === 'canceled';
       const out: CancelCrawlOutput = {
         execution_id: result.executionId,
