@@ -67,9 +67,31 @@ function cases(face: string, count: number, seed: number): SignalCase[] {
   });
 }
 
-/** Sends the signal once the wait is under way (`ready` seen), after the case's delay; returns when it was sent. */
-async function signalLater(proc: Proc, ready: string | RegExp, c: SignalCase): Promise<number> {
-  await proc.waitFor(ready, 20_000);
+/**
+ * Polls the emulator (the record, not the face's words) until the crawl reads `running`. The API cancels only
+ * running crawls (catalog-api.md, DELETE): a case that asserts "cancelled" signals once the crawl has started,
+ * so that the cancel can succeed; what a face does with a crawl that is still pending is in cancel.test.ts.
+ */
+async function untilRunning(em: Emulator, id: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while ((await remoteStatus(em, id)).status !== 'running') {
+    if (Date.now() > end) throw new Error(`crawl ${id} did not start within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Sends the signal once the wait is under way (`ready` seen) and the crawl is running (`started`, when given),
+ * after the case's delay; returns when it was sent.
+ */
+async function signalLater(
+  proc: Proc,
+  ready: string | RegExp,
+  c: SignalCase,
+  started?: () => Promise<void>,
+): Promise<number> {
+  await proc.waitFor(ready, 30_000);
+  await started?.();
   await sleep(c.delayMs);
   const at = performance.now();
   proc.child.kill(c.signal);
@@ -94,7 +116,7 @@ describe.concurrent('signals: the built CLI (`wait`)', () => {
       const args = ['--json', 'wait', id, '--min-interval', '1s', '--max-interval', '2s'];
       if (c.cancel) args.push('--cancel-on-abort');
       const proc = spawnNode(CLI_BIN, args, env, { killAfterMs: 40_000 });
-      const sentAt = await signalLater(proc, '"type":"status"', c);
+      const sentAt = await signalLater(proc, '"type":"status"', c, () => untilRunning(em, id));
       const run = await proc.result;
       expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
       expect(run.signal, run.stderr).toBeNull();
@@ -135,7 +157,7 @@ describe.concurrent('signals: the built Action', () => {
           'cancel-on-abort': String(c.cancel),
         },
         control: (proc) => {
-          void signalLater(proc, `Crawl ${id}`, c).then((at) => {
+          void signalLater(proc, `Crawl ${id}`, c, () => untilRunning(em, id)).then((at) => {
             sentAt = at;
           });
         },
@@ -169,6 +191,8 @@ describe.concurrent('signals: hard moments', () => {
       const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: clean.url });
       const proc = spawnNode(CLI_BIN, ['wait', id, '--min-interval', '1s', '--cancel-on-abort'], env);
       await proc.waitFor(/Waiting|running|pending/i);
+      // running, so that the DELETE is one the API would accept (held by the slow fault)
+      await untilRunning(clean, id);
       await sleep(500);
       const sentAt = performance.now();
       proc.child.kill('SIGINT');
@@ -191,13 +215,12 @@ describe.concurrent('signals: hard moments', () => {
         ['--json', 'wait', id, '--min-interval', '1s', '--cancel-on-abort'],
         env,
       );
-      const sentAt = await signalLater(proc, '"type":"status"', {
-        name: '',
-        signal: 'SIGINT',
-        cancel: true,
-        delayMs: 300,
-        faults: false,
-      });
+      const sentAt = await signalLater(
+        proc,
+        '"type":"status"',
+        { name: '', signal: 'SIGINT', cancel: true, delayMs: 300, faults: false },
+        () => untilRunning(clean, id),
+      );
       const run = await proc.result;
       expect(run.endedAt - sentAt).toBeLessThan(RUNNER_BUDGET_MS);
       expect(deletes(clean, id).length + clean.requests.length, 'a DELETE was attempted').toBeGreaterThan(0);
@@ -221,13 +244,13 @@ describe.concurrent('signals: hard moments', () => {
       const run = await runAction({
         inputs,
         control: (proc) => {
-          void signalLater(proc, `Crawl ${id}`, {
-            name: '',
-            signal: 'SIGINT',
-            cancel: true,
-            delayMs: 300,
-            faults: false,
-          }).then((at) => {
+          void signalLater(
+            proc,
+            `Crawl ${id}`,
+            { name: '', signal: 'SIGINT', cancel: true, delayMs: 300, faults: false },
+            // running: the post step's DELETE is then one the API accepts
+            () => untilRunning(clean, id),
+          ).then((at) => {
             sentAt = at;
           });
         },
@@ -310,7 +333,11 @@ describe.concurrent('signals: the built CLI (`start --wait`)', () => {
       const args = ['--json', 'start', '--wait', url, '--min-interval', '1s', '--max-interval', '2s'];
       if (c.cancel) args.push('--cancel-on-abort');
       const proc = spawnNode(CLI_BIN, args, env, { killAfterMs: 40_000 });
-      const sentAt = await signalLater(proc, '"type":"status"', c);
+      const startedId = async () => {
+        const line = proc.output().stdout.split('\n')[0] ?? '{}';
+        await untilRunning(em, (JSON.parse(line) as { executionId: string }).executionId);
+      };
+      const sentAt = await signalLater(proc, '"type":"status"', c, startedId);
       const run = await proc.result;
       expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
       const started = JSON.parse(run.stdout.split('\n')[0] ?? '{}') as {

@@ -22,7 +22,15 @@ export const CLI_BIN = join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
 export const ACTION_ENTRY = join(pkgDir('@catalog-crawl/action'), 'dist', 'index.js');
 export const MCP_BIN = join(pkgDir('@catalog-crawl/mcp-server'), 'dist', 'cli.js');
 
-export type Category = 'faults' | 'lost-contact' | 'bad-input' | 'hostile' | 'secrets' | 'signals';
+export type Category =
+  | 'faults'
+  | 'lost-contact'
+  | 'bad-input'
+  | 'hostile'
+  | 'secrets'
+  | 'signals'
+  | 'results'
+  | 'cancel';
 
 /** Appends one case result to the run's results file (read by the summary reporter). */
 export function record(category: Category, name: string, ok: boolean, note?: string): void {
