@@ -16,12 +16,12 @@ import {
   CANARY,
   CLI_BIN,
   canaryHits,
+  cancelWhenRunningRaw,
   cleanEnv,
   errorTexts,
   host,
   leakedResources,
   pool,
-  rawRequest,
   record,
   sleep,
   spawnNode,
@@ -68,8 +68,8 @@ function faultFlags(f: FaultConfig): string[] {
 
 /** Scheduling slack on a 2-core machine running 500 waits in one process. */
 const SLACK_MS = 400;
-/** How late a CLI wait may end past its --timeout: one second plus slack for ten processes on two cores. */
-const CLI_LATE_MS = 2_000;
+/** How late a CLI wait may end past its --timeout: one second plus slack for twelve processes on two shared cores. */
+const CLI_LATE_MS = 3_000;
 
 type Kind = 'fast' | 'no-progress' | 'fail' | 'cancel' | 'timeout' | 'stall';
 const FAIL_STEPS = ['fail-determining', 'fail-discovering', 'fail-analyzing', 'fail-extracting'];
@@ -220,9 +220,8 @@ describe('faults: 500 concurrent waits through the core', () => {
           started.filter((s) => s.kind === 'cancel'),
           10,
           async (s) => {
-            // 409: an earlier attempt took effect but its answer was cut by a fault.
-            const { status } = await rawRequest(em, 'DELETE', `/v2/crawl/${s.id}`);
-            expect([200, 409]).toContain(status);
+            // Only a running crawl can be cancelled: wait for the start, then read the record back.
+            await cancelWhenRunningRaw(em, s.id);
             cancelled.set(s.id, Date.now());
           },
         );
@@ -356,8 +355,9 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
     const same = (kind: Kind, scenario: string, expected: WaitOutcome, timeoutMs: number, n = 50): Plan[] =>
       Array.from({ length: n }, () => ({ kind, host: host(scenario, kind), expected, timeoutMs }));
     // Each CLI process has its own client-side rate limiter (50 requests / 4 s, the API's limit), so twelve
-    // processes of 25-50 ids keep the run short. The 6 s timeout groups hold 25 ids each, so that every id
-    // gets polled before its deadline.
+    // processes of 25-50 ids keep the run short. The 12 s timeout groups hold 25 ids each, so that every id
+    // gets several polls before its deadline even when two busy cores delay the first ones (at 6 s some ids
+    // got no answer in time and ended in lost contact).
     const common = ['--json', 'wait', '--min-interval', '1s', '--max-interval', '2s'];
     const groups: Group[] = [];
     for (const n of [1, 2, 3, 4]) {
@@ -380,10 +380,10 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
       for (const half of ['a', 'b']) {
         groups.push({
           name: `timeout-${n}${half}`,
-          plans: same('timeout', 'long', 'timed_out', 6_000, 25),
-          args: [...common, '--timeout', '6s'],
+          plans: same('timeout', 'long', 'timed_out', 12_000, 25),
+          args: [...common, '--timeout', '12s'],
           exit: 5,
-          timeoutMs: 6_000,
+          timeoutMs: 12_000,
         });
       }
       groups.push({
@@ -419,11 +419,10 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
     await sleep(3_000);
     const toCancel = groups.filter((g) => g.name.startsWith('cancel')).flatMap((g) => ids.get(g.name)!);
     await pool(toCancel, 10, async (id) => {
-      // 409: an earlier attempt took effect but its answer was cut by a fault.
-      const { status } = await rawRequest(em, 'DELETE', `/v2/crawl/${id}`);
-      if (status === 200 || status === 409) cancelled.set(id, Date.now());
+      await cancelWhenRunningRaw(em, id);
+      cancelled.set(id, Date.now());
     });
-    expect(cancelled.size, 'every long crawl was still running when cancelled').toBe(100);
+    expect(cancelled.size, 'every long crawl was cancelled while running').toBe(100);
 
     const problems: string[] = [];
     for (const { group, proc } of runs) {
@@ -474,7 +473,7 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
             issues.push(`outcome ${String(r['outcome'])}, expected ${p.expected}: ${String(r['message'])}`);
           const elapsed = r['elapsedMs'] as number;
           // The CLI's request timeout is the core default (30 s); the waiter cuts every request to the time
-          // left, so we hold it to 1 s plus scheduling slack for ten processes on two cores.
+          // left, so we hold it to 1 s plus scheduling slack for twelve processes on two shared cores (3 s in all).
           if (elapsed > p.timeoutMs + CLI_LATE_MS)
             issues.push(`elapsed ${elapsed} ms for a ${p.timeoutMs} ms deadline`);
         }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -16,7 +16,6 @@ import {
 } from '@catalog-crawl/core';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEchoServer } from './lib/echo.js';
 import {
   CANARY,
   CLI_BIN,
@@ -29,6 +28,7 @@ import {
   startCrawlRaw,
   track,
 } from './lib/common.js';
+import { startEchoServer } from './lib/echo.js';
 
 /**
  * Category 7: the results endpoints (issue 13) under faults, with hostile bodies, from a server that repeats
@@ -148,7 +148,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'fault-suite-results-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let clean: Emulator;
-let shared: { listings: Awaited<ReturnType<typeof completed>>; hostile: Awaited<ReturnType<typeof completed>> };
+let shared: {
+  listings: Awaited<ReturnType<typeof completed>>;
+  hostile: Awaited<ReturnType<typeof completed>>;
+};
 beforeAll(async () => {
   clean = await emulator();
   shared = {
@@ -224,22 +227,25 @@ describe.concurrent('results: core under faults', () => {
     ['reset', NetworkError],
     ['truncated_json', InvalidResponseError],
     ['invalid_json', InvalidResponseError],
-  ] as const)('a persistent %s: a typed error after the retries, no hang, no untyped throw', async (kind, type) => {
-    await track('results', `core: persistent ${kind}`, async () => {
-      const em = await emulator();
-      const crawl = await completed(em, 'listings-120');
-      em.injectFault(kind, { path: /^\/v2\/listings/, count: 1_000 });
-      const t0 = performance.now();
-      const error = await collect(listListings(client(em, 3), crawl.vendor)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error, String(error)).toBeInstanceOf(type);
-      expect(error).toBeInstanceOf(CatalogError);
-      expect(performance.now() - t0).toBeLessThan(15_000);
-      expect(canaryHits(errorTexts(error))).toEqual([]);
-    });
-  });
+  ] as const)(
+    'a persistent %s: a typed error after the retries, no hang, no untyped throw',
+    async (kind, type) => {
+      await track('results', `core: persistent ${kind}`, async () => {
+        const em = await emulator();
+        const crawl = await completed(em, 'listings-120');
+        em.injectFault(kind, { path: /^\/v2\/listings/, count: 1_000 });
+        const t0 = performance.now();
+        const error = await collect(listListings(client(em, 3), crawl.vendor)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, String(error)).toBeInstanceOf(type);
+        expect(error).toBeInstanceOf(CatalogError);
+        expect(performance.now() - t0).toBeLessThan(15_000);
+        expect(canaryHits(errorTexts(error))).toEqual([]);
+      });
+    },
+  );
 
   it('answers slower than the deadline: NetworkError (timed out) at the deadline, not later', async () => {
     await track('results', 'core: latency beyond the deadline', async () => {
@@ -262,24 +268,29 @@ describe.concurrent('results: core under faults', () => {
 });
 
 describe.concurrent('results: a server that repeats its last page', () => {
-  it.each(['has-next', 'endless'] as const)('%s: the read stops, every listing once, bounded requests', async (mode) => {
-    await track('results', `core: repeating server (${mode})`, async () => {
-      const em = await emulator({ resultsRepeatLastPage: mode });
-      const crawl = await completed(em, 'listings-230');
-      const before = em.requests.filter((r) => r.path === '/v2/listings').length;
-      const results = listListings(client(em), crawl.vendor, { pageSize: 50 });
-      const listings = await collect(results);
-      expectComplete(
-        listings.map((l) => l.id),
-        crawl.listings,
-        'listings',
-      );
-      const pages = Math.ceil(crawl.listings / 50);
-      const sent = em.requests.filter((r) => r.path === '/v2/listings').length - before;
-      expect(sent, 'requests: the pages, plus at most two to see the repeat').toBeLessThanOrEqual(pages + 2);
-      expect(['repeated', 'hard_cap', 'total_pages']).toContain(results.stats.stopReason);
-    });
-  });
+  it.each(['has-next', 'endless'] as const)(
+    '%s: the read stops, every listing once, bounded requests',
+    async (mode) => {
+      await track('results', `core: repeating server (${mode})`, async () => {
+        const em = await emulator({ resultsRepeatLastPage: mode });
+        const crawl = await completed(em, 'listings-230');
+        const before = em.requests.filter((r) => r.path === '/v2/listings').length;
+        const results = listListings(client(em), crawl.vendor, { pageSize: 50 });
+        const listings = await collect(results);
+        expectComplete(
+          listings.map((l) => l.id),
+          crawl.listings,
+          'listings',
+        );
+        const pages = Math.ceil(crawl.listings / 50);
+        const sent = em.requests.filter((r) => r.path === '/v2/listings').length - before;
+        expect(sent, 'requests: the pages, plus at most two to see the repeat').toBeLessThanOrEqual(
+          pages + 2,
+        );
+        expect(['repeated', 'hard_cap', 'total_pages']).toContain(results.stats.stopReason);
+      });
+    },
+  );
 
   it('the CLI: `results` against an endless server ends with every listing once (exit 0)', async () => {
     await track('results', 'cli: repeating server', async () => {
@@ -330,7 +341,10 @@ describe.concurrent('results: hostile bodies (hostile.example)', () => {
       const lines = jsonl.stdout.split('\n').filter((l) => l !== '');
       expect(lines.length).toBe(shared.hostile.listings);
       const items = lines.map((l) => JSON.parse(l) as Listing & { name: string });
-      expect(items.some((i) => i.name.includes('\u001b[31m')), 'escapes kept as data').toBe(true);
+      expect(
+        items.some((i) => i.name.includes('\u001b[31m')),
+        'escapes kept as data',
+      ).toBe(true);
       for (const text of [jsonl.stdout, jsonl.stderr]) {
         expect(text, 'no raw terminal escape').not.toMatch(/\u001b/);
         expect(text, 'no line that the runner would read as a command').not.toMatch(/^::/m);
@@ -417,15 +431,22 @@ describe.concurrent('results: bad arguments (no request sent)', () => {
     await track('results', 'core: page 0, page size 1000, format xml', async () => {
       const em = await emulator();
       const c = client(em);
-      const outcomes = await Promise.all([
-        (async () => listListings(c, 'skims.com').page(0))(),
-        (async () => listListings(c, 'skims.com', { pageSize: 1000 }).page(1))(),
-        (async () => collect(listListings(c, 'skims.com', { pageSize: 1000 })))(),
-        (async () =>
-          exportResults(listListings(c, 'skims.com'), new PassThrough(), {
-            format: 'xml' as 'jsonl',
-          }))(),
-      ].map((p) => p.then(() => undefined, (e: unknown) => e)));
+      const outcomes = await Promise.all(
+        [
+          (async () => listListings(c, 'skims.com').page(0))(),
+          (async () => listListings(c, 'skims.com', { pageSize: 1000 }).page(1))(),
+          (async () => collect(listListings(c, 'skims.com', { pageSize: 1000 })))(),
+          (async () =>
+            exportResults(listListings(c, 'skims.com'), new PassThrough(), {
+              format: 'xml' as 'jsonl',
+            }))(),
+        ].map((p) =>
+          p.then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        ),
+      );
       for (const error of outcomes) expect(error, String(error)).toBeInstanceOf(InvalidInputError);
       expect((outcomes[0] as Error).message).toMatch(/page/i);
       expect((outcomes[1] as Error).message).toMatch(/page.?size|100/i);

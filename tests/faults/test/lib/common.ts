@@ -197,3 +197,33 @@ export async function startEmulatorProcess(args: string[]): Promise<EmulatorProc
     },
   };
 }
+
+/**
+ * Cancels a crawl from the test itself, as the API allows it: only once it reads `running` (a pending crawl's
+ * DELETE is refused). Retries through faults; a refusal is never read from its wording: the crawl is read
+ * again, and only its record (failed with the cancellation error, or canceled/cancelled) counts as cancelled.
+ * Resolves when the emulator's record shows the crawl cancelled; throws if it ended otherwise.
+ */
+export async function cancelWhenRunningRaw(emulator: { url: string }, id: string, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  const read = async () =>
+    (await rawRequest(emulator, 'GET', `/v2/crawl/${id}`)).json as { status: string; error: string | null };
+  while (Date.now() < end) {
+    const crawl = await read();
+    if (isCancelledRecord(crawl)) return;
+    if (crawl.status === 'running') await rawRequest(emulator, 'DELETE', `/v2/crawl/${id}`);
+    else if (crawl.status !== 'pending')
+      throw new Error(`crawl ${id} ended ${crawl.status} before the cancel`);
+    else await sleep(100);
+  }
+  throw new Error(`crawl ${id} was not cancelled within ${timeoutMs} ms`);
+}
+
+/** The emulator's record of a cancelled crawl (any of the documented readings). */
+export function isCancelledRecord(crawl: { status: string; error: string | null }): boolean {
+  return (
+    crawl.status === 'canceled' ||
+    crawl.status === 'cancelled' ||
+    (crawl.status === 'failed' && /cancelled by request/i.test(crawl.error ?? ''))
+  );
+}
