@@ -1,0 +1,342 @@
+import * as core from '@catalog-crawl/core';
+import { CatalogClient } from '@catalog-crawl/core';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { createServer } from '@catalog-crawl/mcp-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
+import {
+  CANARY,
+  CLI_BIN,
+  canaryHits,
+  cleanEnv,
+  isCancelledRecord,
+  pool,
+  rawRequest,
+  sleep,
+  spawnNode,
+  startCrawlRaw,
+  track,
+} from './lib/common.js';
+
+/**
+ * Category 8: cancel (issue 12). The API cancels only a *running* crawl; a pending one is refused like a
+ * finished one, with an undocumented status (409 or 400) and wording. A table of cases across the faces
+ * (core, CLI, Action signal and post step, MCP), for each refusal reading and each moment of the crawl:
+ *
+ * - pending: stays pending through the whole cancel window (`pending-600s`)
+ * - running: running when the cancel is sent
+ * - finished: completed before the cancel
+ * - starts: pending when the cancel is asked, running a few seconds later, inside the window
+ *
+ * The truth is the emulator's record (GET of the crawl and the DELETEs it accepted), never the face's words;
+ * and no case reads a refusal's text: two readings serve the same wording for both refusals, or a
+ * misleading one ("already completed" for a pending crawl). Expected, per the issue's rule: a plain cancel
+ * of a pending crawl reports "not running yet" (never "already finished"); cancel-when-running (and every
+ * face's abort path) ends with the crawl cancelled whenever it started within the window, else reports it
+ * still pending; every report matches the record.
+ */
+
+type Moment = 'pending' | 'running' | 'finished' | 'starts';
+/** What a face says happened, normalised from its structured output (never from its prose). */
+type Report = 'canceled' | 'already_finished' | 'not_running_yet';
+
+interface Reading {
+  name: string;
+  options: EmulatorOptions;
+}
+const READINGS: Reading[] = [
+  { name: '409', options: { cancelRefusal: 409 } },
+  { name: '400', options: { cancelRefusal: 400 } },
+  {
+    name: '409, one wording for both',
+    options: {
+      cancelRefusal: 409,
+      cancelRefusalMessages: { pending: 'Crawl cannot be cancelled', finished: 'Crawl cannot be cancelled' },
+    },
+  },
+  {
+    name: '400, misleading wording',
+    options: {
+      cancelRefusal: 400,
+      cancelRefusalMessages: {
+        pending: 'Crawl is not running: it has already completed',
+        finished: 'Crawl is not running yet; try again once it has started',
+      },
+    },
+  },
+];
+
+/** The cancel window of "when running" cases, and when a `starts` crawl leaves pending (from its creation). */
+const WINDOW_S = 8;
+const STARTS_AFTER_S = 3;
+
+const HOSTS: Record<Moment, string> = {
+  pending: 'pending-600s',
+  running: 'pending-0s-run-90000s',
+  finished: 'pending-0s-run-1s',
+  starts: `pending-${STARTS_AFTER_S}s-run-90000s`,
+};
+
+const emulators = new Map<string, Emulator>();
+beforeAll(async () => {
+  for (const r of READINGS) {
+    emulators.set(
+      r.name,
+      await startEmulator({
+        speed: 1,
+        seed: `cancel-${r.name}`,
+        apiKeys: [{ key: CANARY, org: 'cancel' }],
+        rateLimit: false,
+        ...r.options,
+      }),
+    );
+  }
+});
+afterAll(async () => {
+  await Promise.all([...emulators.values()].map((em) => em.close()));
+});
+
+let n = 0;
+async function read(em: Emulator, id: string) {
+  return (await rawRequest(em, 'GET', `/v2/crawl/${id}`)).json as { status: string; error: string | null };
+}
+
+/** Creates a crawl of the moment's scenario host and brings it to that moment (by the emulator's record). */
+async function crawlAt(em: Emulator, moment: Moment): Promise<string> {
+  const { id } = await startCrawlRaw(em, `${HOSTS[moment]}-c${process.pid}x${++n}.example`);
+  const want = { pending: 'pending', starts: 'pending', running: 'running', finished: 'completed' }[moment];
+  for (let i = 0; i < 300; i++) {
+    if ((await read(em, id)).status === want) return id;
+    await sleep(50);
+  }
+  throw new Error(`crawl ${id} never read ${want}`);
+}
+
+/** The emulator's record after a case: what the face's report must match. */
+async function truth(em: Emulator, id: string): Promise<{ report: Report; status: string }> {
+  const crawl = await read(em, id);
+  const accepted = em.requests.some(
+    (r) => r.method === 'DELETE' && r.path === `/v2/crawl/${id}` && r.status === 200,
+  );
+  if (isCancelledRecord(crawl)) {
+    expect(accepted, 'a cancelled record follows an accepted DELETE').toBe(true);
+    return { report: 'canceled', status: crawl.status };
+  }
+  expect(accepted, 'no DELETE accepted for a crawl that is not cancelled').toBe(false);
+  return {
+    report: crawl.status === 'pending' || crawl.status === 'running' ? 'not_running_yet' : 'already_finished',
+    status: crawl.status,
+  };
+}
+
+/** What the issue's rule requires of the record, by moment and by whether the face waits for the start. */
+function required(moment: Moment, whenRunning: boolean): Report {
+  if (moment === 'running') return 'canceled';
+  if (moment === 'finished') return 'already_finished';
+  if (moment === 'starts') return whenRunning ? 'canceled' : 'not_running_yet';
+  return 'not_running_yet';
+}
+
+/** Face outputs, normalised: the names a face may use for "still pending" are its own, the meaning is one. */
+function normalise(outcome: unknown): Report | string {
+  if (outcome === 'canceled' || outcome === 'cancelled') return 'canceled';
+  if (outcome === 'already_finished') return 'already_finished';
+  if (outcome === 'not_running_yet' || outcome === 'still_pending') return 'not_running_yet';
+  return String(outcome);
+}
+
+interface Case {
+  reading: string;
+  moment: Moment;
+  whenRunning: boolean;
+}
+const CASES: Case[] = READINGS.flatMap((r) =>
+  (['pending', 'running', 'finished', 'starts'] as const).flatMap((moment) =>
+    [false, true].map((whenRunning) => ({ reading: r.name, moment, whenRunning })),
+  ),
+);
+const label = (c: Case) => `${c.reading} ${c.moment}${c.whenRunning ? ' when running' : ''}`;
+
+/** Runs one case: a crawl at the moment, the face's cancel, then the record against the rule and the report. */
+async function runCase(face: string, c: Case, cancel: (em: Emulator, id: string) => Promise<unknown>) {
+  await track('cancel', `${face} ${label(c)}`, async () => {
+    const em = emulators.get(c.reading)!;
+    const id = await crawlAt(em, c.moment);
+    const reported = normalise(await cancel(em, id));
+    const record = await truth(em, id);
+    expect(record.report, `the record (${record.status}) by the issue's rule`).toBe(
+      required(c.moment, c.whenRunning),
+    );
+    expect(reported, `${face} reports what the record shows (${record.status})`).toBe(record.report);
+  });
+}
+
+function client(em: Emulator) {
+  return new CatalogClient({ apiKey: CANARY, baseUrl: em.url, timeoutMs: 5_000, rateLimit: false });
+}
+
+describe.concurrent('cancel: core', () => {
+  it.each(CASES)('core $reading $moment (when running: $whenRunning)', async (c) => {
+    await runCase('core', c, async (em, id) => {
+      if (!c.whenRunning) return (await client(em).cancelCrawl(id)).outcome;
+      const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
+        client: CatalogClient,
+        id: string,
+        options: { timeoutMs: number; minIntervalMs?: number },
+      ) => Promise<{ outcome: string }>;
+      const result = await cancelWhenRunning(client(em), id, {
+        timeoutMs: WINDOW_S * 1_000,
+        minIntervalMs: 1_000,
+      });
+      return result.outcome;
+    });
+  });
+});
+
+describe.concurrent('cancel: the built CLI', () => {
+  // `cancel <id>` exits 0 (cancelled or already finished) or 10 (not running yet); --json gives the outcome.
+  const EXIT: Record<Report, number> = { canceled: 0, already_finished: 0, not_running_yet: 10 };
+  it.each(CASES)('cli $reading $moment (when running: $whenRunning)', async (c) => {
+    await runCase('cli', c, async (em, id) => {
+      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
+      const args = ['--json', 'cancel', id];
+      if (c.whenRunning) args.push(`--when-running=${WINDOW_S}s`);
+      const run = await spawnNode(CLI_BIN, args, env, { killAfterMs: 60_000 }).result;
+      const line = run.stdout.split('\n').find((l) => l.includes('"type":"cancel"'));
+      expect(line, run.stderr).toBeDefined();
+      const outcome = normalise((JSON.parse(line!) as { outcome: string }).outcome) as Report;
+      expect(run.code, `exit code for ${outcome}: ${run.stderr}`).toBe(EXIT[outcome]);
+      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+      return outcome;
+    });
+  });
+});
+
+describe.concurrent('cancel: MCP cancel_crawl', () => {
+  const servers = new Map<string, Client>();
+  beforeAll(async () => {
+    for (const r of READINGS) {
+      const server = createServer({ client: client(emulators.get(r.name)!), secrets: [CANARY] });
+      const [a, b] = InMemoryTransport.createLinkedPair();
+      await server.connect(b);
+      const mcp = new Client({ name: 'fault-suite-cancel', version: '0.0.0' });
+      await mcp.connect(a);
+      servers.set(r.name, mcp);
+    }
+  });
+  afterAll(async () => {
+    await Promise.all([...servers.values()].map((s) => s.close()));
+  });
+  it.each(CASES)('mcp $reading $moment (when running: $whenRunning)', async (c) => {
+    await runCase('mcp', c, async (_em, id) => {
+      const args: Record<string, unknown> = { execution_id: id };
+      if (c.whenRunning) args['when_running'] = true;
+      const result = await servers
+        .get(c.reading)!
+        .callTool({ name: 'cancel_crawl', arguments: args }, undefined, { timeout: 60_000 });
+      expect(result.isError, JSON.stringify(result.content).slice(0, 300)).toBeFalsy();
+      const out = result.structuredContent as { outcome?: string; next_step?: string };
+      if (normalise(out.outcome) === 'not_running_yet') {
+        // an actionable next step: when to call again
+        expect(out.next_step ?? '').toMatch(/when_running|again|start/i);
+      }
+      expect(canaryHits({ result: JSON.stringify(result) })).toEqual([]);
+      return out.outcome;
+    });
+  });
+});
+
+/**
+ * The Action: one step waits for one crawl of every moment at once (issue 15: several `execution-id` values,
+ * one per line), gets SIGINT, and the runner then runs the post step with the saved state. `starts-soon`
+ * leaves pending inside the signal's budget, `starts-late` only during the post step's `cancel-wait`.
+ */
+describe.concurrent('cancel: the built Action (signal, then post step), several crawls per step', () => {
+  const RUNNER_BUDGET_MS = 7_500;
+  it.each(READINGS.map((r) => r.name))(
+    'action %s: every crawl that started in time ends cancelled; reports match',
+    async (reading) => {
+      await track('cancel', `action ${reading}: signal and post step`, async () => {
+        const em = emulators.get(reading)!;
+        const hosts = {
+          pending: 'pending-600s',
+          running: 'pending-0s-run-90000s',
+          finished: 'pending-0s-run-1s',
+          'starts-soon': 'pending-4s-run-90000s',
+          'starts-late': 'pending-14s-run-90000s',
+        };
+        const ids: Record<string, string> = {};
+        await pool(Object.entries(hosts), 5, async ([moment, h]) => {
+          ids[moment] = (await startCrawlRaw(em, `${h}-a${process.pid}x${++n}.example`)).id;
+        });
+        const createdAt = Date.now();
+        const inputs = {
+          'api-key': CANARY,
+          'api-base-url': em.url,
+          'execution-id': Object.values(ids).join('\n'),
+          'min-interval': '1s',
+          'max-interval': '1s',
+          'cancel-on-abort': 'true',
+          'cancel-wait': '20s',
+          'fail-on': 'none',
+        };
+        let sentAt = 0;
+        const run = await runAction({
+          inputs,
+          control: (proc) => {
+            void (async () => {
+              // the finished crawl has been seen completed, the running one is running
+              await proc.waitFor(ids['finished']!, 30_000);
+              while ((await read(em, ids['finished']!)).status !== 'completed') await sleep(100);
+              await sleep(Math.max(0, createdAt + 2_000 - Date.now()));
+              sentAt = performance.now();
+              proc.child.kill('SIGINT');
+            })();
+          },
+        });
+        expect(sentAt, 'the signal was sent').toBeGreaterThan(0);
+        expect(run.endedAt - sentAt, 'exit within the runner budget').toBeLessThan(RUNNER_BUDGET_MS);
+        expect(Object.keys(run.outputs).sort(), run.stdout).toEqual([...ACTION_OUTPUTS].sort());
+        const post = await runAction({ inputs, state: run.state });
+        expect(post.code, post.stdout).not.toBeNull();
+
+        const records: Record<string, Awaited<ReturnType<typeof truth>>> = {};
+        for (const [moment, id] of Object.entries(ids)) records[moment] = await truth(em, id);
+        // the rule: whatever started within the windows ends cancelled; the finished one untouched
+        expect(records['running']!.report).toBe('canceled');
+        expect(records['starts-soon']!.report).toBe('canceled');
+        expect(records['starts-late']!.report).toBe('canceled');
+        expect(records['finished']!.report).toBe('already_finished');
+        expect(records['pending']!.status).toBe('pending');
+
+        // the reports: per-crawl outputs of the main step, then the post step's lines for what it did
+        const crawls = JSON.parse(run.outputs['crawls'] ?? '[]') as {
+          executionId: string;
+          status: string;
+          outcome: string;
+        }[];
+        const byId = new Map(crawls.map((c) => [c.executionId, c]));
+        expect(byId.get(ids['finished']!)?.outcome).toBe('completed');
+        expect(byId.get(ids['running']!)?.status).toBe('canceled');
+        const pendingId = ids['pending']!;
+        const postText = post.stdout;
+        expect(
+          postText,
+          'the post step says the pending crawl is still pending, as an error annotation',
+        ).toMatch(
+          new RegExp(
+            `::error[^\\n]*${pendingId}[^\\n]*still pending|::error[^\\n]*still pending[^\\n]*${pendingId}`,
+          ),
+        );
+        expect(postText).toMatch(/--when-running/);
+        expect(post.summary, 'and in the summary').toMatch(/still pending/);
+        expect(postText, 'the post step cancelled the late starter').toMatch(
+          new RegExp(`cancel+ed[^\\n]*${ids['starts-late']}|${ids['starts-late']}[^\\n]*cancel+ed`, 'i'),
+        );
+        expect([...actionCanaryHits(run), ...actionCanaryHits(post)]).toEqual([]);
+      });
+    },
+  );
+});
