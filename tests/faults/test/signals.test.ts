@@ -141,23 +141,35 @@ describe.concurrent('signals: the built CLI (`wait`)', () => {
   });
 });
 
-describe.concurrent('signals: the built Action', () => {
+describe.concurrent('signals: the built Action, two crawls per step (issue 15)', () => {
   it.each(cases('action', 8, SEED + 1))('$name', async (c) => {
     await track('signals', c.name, async () => {
       const em = c.faults ? faulty : clean;
-      const { id } = await startCrawlRaw(em, host('long', 'sig'));
+      // One step waits for two crawls (one `execution-id` per line): the signal must reach both.
+      const ids = [
+        (await startCrawlRaw(em, host('long', 'sig'))).id,
+        (await startCrawlRaw(em, host('long', 'sig'))).id,
+      ];
       let sentAt = 0;
       const run = await runAction({
         inputs: {
           'api-key': CANARY,
           'api-base-url': em.url,
-          'execution-id': id,
+          'execution-id': ids.join('\n'),
           'min-interval': '1s',
           'max-interval': '2s',
           'cancel-on-abort': String(c.cancel),
         },
         control: (proc) => {
-          void signalLater(proc, `Crawl ${id}`, c, () => untilRunning(em, id)).then((at) => {
+          const started = async () => {
+            for (const id of ids) await untilRunning(em, id);
+          };
+          void signalLater(
+            proc,
+            new RegExp(`${ids[0]}[\\s\\S]*${ids[1]}|${ids[1]}[\\s\\S]*${ids[0]}`),
+            c,
+            started,
+          ).then((at) => {
             sentAt = at;
           });
         },
@@ -167,15 +179,19 @@ describe.concurrent('signals: the built Action', () => {
       expect(run.signal, run.stdout).toBeNull();
       expect(Object.keys(run.outputs).sort(), run.stdout).toEqual([...ACTION_OUTPUTS].sort());
       expect(run.outputs['outcome']).toBe('canceled');
-      expect(run.outputs['execution-id']).toBe(id);
+      expect(run.outputs['execution-id']).toBe(ids.join('\n'));
       expect(run.summary).not.toBe('');
       expect(run.stdout).toMatch(new RegExp(`Received ${c.signal}`));
-      if (c.cancel) {
-        expect(deletes(em, id).length, 'DELETE sent').toBeGreaterThan(0);
-        expect((await remoteStatus(em, id)).error).toMatch(/cancelled/);
-      } else {
-        expect(deletes(em, id), 'no DELETE with cancel-on-abort false').toEqual([]);
-        expect(['pending', 'running']).toContain((await remoteStatus(em, id)).status);
+      const crawls = JSON.parse(run.outputs['crawls'] ?? '[]') as { executionId: string; outcome: string }[];
+      expect(crawls.map((x) => [x.executionId, x.outcome])).toEqual(ids.map((id) => [id, 'canceled']));
+      for (const id of ids) {
+        if (c.cancel) {
+          expect(deletes(em, id).length, 'DELETE sent').toBeGreaterThan(0);
+          expect((await remoteStatus(em, id)).error).toMatch(/cancelled/);
+        } else {
+          expect(deletes(em, id), 'no DELETE with cancel-on-abort false').toEqual([]);
+          expect(['pending', 'running']).toContain((await remoteStatus(em, id)).status);
+        }
       }
       expect(actionCanaryHits(run)).toEqual([]);
     });
