@@ -68,9 +68,29 @@ const READINGS: Reading[] = [
   },
 ];
 
-/** The cancel window of "when running" cases, and when a `starts` crawl leaves pending (from its creation). */
+/**
+ * The cancel window of "when running" cases, and when a `starts` crawl leaves pending (from its creation).
+ * A `pending` crawl stays pending far longer than any window, so its cases use a shorter one.
+ */
 const WINDOW_S = 8;
+const PENDING_WINDOW_S = 4;
 const STARTS_AFTER_S = 3;
+const windowOf = (moment: Moment) => (moment === 'pending' ? PENDING_WINDOW_S : WINDOW_S);
+
+/** At most this many CLI processes at once (two cores); the in-process faces run every case at once. */
+let cliSlots = 6;
+const cliQueue: (() => void)[] = [];
+async function withCliSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (cliSlots === 0) await new Promise<void>((resolve) => cliQueue.push(resolve));
+  else cliSlots--;
+  try {
+    return await fn();
+  } finally {
+    const next = cliQueue.shift();
+    if (next) next();
+    else cliSlots++;
+  }
+}
 
 const HOSTS: Record<Moment, string> = {
   pending: 'pending-600s',
@@ -152,11 +172,30 @@ interface Case {
   moment: Moment;
   whenRunning: boolean;
 }
-const CASES: Case[] = READINGS.flatMap((r) =>
+const casesOf = (reading: string): Case[] =>
   (['pending', 'running', 'finished', 'starts'] as const).flatMap((moment) =>
-    [false, true].map((whenRunning) => ({ reading: r.name, moment, whenRunning })),
-  ),
-);
+    [false, true].map((whenRunning) => ({ reading, moment, whenRunning })),
+  );
+const READING_NAMES = READINGS.map((r) => r.name);
+
+/** Runs every case of a reading at once; each is recorded; the test fails with every mismatch listed. */
+async function table(
+  face: string,
+  reading: string,
+  cancel: (em: Emulator, id: string, c: Case) => Promise<unknown>,
+) {
+  const failures: string[] = [];
+  await Promise.all(
+    casesOf(reading).map((c) =>
+      runCase(face, c, (em, id) => cancel(em, id, c)).catch((error: unknown) => {
+        failures.push(
+          `${label(c)}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        );
+      }),
+    ),
+  );
+  expect(failures, failures.join('\n')).toEqual([]);
+}
 const label = (c: Case) => `${c.reading} ${c.moment}${c.whenRunning ? ' when running' : ''}`;
 
 /** Runs one case: a crawl at the moment, the face's cancel, then the record against the rule and the report. */
@@ -178,74 +217,85 @@ function client(em: Emulator) {
 }
 
 describe.concurrent('cancel: core', () => {
-  it.each(CASES)('core $reading $moment (when running: $whenRunning)', async (c) => {
-    await runCase('core', c, async (em, id) => {
-      if (!c.whenRunning) return (await client(em).cancelCrawl(id)).outcome;
-      const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
-        client: CatalogClient,
-        id: string,
-        options: { timeoutMs: number; minIntervalMs?: number },
-      ) => Promise<{ outcome: string }>;
-      const result = await cancelWhenRunning(client(em), id, {
-        timeoutMs: WINDOW_S * 1_000,
-        minIntervalMs: 1_000,
+  it.each(READING_NAMES)(
+    'core, refusal %s: cancelCrawl and cancelWhenRunning at each moment',
+    async (reading) => {
+      await table('core', reading, async (em, id, c) => {
+        if (!c.whenRunning) return (await client(em).cancelCrawl(id)).outcome;
+        const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
+          client: CatalogClient,
+          id: string,
+          options: { timeoutMs: number; minIntervalMs?: number },
+        ) => Promise<{ outcome: string }>;
+        const result = await cancelWhenRunning(client(em), id, {
+          timeoutMs: windowOf(c.moment) * 1_000,
+          minIntervalMs: 1_000,
+        });
+        return result.outcome;
       });
-      return result.outcome;
-    });
-  });
+    },
+  );
 });
 
 describe.concurrent('cancel: the built CLI', () => {
   // `cancel <id>` exits 0 (cancelled or already finished) or 10 (not running yet); --json gives the outcome.
   const EXIT: Record<Report, number> = { canceled: 0, already_finished: 0, not_running_yet: 10 };
-  it.each(CASES)('cli $reading $moment (when running: $whenRunning)', async (c) => {
-    await runCase('cli', c, async (em, id) => {
-      const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
-      const args = ['--json', 'cancel', id];
-      if (c.whenRunning) args.push(`--when-running=${WINDOW_S}s`);
-      const run = await spawnNode(CLI_BIN, args, env, { killAfterMs: 60_000 }).result;
-      const line = run.stdout.split('\n').find((l) => l.includes('"type":"cancel"'));
-      expect(line, run.stderr).toBeDefined();
-      const outcome = normalise((JSON.parse(line!) as { outcome: string }).outcome) as Report;
-      expect(run.code, `exit code for ${outcome}: ${run.stderr}`).toBe(EXIT[outcome]);
-      expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
-      return outcome;
-    });
-  });
+  it.each(READING_NAMES)(
+    'cli, refusal %s: `cancel` and `cancel --when-running` at each moment',
+    async (reading) => {
+      await table('cli', reading, (em, id, c) =>
+        withCliSlot(async () => {
+          const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
+          const args = ['--json', 'cancel', id];
+          if (c.whenRunning) args.push(`--when-running=${windowOf(c.moment)}s`);
+          const run = await spawnNode(CLI_BIN, args, env, { killAfterMs: 60_000 }).result;
+          const line = run.stdout.split('\n').find((l) => l.includes('"type":"cancel"'));
+          expect(line, run.stderr).toBeDefined();
+          const outcome = normalise((JSON.parse(line!) as { outcome: string }).outcome) as Report;
+          expect(run.code, `exit code for ${outcome}: ${run.stderr}`).toBe(EXIT[outcome]);
+          expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+          return outcome;
+        }),
+      );
+    },
+  );
 });
 
 describe.concurrent('cancel: MCP cancel_crawl', () => {
-  const servers = new Map<string, Client>();
-  beforeAll(async () => {
-    for (const r of READINGS) {
-      const server = createServer({ client: client(emulators.get(r.name)!), secrets: [CANARY] });
+  it.each(READING_NAMES)(
+    'mcp, refusal %s: cancel_crawl plain and when_running at each moment',
+    async (reading) => {
+      // when_running waits within the tool's bound: the bound is the window here
+    const server = createServer({
+      client: client(emulators.get(reading)!),
+      secrets: [CANARY],
+      toolTimeoutMs: WINDOW_S * 1_000,
+    });
       const [a, b] = InMemoryTransport.createLinkedPair();
       await server.connect(b);
       const mcp = new Client({ name: 'fault-suite-cancel', version: '0.0.0' });
       await mcp.connect(a);
-      servers.set(r.name, mcp);
-    }
-  });
-  afterAll(async () => {
-    await Promise.all([...servers.values()].map((s) => s.close()));
-  });
-  it.each(CASES)('mcp $reading $moment (when running: $whenRunning)', async (c) => {
-    await runCase('mcp', c, async (_em, id) => {
-      const args: Record<string, unknown> = { execution_id: id };
-      if (c.whenRunning) args['when_running'] = true;
-      const result = await servers
-        .get(c.reading)!
-        .callTool({ name: 'cancel_crawl', arguments: args }, undefined, { timeout: 60_000 });
-      expect(result.isError, JSON.stringify(result.content).slice(0, 300)).toBeFalsy();
-      const out = result.structuredContent as { outcome?: string; next_step?: string };
-      if (normalise(out.outcome) === 'not_running_yet') {
-        // an actionable next step: when to call again
-        expect(out.next_step ?? '').toMatch(/when_running|again|start/i);
+      try {
+        await table('mcp', reading, async (_em, id, c) => {
+          const args: Record<string, unknown> = { execution_id: id };
+          if (c.whenRunning) args['when_running'] = true;
+          const result = await mcp.callTool({ name: 'cancel_crawl', arguments: args }, undefined, {
+            timeout: 60_000,
+          });
+          expect(result.isError, JSON.stringify(result.content).slice(0, 300)).toBeFalsy();
+          const out = result.structuredContent as { outcome?: string; next_step?: string };
+          if (normalise(out.outcome) === 'not_running_yet') {
+            // an actionable next step: when to call again
+            expect(out.next_step ?? '').toMatch(/when_running|again|start/i);
+          }
+          expect(canaryHits({ result: JSON.stringify(result) })).toEqual([]);
+          return out.outcome;
+        });
+      } finally {
+        await mcp.close();
       }
-      expect(canaryHits({ result: JSON.stringify(result) })).toEqual([]);
-      return out.outcome;
-    });
-  });
+    },
+  );
 });
 
 /**

@@ -480,7 +480,7 @@ describe.concurrent('results: bad arguments (no request sent)', () => {
 
 describe.concurrent('results: the canary scan covers the files written', () => {
   it('cli: a server that echoes the key into listings and errors: stdout, stderr and --out files carry no key', async () => {
-    await track('secrets', 'cli results: echoed key in data, files and messages', async () => {
+    await track('results', 'cli results: echoed key in data, files and messages (canary)', async () => {
       const echo = await startEchoServer('results-echo');
       try {
         const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: echo.url });
