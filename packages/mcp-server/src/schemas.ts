@@ -109,12 +109,21 @@ export type WaitForCrawlOutput = z.infer<z.ZodObject<typeof waitForCrawlOutputSh
 export const cancelCrawlOutputShape = {
   execution_id: z.string(),
   outcome: z
-    .enum(['canceled', 'already_finished'])
+    .enum(['canceled', 'already_finished', 'not_running_yet'])
     .describe(
-      'canceled: the crawl was stopped now. already_finished: it had completed or failed before; nothing changed.',
+      'canceled: the crawl was stopped now. already_finished: it had completed, failed or been cancelled before; nothing changed. ' +
+        'not_running_yet: it is still pending, and the API cancels only running crawls; it will start and run unless cancelled then (see next_step).',
     ),
+  status: z
+    .string()
+    .optional()
+    .describe('The crawl status read after a refused cancel (it decides the outcome).'),
   stopped_at: z.string().optional(),
-  message: z.string().optional().describe("The API's message for an already finished crawl."),
+  call_again_in_seconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('not_running_yet: when to call cancel_crawl again (with when_running: true).'),
   resource_uri: z.string(),
   next_step: z.string(),
 };
