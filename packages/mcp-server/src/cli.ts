@@ -16,7 +16,7 @@ import { VERSION } from './version.js';
 
 const BIN = 'catalog-crawl-mcp';
 
-export const USAGE = `${BIN} ${VERSION}: MCP server for Catalog API crawls (start, status, wait, cancel, list).
+export const USAGE = `${BIN} ${VERSION}: MCP server for Catalog API crawls (start, status, wait, cancel, list, results).
 
 Usage:
   ${BIN}                       serve MCP over stdio (what MCP clients launch)

@@ -59,6 +59,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
     if (error.field === 'executionId') {
       return `Invalid execution_id: ${detail} Pass the execution_id exactly as returned by start_crawl or list_crawls.`;
     }
+    if (error.field === 'execution_id') return `Cannot ${context.action}: ${detail}`;
     if (error.field === 'url')
       return `Invalid url: ${detail} Pass a website URL or a bare domain such as "skims.com".`;
     return `Invalid input (${error.field}): ${detail}`;

@@ -40,7 +40,8 @@ function elapsedMsOf(crawl: Crawl, now: number): number | undefined {
 /** The next step an agent should take for this crawl, in one sentence. */
 export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
   if (crawl.status === 'completed') {
-    return 'The crawl is finished; nothing left to poll. Its collections and listings can be read through the Catalog API by vendor hostname.';
+    const listings = crawl.result ? ` ${count(crawl.result.listingsTotal)}` : '';
+    return `The crawl is finished; nothing left to poll. Call get_crawl_results with execution_id "${crawl.executionId}" to read the${listings} listings it found, a page at a time (kind "collections" for its collections).`;
   }
   if (isCancelledCrawl(crawl)) {
     return 'The crawl was cancelled; nothing left to poll. Call start_crawl again to crawl the site anew.';

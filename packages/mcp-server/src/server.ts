@@ -4,6 +4,7 @@ import { DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_TIMEOUT_MS } from './bound.js';
 import type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
 import { missingKeyError } from './errors.js';
 import { register as registerCrawlResource } from './resources/crawl-status.js';
+import { register as registerListingsResource } from './resources/listings-page.js';
 import { registerTools } from './tools/index.js';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from './tools/wait-for-crawl.js';
 import { SERVER_NAME, VERSION } from './version.js';
@@ -42,7 +43,7 @@ export const SERVER_INSTRUCTIONS =
   'Tools for crawling vendor websites with the Catalog API. Typical flow: start_crawl {url} returns an execution_id at once; ' +
   'then call wait_for_crawl {execution_id} repeatedly (each call waits at most 45 s and returns still_running when time runs out; calls share one poll of the API) ' +
   'until the crawl is completed or failed. get_crawl_status reads the status once; list_crawls finds earlier crawls; ' +
-  'cancel_crawl stops a crawl (only when the user asks).';
+  'cancel_crawl stops a crawl (only when the user asks). Once completed, get_crawl_results reads what it found, a page at a time.';
 
 export function defaultWaitSettings(overrides: Partial<WaitSettings> = {}): WaitSettings {
   const maxWaitSeconds = Math.min(overrides.maxWaitSeconds ?? MAX_WAIT_SECONDS, MAX_WAIT_SECONDS);
@@ -106,6 +107,7 @@ export function createServer(options: CreateServerOptions = {}): McpServer {
   );
   registerTools(server, ctx);
   const resource = registerCrawlResource(server, ctx);
+  registerListingsResource(server, ctx);
   // McpServer advertises listChanged for tools and resources; this server never sends those notifications
   // (everything is registered before connecting), so it says so.
   server.server.registerCapabilities({

@@ -141,6 +141,13 @@ describe.concurrent.each(Object.keys(clients))('%s', (kind) => {
       await call('list_crawls', { status: 'completed', page: 1 });
       await call('cancel_crawl', { execution_id: long });
       await call('cancel_crawl', { execution_id: long });
+      const page = await call('get_crawl_results', { execution_id: fast, page_size: 3 });
+      expect(page).toMatchObject({ kind: 'listings', page: 1 });
+      await call('get_crawl_results', {
+        vendor: `fast-${tag}.example`,
+        kind: 'collections',
+        fields: ['url', 'products_total'],
+      });
       expect([...called].sort()).toEqual(tools.map((t) => t.name).sort());
     } finally {
       await client.close();

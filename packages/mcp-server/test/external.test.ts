@@ -189,6 +189,7 @@ describe.concurrent('suites by others', () => {
           'wait_for_crawl',
           'cancel_crawl',
           'list_crawls',
+          'get_crawl_results',
         ]);
         const fast = ok(fastStart)['execution_id'] as string;
         const long = ok(longStart)['execution_id'] as string;
@@ -203,6 +204,8 @@ describe.concurrent('suites by others', () => {
         expect(ok(waited)).toMatchObject({ execution_id: fast, wait_outcome: 'completed' });
         expect(ok(canceled)).toMatchObject({ execution_id: long, outcome: expect.any(String) });
         expect(ok(listed)).toMatchObject({ status_filter: 'completed', pagination: { page_size: 5 } });
+        const results = await call('get_crawl_results', `execution_id=${fast}`, 'page_size=5');
+        expect(ok(results)).toMatchObject({ kind: 'listings', page: 1, page_size: 5 });
         // The CLI reports an isError result either as the result itself or as its own tool_is_error error.
         if ('error' in missing) expect(missing).toMatchObject({ error: { code: 'tool_is_error' } });
         else expect(JSON.stringify(missing)).toMatch(/"isError":true.*HTTP 404|HTTP 404.*"isError":true/);

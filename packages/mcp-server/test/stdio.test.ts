@@ -127,7 +127,7 @@ describe('the built server over stdio', () => {
     for (const m of all) expect(m['jsonrpc']).toBe('2.0');
     expect(r.stdout().endsWith('\n')).toBe(true);
     const tools = all.find((m) => m['id'] === 2) as { result: { tools: { name: string }[] } };
-    expect(tools.result.tools).toHaveLength(5);
+    expect(tools.result.tools).toHaveLength(6);
     const waited = all.find((m) => m['id'] === 4) as {
       result: { structuredContent: { wait_outcome: string } };
     };

@@ -3,13 +3,21 @@ import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/typ
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import * as cancelCrawl from './cancel-crawl.js';
+import * as getCrawlResults from './get-crawl-results.js';
 import * as getCrawlStatus from './get-crawl-status.js';
 import * as listCrawls from './list-crawls.js';
 import * as startCrawl from './start-crawl.js';
 import * as waitForCrawl from './wait-for-crawl.js';
 
 /** Every tool, in the order tools/list shows them. */
-export const tools = [startCrawl, getCrawlStatus, waitForCrawl, cancelCrawl, listCrawls] as const;
+export const tools = [
+  startCrawl,
+  getCrawlStatus,
+  waitForCrawl,
+  cancelCrawl,
+  listCrawls,
+  getCrawlResults,
+] as const;
 
 /**
  * A tool's JSON Schema in the MCP default dialect, 2020-12, without a `$schema` keyword: SDK 1.x emits
