@@ -265,12 +265,13 @@ describe.concurrent('cancel: MCP cancel_crawl', () => {
   it.each(READING_NAMES)(
     'mcp, refusal %s: cancel_crawl plain and when_running at each moment',
     async (reading) => {
-      // when_running waits within the tool's bound: the bound is the window here
-    const server = createServer({
-      client: client(emulators.get(reading)!),
-      secrets: [CANARY],
-      toolTimeoutMs: WINDOW_S * 1_000,
-    });
+      // when_running waits within the tool's bound, less 5 s kept for the DELETE: a 15 s bound is a 10 s window
+      const server = createServer({
+        client: client(emulators.get(reading)!),
+        secrets: [CANARY],
+        toolTimeoutMs: 15_000,
+        wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+      });
       const [a, b] = InMemoryTransport.createLinkedPair();
       await server.connect(b);
       const mcp = new Client({ name: 'fault-suite-cancel', version: '0.0.0' });
