@@ -36,8 +36,8 @@ import {
  */
 
 const SPEED = 5; // a 10 s scenario crawl takes 2 s
-const REQUEST_TIMEOUT_MS = 1_000;
-const SLOW_MS = 2_000; // beyond the request timeout
+const REQUEST_TIMEOUT_MS = 2_000;
+const SLOW_MS = 3_000; // beyond the request timeout
 const FAULTS: FaultConfig = {
   seed: 'fault-suite',
   serverError: 0.12, // 500/502/503 JSON envelopes
@@ -67,7 +67,7 @@ function faultFlags(f: FaultConfig): string[] {
 }
 
 /** Scheduling slack on a 2-core machine running 500 waits in one process. */
-const SLACK_MS = 400;
+const SLACK_MS = 1_000;
 /** How late a CLI wait may end past its --timeout: one second plus slack for twelve processes on two shared cores. */
 const CLI_LATE_MS = 3_000;
 
@@ -94,7 +94,7 @@ function plan(i: number, tag: string): Plan {
   }
   if (slot === 6) return { kind: 'cancel', host: host('long', tag), expected: 'canceled', timeoutMs: 30_000 };
   if (slot === 7)
-    return { kind: 'timeout', host: host('long', tag), expected: 'timed_out', timeoutMs: 8_000 };
+    return { kind: 'timeout', host: host('long', tag), expected: 'timed_out', timeoutMs: 12_000 };
   return {
     kind: 'stall',
     host: host('stall', tag),
@@ -102,25 +102,6 @@ function plan(i: number, tag: string): Plan {
     timeoutMs: 30_000,
     stallTimeoutMs: 2_500,
   };
-}
-
-/**
- * Checks emulator.requests: after the first GET of a crawl that was certainly answered with a terminal status
- * (a clean 200 that arrived after the crawl had certainly ended), no request for that crawl arrived.
- */
-function requestsAfterTerminal(
-  emulator: {
-    requests: readonly { method: string; path: string; status: number; at: number; fault?: string }[];
-  },
-  id: string,
-  terminalBy: number | undefined,
-): { violations: number; sure: boolean } {
-  if (terminalBy === undefined) return { violations: 0, sure: false };
-  const path = `/v2/crawl/${id}`;
-  const gets = emulator.requests.filter((r) => r.path === path && r.method === 'GET');
-  const sure = gets.find((r) => r.status === 200 && r.fault === undefined && r.at >= terminalBy + 5);
-  if (!sure) return { violations: 0, sure: false };
-  return { violations: gets.filter((r) => r.at > sure.at).length, sure: true };
 }
 
 let emulator: Emulator | undefined;
@@ -327,15 +308,9 @@ describe('faults: 500 concurrent waits through the core', () => {
 describe('faults: 500 concurrent waits through the built CLI', () => {
   it('12 processes, 500 ids: right outcome per id, exit codes, deadlines, no request after a terminal answer', async () => {
     // The emulator runs as its bin in a child process: in this worker's event loop, next to twelve processes'
-    // output, its answers came late under load and the CLI's polls timed out on answers the log showed as
-    // sent. A second, idle emulator with the same seed gives the planned durations (deterministic from seed
-    // and host) that the no-request-after-terminal check needs.
+    // output, its answers came late under load and the CLI's polls timed out on answers the log showed as sent.
     const em = await startFaultyEmulator('faults-cli');
-    const planner = await startEmulator({ manualClock: true, seed: 'faults-cli' });
-    cleanups.push(
-      () => em.close(),
-      () => planner.close(),
-    );
+    cleanups.push(() => em.close());
     const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
 
     interface Group {
@@ -400,13 +375,13 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
         timeoutMs: 60_000,
       });
     }
-    const started = new Map<string, { plan: Plan; answeredAt: number }>();
+    const started = new Map<string, { plan: Plan }>();
     const ids = new Map<string, string[]>();
     await Promise.all(
       groups.map(async (group) => {
         const list = await pool(group.plans, 4, async (p) => {
-          const { id, answeredAt } = await startCrawlRaw(em, p.host);
-          started.set(id, { plan: p, answeredAt });
+          const { id } = await startCrawlRaw(em, p.host);
+          started.set(id, { plan: p });
           return id;
         });
         ids.set(group.name, list);
@@ -416,9 +391,20 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
 
     const cancelled = new Map<string, number>();
     let unluckyCli = 0;
+    // When each id's result line reached this test: the CLI prints it the moment that id's wait ends.
+    const reportedAt = new Map<string, number>();
     const runs = groups.map((group) => {
       const proc = spawnNode(CLI_BIN, [...group.args, ...ids.get(group.name)!], env, {
         killAfterMs: 100_000,
+      });
+      let pending = '';
+      proc.child.stdout?.on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const m = /"type":"result".*?"executionId":"([^"]+)"/.exec(line);
+          if (m) reportedAt.set(m[1]!, Date.now());
+        }
       });
       return { group, proc };
     });
@@ -475,7 +461,7 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
       if (groupIssues.length)
         problems.push(`${group.name}: ${groupIssues.join('; ')}\n${run.stderr.slice(0, 2000)}`);
       for (const id of ids.get(group.name)!) {
-        const { plan: p, answeredAt } = started.get(id)!;
+        const { plan: p } = started.get(id)!;
         const r = results.get(id);
         const issues: string[] = [];
         if (!r) issues.push('no result line');
@@ -489,15 +475,19 @@ describe('faults: 500 concurrent waits through the built CLI', () => {
           if (elapsed > p.timeoutMs + CLI_LATE_MS)
             issues.push(`elapsed ${elapsed} ms for a ${p.timeoutMs} ms deadline`);
         }
-        const terminalBy =
-          p.kind === 'cancel'
-            ? cancelled.get(id)
-            : p.kind === 'timeout' || p.kind === 'stall'
-              ? undefined
-              : answeredAt + planner.plannedDurationMs(p.host) / SPEED;
-        const check = requestsAfterTerminal(em, id, terminalBy);
-        if (check.violations > 0)
-          issues.push(`emulator: ${check.violations} GET(s) after a certain terminal answer`);
+        // No request after the CLI had its answer: it prints an id's result line the moment that id's wait
+        // ends, so no GET for the id may reach the emulator after that line reached this test (plus 750 ms for
+        // the two processes' scheduling; a poll after a terminal answer would come a poll interval, >= 1 s,
+        // later). The request log alone cannot prove an answer was received: on two busy cores a client can
+        // time out on an answer the emulator logged as sent, and rightly retry.
+        const printed = reportedAt.get(id);
+        const late =
+          printed === undefined
+            ? []
+            : em.requests.filter(
+                (q) => q.path === `/v2/crawl/${id}` && q.method === 'GET' && q.at > printed + 750,
+              );
+        if (late.length > 0) issues.push(`emulator: ${late.length} GET(s) after the CLI reported the result`);
         record(
           'faults',
           `cli ${group.name} ${id}`,
