@@ -225,12 +225,15 @@ describe.concurrent('cancel: core', () => {
         const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
           client: CatalogClient,
           id: string,
-          options: { timeoutMs: number; minIntervalMs?: number },
-        ) => Promise<{ outcome: string }>;
+          options: { timeoutMs: number; minIntervalMs?: number; maxIntervalMs?: number },
+        ) => Promise<{ outcome: string; cancel: { outcome: string } }>;
         const result = await cancelWhenRunning(client(em), id, {
           timeoutMs: windowOf(c.moment) * 1_000,
           minIntervalMs: 1_000,
+          maxIntervalMs: 1_000,
         });
+        // its two views agree: still_pending is a not_running_yet cancel
+        expect(normalise(result.cancel.outcome), 'result.cancel agrees').toBe(normalise(result.outcome));
         return result.outcome;
       });
     },

@@ -133,7 +133,8 @@ describe.concurrent('lost contact', () => {
 
   it('core: restarted on the same port with the same crawls -> the waits resume and complete', async () => {
     await track('lost-contact', 'core restart with the crawls: resume', async () => {
-      const hosts = Array.from({ length: 20 }, () => host('fast', 'lcr'));
+      // 20 s crawls (10 s at speed 2): none can end before the outage, even when the set-up is slow
+      const hosts = Array.from({ length: 20 }, () => host('pending-0s-run-20s', 'lcr'));
       const options = { speed: 2, seed: 'lc-resume' };
       const first = await withCrawls(options, hosts);
       const c = client(first.emulator);
@@ -214,7 +215,8 @@ describe.concurrent('lost contact', () => {
 
   it('cli: restarted with the crawls -> `wait` resumes and exits 0', async () => {
     await track('lost-contact', 'cli restart with the crawls: resume', async () => {
-      const hosts = Array.from({ length: 5 }, () => host('fast', 'lccli'));
+      // 20 s crawls (10 s at speed 2): none can end before the outage
+      const hosts = Array.from({ length: 5 }, () => host('pending-0s-run-20s', 'lccli'));
       const options = { speed: 2, seed: 'lc-cli' };
       const first = await withCrawls(options, hosts);
       const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: first.emulator.url });
