@@ -191,8 +191,8 @@ export async function exportResults<T extends ResultItem>(
           }
         }
         progress.pagesRead = page.pagesRead;
-        progress.skipped = results.stats.skipped;
-        progress.filteredOut = results.stats.filteredOut;
+        progress.skipped += page.skipped;
+        progress.filteredOut += page.filteredOut;
         if (page.totalItems !== undefined) progress.total = page.totalItems;
         options.onProgress?.({ ...progress });
         if (limited) break;
