@@ -108,6 +108,12 @@ export async function crawlResults(
   client: CatalogClient,
   executionId: string,
   what: 'listings' | 'collections',
+  options?: CrawlResultsOptions,
+): Promise<CrawlResults<Listing> | CrawlResults<Collection>>;
+export async function crawlResults(
+  client: CatalogClient,
+  executionId: string,
+  what: 'listings' | 'collections',
   options: CrawlResultsOptions = {},
 ): Promise<CrawlResults<Listing> | CrawlResults<Collection>> {
   if (what !== 'listings' && what !== 'collections') {
