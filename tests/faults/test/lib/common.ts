@@ -17,9 +17,15 @@ export {
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
-/** The built entry points the suite attacks (never the sources). */
-export const CLI_BIN = join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
-export const ACTION_ENTRY = join(pkgDir('@catalog-crawl/action'), 'dist', 'index.js');
+/**
+ * The built entry points the suite attacks (never the sources). FAULT_SUITE_ACTION_DIR (a directory holding an
+ * Action's action.yml and dist/) and FAULT_SUITE_CLI_BIN run the suite against another build, e.g. a branch's
+ * committed Action bundle before it is merged (`git archive <branch> packages/action | tar -x -C /tmp/x`).
+ */
+export const ACTION_DIR = process.env['FAULT_SUITE_ACTION_DIR'] || pkgDir('@catalog-crawl/action');
+export const CLI_BIN =
+  process.env['FAULT_SUITE_CLI_BIN'] || join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
+export const ACTION_ENTRY = join(ACTION_DIR, 'dist', 'index.js');
 export const MCP_BIN = join(pkgDir('@catalog-crawl/mcp-server'), 'dist', 'cli.js');
 
 export type Category =
