@@ -74,7 +74,7 @@ const READINGS: Reading[] = [
  */
 const WINDOW_S = 8;
 const PENDING_WINDOW_S = 4;
-const STARTS_AFTER_S = 3;
+const STARTS_AFTER_S = 5;
 const windowOf = (moment: Moment) => (moment === 'pending' ? PENDING_WINDOW_S : WINDOW_S);
 
 /** At most this many CLI processes at once (two cores); the in-process faces run every case at once. */
