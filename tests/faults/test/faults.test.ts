@@ -654,6 +654,9 @@ describe('faults: the other faces under the same faults', () => {
           issues.push('execution-id: not one line per crawl');
         if (Object.keys(run.outputs).length !== ACTION_OUTPUTS.length) issues.push('missing outputs');
         if (run.summary === '') issues.push('no summary');
+        const ids = crawls.map((c) => c.executionId ?? '?');
+        if (!ids.every((id) => run.summary.includes(id))) issues.push('the summary lacks a crawl');
+        if (/MaxListenersExceeded/.test(run.stderr)) issues.push('listener warning');
         issues.push(...actionCanaryHits(run));
         if (issues.length) problems.push(`${name}: ${issues.join('; ')}`);
       });
