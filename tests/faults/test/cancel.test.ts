@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as core from '@catalog-crawl/core';
 import { CatalogClient } from '@catalog-crawl/core';
-import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
 import { createServer } from '@catalog-crawl/mcp-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -12,12 +11,14 @@ import {
   CLI_BIN,
   canaryHits,
   cleanEnv,
+  type EmulatorProcess,
   isCancelledRecord,
   pool,
   rawRequest,
   sleep,
   spawnNode,
   startCrawlRaw,
+  startEmulatorProcess,
   track,
 } from './lib/common.js';
 
@@ -43,29 +44,35 @@ type Moment = 'pending' | 'running' | 'finished' | 'starts';
 /** What a face says happened, normalised from its structured output (never from its prose). */
 type Report = 'canceled' | 'already_finished' | 'not_running_yet';
 
+/** A refusal reading, as flags of the emulator's bin (each reading runs in a child process of its own). */
 interface Reading {
   name: string;
-  options: EmulatorOptions;
+  flags: string[];
 }
 const READINGS: Reading[] = [
-  { name: '409', options: { cancelRefusal: 409 } },
-  { name: '400', options: { cancelRefusal: 400 } },
+  { name: '409', flags: ['--cancel-refusal', '409'] },
+  { name: '400', flags: ['--cancel-refusal', '400'] },
   {
     name: '409, one wording for both',
-    options: {
-      cancelRefusal: 409,
-      cancelRefusalMessages: { pending: 'Crawl cannot be cancelled', finished: 'Crawl cannot be cancelled' },
-    },
+    flags: [
+      '--cancel-refusal',
+      '409',
+      '--cancel-refusal-pending-message',
+      'Crawl cannot be cancelled',
+      '--cancel-refusal-finished-message',
+      'Crawl cannot be cancelled',
+    ],
   },
   {
     name: '400, misleading wording',
-    options: {
-      cancelRefusal: 400,
-      cancelRefusalMessages: {
-        pending: 'Crawl is not running: it has already completed',
-        finished: 'Crawl is not running yet; try again once it has started',
-      },
-    },
+    flags: [
+      '--cancel-refusal',
+      '400',
+      '--cancel-refusal-pending-message',
+      'Crawl is not running: it has already completed',
+      '--cancel-refusal-finished-message',
+      'Crawl is not running yet; try again once it has started',
+    ],
   },
 ];
 
@@ -102,20 +109,27 @@ const HOSTS: Record<Moment, string> = {
   starts: `pending-${STARTS_AFTER_S}s-run-90000s`,
 };
 
+// The emulators run as their bin in child processes: in this worker's event loop, next to dozens of CLI
+// processes' output, their answers came late under load (requests timed out on answers already computed).
+type Emulator = EmulatorProcess;
 const emulators = new Map<string, Emulator>();
 beforeAll(async () => {
-  for (const r of READINGS) {
-    emulators.set(
-      r.name,
-      await startEmulator({
-        speed: 1,
-        seed: `cancel-${r.name}`,
-        apiKeys: [{ key: CANARY, org: 'cancel' }],
-        rateLimit: false,
-        ...r.options,
-      }),
-    );
-  }
+  await Promise.all(
+    READINGS.map(async (r) => {
+      const em = await startEmulatorProcess([
+        '--speed',
+        '1',
+        '--seed',
+        `cancel-${r.name}`,
+        '--api-key',
+        `${CANARY}:cancel`,
+        '--rate-limit',
+        '0',
+        ...r.flags,
+      ]);
+      emulators.set(r.name, em);
+    }),
+  );
 });
 afterAll(async () => {
   await Promise.all([...emulators.values()].map((em) => em.close()));
@@ -139,7 +153,12 @@ async function crawlAt(em: Emulator, moment: Moment): Promise<string> {
 
 /** The emulator's record after a case: what the face's report must match. */
 async function truth(em: Emulator, id: string): Promise<{ report: Report; status: string }> {
+  // The request log arrives through a pipe, in order: once this read's own line is in, so is every DELETE
+  // answered before it.
+  const reads = () => em.requests.filter((r) => r.method === 'GET' && r.path === `/v2/crawl/${id}`).length;
+  const before = reads();
   const crawl = await read(em, id);
+  for (let i = 0; i < 100 && reads() <= before; i++) await sleep(50);
   const accepted = em.requests.some(
     (r) => r.method === 'DELETE' && r.path === `/v2/crawl/${id}` && r.status === 200,
   );
