@@ -1,4 +1,4 @@
-import { formatDuration } from './duration.js';
+import { formatDuration } from './format.js';
 import { clip, parseErrorBody } from './parse.js';
 import type { CancelResult, Crawl, WaitHistory } from './types.js';
 
@@ -109,9 +109,15 @@ export class InvalidResponseError extends CatalogError {
 export class InvalidInputError extends CatalogError {
   /** The name of the input, e.g. `executionId`. */
   readonly field: string;
-  constructor(field: string, message: string) {
+  /**
+   * What is wrong, without naming the input (e.g. `must be at least 1s`), so that a face can name it its own
+   * way (`Input "min-interval": must be at least 1s`). Defaults to the message.
+   */
+  readonly reason: string;
+  constructor(field: string, message: string, reason?: string) {
     super(message, 'INVALID_INPUT');
     this.field = field;
+    this.reason = reason ?? message;
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), field: this.field };
@@ -279,4 +285,12 @@ export function serverDelayMs(headers: Headers, now: () => number): number | und
     (v): v is number => v !== undefined,
   );
   return values.length === 0 ? undefined : Math.round(Math.max(...values));
+}
+
+/**
+ * Whether `error` is one of this package's errors. Use it (or `instanceof` a class) rather than comparing
+ * `error.name`: the name is for people, and a subclass keeps the guard true.
+ */
+export function isCatalogError(error: unknown): error is CatalogError {
+  return error instanceof CatalogError;
 }

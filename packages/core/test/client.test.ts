@@ -7,6 +7,7 @@ import {
   AuthError,
   CatalogClient,
   type CatalogClientOptions,
+  type Clock,
   ConflictError,
   clientOptionsFromEnv,
   DEFAULT_BASE_URL,
@@ -17,6 +18,7 @@ import {
   PaymentRequiredError,
   RateLimitError,
   ServerError,
+  systemClock,
   ValidationError,
   VERSION,
 } from '../src/index.js';
@@ -50,17 +52,30 @@ interface Recorded {
   retries: { attempt: number; delayMs: number; error: Error }[];
 }
 
-function makeClient(extra: Partial<CatalogClientOptions> = {}): { client: CatalogClient; rec: Recorded } {
+/**
+ * Retry delays are recorded, not waited. A sleep with a signal is a request's timeout racing its answer
+ * (these tests pass no signal of their own): it runs on real time, since nock answers on real time.
+ */
+function makeClient(extra: Partial<CatalogClientOptions> & Partial<Clock> = {}): {
+  client: CatalogClient;
+  rec: Recorded;
+} {
   const rec: Recorded = { delays: [], retries: [] };
+  const { now, random, sleep, ...rest } = extra;
+  const recordingSleep = async (ms: number, signal?: AbortSignal) => {
+    if (signal) return systemClock.sleep(ms, signal);
+    rec.delays.push(ms);
+  };
   const client = new CatalogClient({
     apiKey: KEY,
     baseUrl: BASE,
     rateLimit: false,
-    random: () => 0.5,
-    sleep: async (ms) => {
-      rec.delays.push(ms);
+    clock: {
+      random: random ?? (() => 0.5),
+      sleep: sleep ?? recordingSleep,
+      ...(now ? { now } : {}),
     },
-    ...extra,
+    ...rest,
   });
   return { client, rec };
 }
@@ -610,7 +625,8 @@ describe('retry', () => {
     const { client, rec } = makeClient({
       now: () => t,
       random: () => 1,
-      sleep: async (ms) => {
+      sleep: async (ms, signal) => {
+        if (signal) return systemClock.sleep(ms, signal);
         rec.delays.push(ms);
         t += ms;
       },
