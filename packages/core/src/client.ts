@@ -1,7 +1,7 @@
 import { type Clock, toClock } from './clock.js';
 import { validateApiKey, validateBaseUrl } from './config.js';
 import { validateCrawlUrl, validateExecutionId } from './crawl.js';
-import { DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL } from './env.js';
+import { DEFAULT_BASE_URL } from './env.js';
 import { ApiError, ConflictError, InvalidInputError, ValidationError } from './errors.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -45,11 +45,8 @@ export class CatalogClient {
   }
 
   constructor(options: CatalogClientOptions) {
-    const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-    this.baseUrl = validateBaseUrl(
-      options.baseUrl ?? DEFAULT_BASE_URL,
-      `the base URL (usually ${ENV_BASE_URL})`,
-    );
+    const apiKey = validateApiKey(options?.apiKey, 'the API key');
+    this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, 'the base URL');
     let retry: ConstructorParameters<typeof Requester>[0]['retry'] = false;
     if (options.retry !== false) {
       const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };

@@ -112,11 +112,12 @@ export function formatPosition(crawl: Crawl | undefined, separator = ', '): stri
 
 /**
  * How far the crawl got, from 0 to 1: each finished step counts 1, the running step up to 0.9 of one as its
- * counts grow (never reaching the next step), and a finished crawl 1. Without steps: 0 until finished.
+ * counts grow (never reaching the next step), and a completed crawl 1. A failed or cancelled crawl stays
+ * where it stopped. Without steps: 0 until completed.
  */
 export function progressFraction(crawl: Pick<Crawl, 'status' | 'steps' | 'progress'> | undefined): number {
   if (!crawl) return 0;
-  if (isTerminalStatus(crawl.status)) return 1;
+  if (crawl.status === 'completed') return 1;
   const total = crawl.steps.length;
   if (total === 0) return 0;
   const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;

@@ -138,16 +138,13 @@ export class Requester {
         const detail = this.#describeFailure(error);
         if (timedOut) {
           throw new NetworkError(
-            `${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable: try again, or allow more time (timeoutMs)`,
+            `${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable`,
             { timedOut: true, cause: new Error(detail) },
           );
         }
-        throw new NetworkError(
-          `Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail}); check the network and CATALOG_API_BASE_URL`,
-          {
-            cause: new Error(detail),
-          },
-        );
+        throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail})`, {
+          cause: new Error(detail),
+        });
       }
       return this.#handle(spec, response, text);
     } finally {
