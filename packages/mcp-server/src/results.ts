@@ -3,6 +3,7 @@ import {
   type Collection,
   crawlTotals,
   firstImageUrl,
+  formatCount,
   InvalidInputError,
   type Listing,
   listCollections,
@@ -11,7 +12,7 @@ import {
 } from '@catalog-crawl/core';
 import { withinBound } from './bound.js';
 import type { ToolContext } from './context.js';
-import { count, truncate } from './format.js';
+import { truncate } from './format.js';
 import { readStatus } from './tools/get-crawl-status.js';
 
 /**
@@ -271,10 +272,12 @@ function buildAnswer(
 
 /** The short text for clients that ignore structured content: one line per item. */
 export function resultsText(answer: ResultsAnswer): string {
-  const total = answer.total_items !== undefined ? ` of ${count(answer.total_items)}` : '';
+  const total = answer.total_items !== undefined ? ` of ${formatCount(answer.total_items)}` : '';
   const first = (answer.page - 1) * answer.page_size + 1;
   const range =
-    answer.items.length === 0 ? 'none' : `${count(first)}-${count(first + answer.items.length - 1)}${total}`;
+    answer.items.length === 0
+      ? 'none'
+      : `${formatCount(first)}-${formatCount(first + answer.items.length - 1)}${total}`;
   const lines = [`${answer.vendor} ${answer.kind}, page ${answer.page}: ${range}.`];
   for (const item of answer.items) {
     const label = String(item['name'] ?? item['id'] ?? '');

@@ -244,7 +244,7 @@ describe('Streamable HTTP mode without a server key', () => {
       err += d;
     });
     try {
-      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 10_000);
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 20_000);
       const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
       const transport = new StreamableHTTPClientTransport(new URL(url), {
         requestInit: { headers: { 'x-catalog-api-key': CANARY } },
@@ -277,7 +277,7 @@ describe('shutdown and resumability', () => {
       child.on('exit', (code) => resolve({ code, at: Date.now() })),
     );
     try {
-      await until(() => /listening on http:\/\/\S+/.test(err), 10_000);
+      await until(() => /listening on http:\/\/\S+/.test(err), 20_000);
       const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
       const client = new Client({ name: 'sigterm', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -311,7 +311,7 @@ describe('shutdown and resumability', () => {
       child.kill('SIGKILL');
     }
     expect(err).not.toContain(CANARY);
-  });
+  }, 40_000);
 
   it('SSE events carry ids; a client that reconnects with Last-Event-ID gets what it missed', async () => {
     const headers = {
