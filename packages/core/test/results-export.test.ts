@@ -269,6 +269,18 @@ describe('exportResults: progress, limit, input', () => {
     ]);
   });
 
+  it('counts skipped items (no id/url) in progress and summary; they are not written', async () => {
+    const { results } = source<Listing>('listings', 150, (n) =>
+      n % 50 === 0 ? { name: 'no id' } : rawListing(n),
+    );
+    const events: ExportProgress[] = [];
+    const { out, text } = sink();
+    const summary = await exportResults(results, out, { format: 'jsonl', onProgress: (p) => events.push(p) });
+    expect(events.map((e) => e.skipped)).toEqual([2, 3]);
+    expect(summary).toMatchObject({ items: 147, skipped: 3, total: 150 });
+    expect(text().trim().split('\n')).toHaveLength(147);
+  });
+
   it('limit stops writing and fetching', async () => {
     let fetched = 0;
     const { results } = source<Listing>('listings', 1000, rawListing, () => fetched++);

@@ -319,7 +319,7 @@ describe('crawlResults: the results of one crawl', () => {
     },
   });
 
-  it.each(['running', 'pending', 'failed', 'paused'])(
+  it.each(['running', 'pending', 'failed', 'cancelled', 'paused'])(
     'refuses a %s crawl with CrawlNotCompletedError',
     async (status) => {
       nock(BASE).get(`/v2/crawl/${ID}`).reply(200, crawl(status));
@@ -330,10 +330,16 @@ describe('crawlResults: the results of one crawl', () => {
       expect(error).toBeInstanceOf(CrawlNotCompletedError);
       expect(error).toMatchObject({
         code: 'CRAWL_NOT_COMPLETED',
-        crawlStatus: status === 'paused' ? 'unknown' : status,
+        crawlStatus: status === 'paused' ? 'unknown' : status === 'cancelled' ? 'canceled' : status,
         executionId: ID,
       });
-      expect(error.message).toMatch(status === 'failed' ? /failed: it has no results/ : /completed/);
+      expect(error.message).toMatch(
+        status === 'failed'
+          ? /failed: it has no results/
+          : status === 'cancelled'
+            ? /was cancelled: it has no results/
+            : /completed/,
+      );
     },
   );
 

@@ -23,21 +23,23 @@ export const NEW_SINCE_START_NOTE =
 /** The crawl is not `completed`, so its vendor's results are not (yet) its output. */
 export class CrawlNotCompletedError extends CatalogError {
   readonly executionId: string;
-  /** The crawl's status when it was read: `pending`, `running`, `failed`, or `unknown` for any other value. */
+  /** The crawl's status when it was read: `pending`, `running`, `failed`, `canceled` (either spelling), or `unknown`. */
   readonly crawlStatus: string;
   /** `executionId` is the caller's (validated) id, not the API's echo of it. */
   constructor(executionId: string, status: string) {
     const id = executionId;
+    // After a cancel the API may read `canceled` or `cancelled` (the DELETE's word): a cancelled crawl.
+    const canceled = status === 'canceled' || status === 'cancelled';
     const what =
-      status === 'failed'
-        ? `crawl ${id} failed: it has no results of its own (its error is on the crawl's status); what is already indexed for its vendor can still be read by vendor`
+      status === 'failed' || canceled
+        ? `crawl ${id} ${canceled ? 'was cancelled' : 'failed'}: it has no results of its own (its error is on the crawl's status); what is already indexed for its vendor can still be read by vendor`
         : status === 'pending' || status === 'running'
           ? `crawl ${id} is ${status}: its results can be read once it is completed; wait for it first`
           : // An unknown status is API text: not quoted, as this message may be printed anywhere.
             `crawl ${id} has a status other than pending, running, completed or failed: its results can be read once it is completed`;
     super(`${what[0]!.toUpperCase()}${what.slice(1)}`, 'CRAWL_NOT_COMPLETED');
     this.executionId = id;
-    this.crawlStatus = KNOWN.includes(status) ? status : 'unknown';
+    this.crawlStatus = canceled ? 'canceled' : KNOWN.includes(status) ? status : 'unknown';
   }
 }
 
@@ -104,6 +106,12 @@ export async function crawlResults(
   what: 'collections',
   options?: CrawlResultsOptions,
 ): Promise<CrawlResults<Collection>>;
+export async function crawlResults(
+  client: CatalogClient,
+  executionId: string,
+  what: 'listings' | 'collections',
+  options?: CrawlResultsOptions,
+): Promise<CrawlResults<Listing> | CrawlResults<Collection>>;
 export async function crawlResults(
   client: CatalogClient,
   executionId: string,

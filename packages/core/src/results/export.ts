@@ -158,8 +158,8 @@ export class OutputError extends CatalogError {
  * full-width forms, tab, CR) prefixed by `'` (csv-stringify's `escape_formulas`): the text comes from crawled
  * websites. Numbers are written as numbers, never prefixed.
  */
-export async function exportResults<T extends ResultItem>(
-  results: Results<T>,
+export async function exportResults(
+  results: Results<Vendor> | Results<Collection> | Results<Listing>,
   out: Writable,
   options: ExportOptions,
 ): Promise<ExportSummary> {
@@ -181,7 +181,7 @@ export async function exportResults<T extends ResultItem>(
     if (format === 'json') await writer.write('[');
     if (limit === 0) limited = true;
     else {
-      for await (const page of results.pages() as AsyncIterable<ResultsPage<T>>) {
+      for await (const page of results.pages() as AsyncIterable<ResultsPage<ResultItem>>) {
         for (const item of page.items) {
           await writer.write(encode(format, kind, columns, item, progress.items === 0));
           progress.items++;
@@ -191,8 +191,8 @@ export async function exportResults<T extends ResultItem>(
           }
         }
         progress.pagesRead = page.pagesRead;
-        progress.skipped = results.stats.skipped;
-        progress.filteredOut = results.stats.filteredOut;
+        progress.skipped += page.skipped;
+        progress.filteredOut += page.filteredOut;
         if (page.totalItems !== undefined) progress.total = page.totalItems;
         options.onProgress?.({ ...progress });
         if (limited) break;
