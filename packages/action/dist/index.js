@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7641);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9758);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7641:
+/***/ 9758:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28852,14 +28852,32 @@ function progressOf(value) {
         listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
     };
 }
-function totalsOf(value) {
-    const r = optObj(value, 'meta.result');
-    if (!r)
+/**
+ * Totals, each the first present of `meta.result.<kind>_total`, `total_<kind>_found` (root, then meta) and,
+ * once the crawl completed, `meta.progress.<kind>_found`: the migration guide and the product-index guide name
+ * them differently. Undefined when none is present.
+ */
+function totalsOf(root, meta, completed) {
+    const result = optObj(meta.result, 'meta.result');
+    const progress = completed ? optObj(meta.progress, 'meta.progress') : undefined;
+    const pick = (kind) => {
+        const sources = [
+            [result?.[`${kind}_total`], `meta.result.${kind}_total`],
+            [root[`total_${kind}_found`], `total_${kind}_found`],
+            [meta[`total_${kind}_found`], `meta.total_${kind}_found`],
+            [progress?.[`${kind}_found`], `meta.progress.${kind}_found`],
+        ];
+        for (const [value, path] of sources) {
+            if (value !== undefined && value !== null)
+                return count(value, path);
+        }
         return undefined;
-    return {
-        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
     };
+    const collections = pick('collections');
+    const listings = pick('listings');
+    if (!result && collections === undefined && listings === undefined)
+        return undefined;
+    return { collectionsTotal: collections ?? 0, listingsTotal: listings ?? 0 };
 }
 function stepsOf(value) {
     if (value === undefined || value === null)
@@ -28897,7 +28915,7 @@ function parseCrawl(body, fallbackId, requestId) {
     const progress = progressOf(meta.progress);
     if (progress)
         crawl.progress = progress;
-    const result = totalsOf(meta.result);
+    const result = totalsOf(root, meta, crawl.status === 'completed');
     if (result)
         crawl.result = result;
     return crawl;
@@ -29533,6 +29551,7 @@ class LimiterTimeoutError extends Error {
 class SlidingWindowLimiter {
     requests;
     windowMs;
+    maxInFlight;
     inFlight = 0;
     /** Monotonic instants at which finished requests leave the window, ascending. */
     releases = [];
@@ -29544,9 +29563,12 @@ class SlidingWindowLimiter {
     constructor(requests, windowMs, clock = {
         now: () => performance.now(),
         sleep: defaultSleep,
-    }) {
+    }, 
+    /** Requests let through and not yet answered, at most: a window's burst then goes out as a stream. */
+    maxInFlight = Number.POSITIVE_INFINITY) {
         this.requests = requests;
         this.windowMs = windowMs;
+        this.maxInFlight = maxInFlight;
         this.now = typeof clock === 'function' ? clock : clock.now;
         this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
     }
@@ -29560,7 +29582,7 @@ class SlidingWindowLimiter {
     acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
         if (signal?.aborted)
             return Promise.reject(signal.reason);
-        if (this.queue.length === 0 && this.used() < this.requests)
+        if (this.queue.length === 0 && this.free())
             return Promise.resolve(this.take());
         return new Promise((resolve, reject) => {
             let timeout;
@@ -29597,6 +29619,9 @@ class SlidingWindowLimiter {
     get pending() {
         return this.queue.length;
     }
+    free() {
+        return this.inFlight < this.maxInFlight && this.used() < this.requests;
+    }
     used() {
         const now = this.now();
         while (this.releases.length > 0 && this.releases[0] <= now)
@@ -29621,7 +29646,7 @@ class SlidingWindowLimiter {
     }
     drain() {
         this.clearTimer();
-        while (this.queue.length > 0 && this.used() < this.requests) {
+        while (this.queue.length > 0 && this.free()) {
             this.queue.shift().grant(this.take());
         }
         // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
@@ -30197,7 +30222,13 @@ const DEFAULT_RETRY = {
     maxServerDelayMs: 60_000,
 };
 const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 };
-const ALREADY_FINISHED = /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
+/** Default cap of requests in flight: the window's own limit, but never more than this. */
+const MAX_IN_FLIGHT = 64;
+/** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
+function isRefusal(error) {
+    const status = error instanceof ApiError ? error.status : undefined;
+    return status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
+}
 let requesterOf;
 let clockOfClient;
 class CatalogClient {
@@ -30232,7 +30263,11 @@ class CatalogClient {
             if (!Number.isInteger(l.requests) || l.requests < 1) {
                 throw new errors_InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
             }
-            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock);
+            const maxInFlight = options.rateLimit?.maxInFlight ?? Math.min(l.requests, MAX_IN_FLIGHT);
+            if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+                throw new errors_InvalidInputError('rateLimit.maxInFlight', 'rateLimit.maxInFlight must be a whole number >= 1');
+            }
+            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock, maxInFlight);
         }
         this.#requester = new Requester({
             apiKey,
@@ -30268,7 +30303,13 @@ class CatalogClient {
             notFound: `crawl ${id}`,
         }, options);
     }
-    /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
+    /**
+     * DELETE /v2/crawl/{id}. The API cancels only a running crawl; any other answer in 4xx except 401, 403,
+     * 404, 408 and 429 is read as a refusal, and the refusal's wording is never read: the crawl is read instead.
+     * Pending gives `not_running_yet`, finished (completed, failed, canceled) gives `already_finished`, and
+     * running, or a status this package does not know, rethrows the refusal as the typed error it was (with its
+     * request id).
+     */
     async cancelCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
         try {
@@ -30281,20 +30322,26 @@ class CatalogClient {
             }, options);
         }
         catch (error) {
-            const message = error instanceof ApiError ? error.serverMessage : undefined;
-            const finished = error instanceof ConflictError ||
-                (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-            if (!finished)
+            if (!isRefusal(error))
+                throw error;
+            const crawl = await this.getCrawl(id, options);
+            const outcome = crawl.status === 'pending'
+                ? 'not_running_yet'
+                : crawl_isTerminalStatus(crawl.status)
+                    ? 'already_finished'
+                    : undefined;
+            if (!outcome)
                 throw error;
             const result = {
                 executionId: id,
-                outcome: 'already_finished',
-                stopDate: null,
+                outcome,
+                stopDate: crawl.stopDate ?? null,
+                status: crawl.status,
                 requestId: error.requestId,
-                raw: undefined,
+                raw: crawl.raw,
             };
-            if (message !== undefined)
-                result.message = message;
+            if (error.serverMessage !== undefined)
+                result.message = error.serverMessage;
             return result;
         }
     }
@@ -30376,8 +30423,14 @@ const MIN_POLL_INTERVAL_MS = 1_000;
  * itself should pass this as `notFoundGraceMs`. A wait for an id given by a user should not (404 is final).
  */
 const NOT_FOUND_GRACE_MS = 30_000;
-/** Timeout of the DELETE sent by cancelOnAbort / cancelOnTimeout. */
+/** Default budget of the cancels the waiter makes (cancelOnAbort, cancelOnTimeout, cancelOnStall). */
 const CANCEL_TIMEOUT_MS = 5_000;
+/**
+ * A status this package does not know is not terminal, and must not make a wait last its full length in
+ * silence: when it has not changed (nor steps nor counts) for this long, the wait ends as stalled, even with
+ * stall detection off. stallTimeoutMs, when set, is used instead.
+ */
+const UNKNOWN_STATUS_STALL_MS = 600_000;
 /**
  * Checks the wait options and fills in the defaults; waitForCrawl runs it too, but a face calls it first, so
  * that a bad option is reported before any request (as @smithy/util-waiter exports `validateWaiterOptions`).
@@ -30416,6 +30469,7 @@ function validateWaitOptions(options = {}, label = (field) => field) {
         lostContactMs: num('lostContactMs', 1, wait_options_WAIT_DEFAULTS.lostContactMs),
         notFoundGraceMs: num('notFoundGraceMs', 0, wait_options_WAIT_DEFAULTS.notFoundGraceMs),
         heartbeatMs: num('heartbeatMs', 1, undefined),
+        cancelWaitMs: num('cancelWaitMs', 1, CANCEL_TIMEOUT_MS),
     };
 }
 //# sourceMappingURL=wait-options.js.map
@@ -30493,6 +30547,107 @@ function suggestPollIntervalMs(crawl) {
     return Math.round(ms / 1_000) * 1_000;
 }
 //# sourceMappingURL=schedule.js.map
+;// CONCATENATED MODULE: ../core/dist/cancel.js
+// Cancelling a crawl as soon as the API allows it: only a running crawl can be cancelled.
+
+
+
+
+
+
+/** The last look before the deadline starts at most this long before it, so that a DELETE still fits. */
+const FINAL_RESERVE_MS = 5_000;
+/**
+ * Cancels a crawl as soon as it can be cancelled. A DELETE goes out at once; if the crawl is still pending
+ * (the API refuses to cancel it), the crawl is polled at the waiter's cadence until it leaves pending or
+ * `timeoutMs` runs out (one last poll lands just before the end), and the DELETE is sent as soon as it runs.
+ * Resolves `canceled`, `already_finished` (it completed, failed or was cancelled meanwhile) or `still_pending`
+ * (it had not started by the end: nothing was cancelled, and it will run unless cancelled later). `cancel` is
+ * the DELETE's answer, or a CancelResult saying the same thing. Transient poll failures are tolerated until
+ * the end; the DELETE's own errors, a permanent failure and the caller's abort (AbortedError) are thrown.
+ */
+async function cancelWhenRunning(client, executionId, options) {
+    const id = validateExecutionId(executionId);
+    const { timeoutMs, signal } = options;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+        throw new errors_InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds', 'must be a positive duration');
+    }
+    const { minIntervalMs, maxIntervalMs } = validateWaitOptions({
+        minIntervalMs: options.minIntervalMs,
+        maxIntervalMs: options.maxIntervalMs,
+    });
+    const clock = options.clock ? toClock(options.clock) : clientClock(client);
+    const startedAt = clock.now();
+    const deadline = startedAt + timeoutMs;
+    const finalAt = deadline - Math.min(FINAL_RESERVE_MS, timeoutMs / 2);
+    let crawl;
+    let polls = 0;
+    const end = (outcome, cancel) => {
+        const result = {
+            executionId: id,
+            outcome,
+            cancel,
+            polls,
+            elapsedMs: clock.now() - startedAt,
+        };
+        if (crawl)
+            result.crawl = crawl;
+        return result;
+    };
+    const said = (outcome, status) => ({
+        executionId: id,
+        outcome,
+        stopDate: crawl?.stopDate ?? null,
+        status,
+        raw: crawl?.raw,
+    });
+    const aborted = () => new AbortedError(`Cancelling crawl ${id} was aborted by the caller`, { executionId: id });
+    while (true) {
+        if (signal?.aborted)
+            throw aborted();
+        const cancel = await client.cancelCrawl(id, { signal, deadline });
+        if (cancel.outcome === 'canceled')
+            return end('canceled', cancel);
+        if (cancel.outcome === 'already_finished')
+            return end('already_finished', cancel);
+        // Pending: the API cancels only running crawls. Poll until it starts (or finishes), then DELETE again.
+        let status = 'pending';
+        let final = false;
+        while (status === 'pending') {
+            const t = clock.now();
+            if (final || t >= finalAt)
+                return end('still_pending', { ...cancel, ...said('not_running_yet', status) });
+            let delay = nextPollDelayMs(crawl, { minIntervalMs, maxIntervalMs, random: clock.random });
+            if (t + delay >= finalAt) {
+                delay = finalAt - t;
+                final = true;
+            }
+            try {
+                await clock.sleep(delay, signal);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw aborted();
+                throw error;
+            }
+            try {
+                crawl = await client.getCrawl(id, { signal, deadline });
+                polls++;
+                status = crawl.status;
+            }
+            catch (error) {
+                if (error instanceof AbortedError || signal?.aborted)
+                    throw aborted();
+                // A poll that failed says nothing: keep the last status and try again at the next poll.
+                if (!(error instanceof CatalogError) || !error.retryable)
+                    throw error;
+            }
+        }
+        if (crawl_isTerminalStatus(status))
+            return end('already_finished', said('already_finished', status));
+    }
+}
+//# sourceMappingURL=cancel.js.map
 ;// CONCATENATED MODULE: ../core/dist/observe.js
 // Turning successive snapshots of a crawl into events and the history a summary needs.
 
@@ -30602,6 +30757,7 @@ class Observer {
 
 
 
+
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
 function waitForCrawl(client, executionId, options = {}) {
     return runWait(client, executionId, options, options.signal, options.onEvent);
@@ -30680,28 +30836,36 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
     };
     const seen = new Observer(executionId, startedAt, emit, base);
     const { history } = seen;
+    /** Cancel-when-running within cancelWaitMs, at the loop's cadence; the outcome as a CancelResult. */
+    const cancel = async (cancelSignal) => {
+        const done = await cancelWhenRunning(client, executionId, {
+            signal: cancelSignal,
+            timeoutMs: s.cancelWaitMs,
+            minIntervalMs: s.minIntervalMs,
+            maxIntervalMs: s.maxIntervalMs,
+            clock,
+        });
+        return done.cancel;
+    };
     const abort = async () => {
-        let cancel;
+        let cancelled;
         let cancelError;
         if (options.cancelOnAbort && callerSignal?.aborted) {
-            // The caller's signal is already aborted: the DELETE gets its own short timeout instead.
+            // The caller's signal is already aborted: the cancel gets its own budget instead.
             try {
-                cancel = await client.cancelCrawl(executionId, {
-                    timeoutMs: CANCEL_TIMEOUT_MS,
-                    deadline: now() + CANCEL_TIMEOUT_MS,
-                });
+                cancelled = await cancel(undefined);
             }
             catch (error) {
                 cancelError = error instanceof CatalogError ? error : undefined;
             }
         }
         const elapsedMs = now() - startedAt;
-        const sent = cancel
-            ? ` (cancel requested: ${cancel.outcome})`
+        const sent = cancelled
+            ? ` (cancel requested: ${cancelled.outcome})`
             : cancelError
                 ? ' (the cancel request failed)'
                 : '';
-        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, { executionId, crawl: seen.crawl, history, elapsedMs, cancel, cancelError });
+        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, { executionId, crawl: seen.crawl, history, elapsedMs, cancel: cancelled, cancelError });
     };
     const finish = async (outcome) => {
         const result = {
@@ -30711,20 +30875,18 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             history,
             elapsedMs: now() - startedAt,
         };
-        if (outcome === 'timed_out' && options.cancelOnTimeout) {
+        const wanted = (outcome === 'timed_out' && options.cancelOnTimeout) ||
+            (outcome === 'stalled' && options.cancelOnStall);
+        if (wanted) {
             try {
-                result.cancel = await client.cancelCrawl(executionId, {
-                    signal,
-                    timeoutMs: CANCEL_TIMEOUT_MS,
-                    deadline: now() + CANCEL_TIMEOUT_MS,
-                });
+                result.cancel = await cancel(signal);
             }
             catch (error) {
                 if (error instanceof AbortedError)
                     return abort();
                 if (error instanceof CatalogError) {
                     result.cancelError = error;
-                    seen.warn('poll_failed', `Could not cancel crawl ${executionId} at the deadline: ${error.message}`, error);
+                    seen.warn('poll_failed', `Could not cancel crawl ${executionId} (${outcome === 'stalled' ? 'stalled' : 'at the deadline'}): ${error.message}`, error);
                 }
                 else
                     throw error;
@@ -30794,7 +30956,9 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         const t = now();
         if (s.heartbeatMs !== undefined && t - lastEmitAt >= s.heartbeatMs)
             emit({ ...base(), type: 'heartbeat' });
-        if (s.stallTimeoutMs !== undefined && crawl && t - seen.lastChangeAt >= s.stallTimeoutMs)
+        // An unknown status is never waited out in silence: it falls under stall detection even when it is off.
+        const stallMs = s.stallTimeoutMs ?? (crawl && !isKnownStatus(crawl.status) ? UNKNOWN_STATUS_STALL_MS : undefined);
+        if (stallMs !== undefined && crawl && t - seen.lastChangeAt >= stallMs)
             return finish('stalled');
         if (final || t >= finalAt) {
             // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
@@ -30963,11 +31127,13 @@ function outcomeMessage(report) {
                     ? 'the crawl was cancelled'
                     : report.cancel?.outcome === 'already_finished'
                         ? 'the crawl had already finished'
-                        : report.cancel?.outcome === 'failed'
-                            ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
-                            : report.cancel?.outcome === 'skipped'
-                                ? 'the crawl was left running (cancel-on-abort is false)'
-                                : 'the crawl was not cancelled in time; the post step retries';
+                        : report.cancel?.outcome === 'not_running_yet'
+                            ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                            : report.cancel?.outcome === 'failed'
+                                ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
+                                : report.cancel?.outcome === 'skipped'
+                                    ? 'the crawl was left running (cancel-on-abort is false)'
+                                    : 'the crawl was not cancelled in time; the post step retries';
                 return `The step was interrupted (${report.signal}); ${what}.`;
             }
             return crawl?.error ?? 'The crawl was cancelled.';
@@ -30977,9 +31143,11 @@ function outcomeMessage(report) {
                 ? ' The crawl was cancelled (cancel-on-timeout).'
                 : report.cancel?.outcome === 'already_finished'
                     ? ' The crawl had finished meanwhile.'
-                    : report.cancel?.outcome === 'failed'
-                        ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
-                        : ' The crawl keeps running; wait for it again with execution-id.';
+                    : report.cancel?.outcome === 'not_running_yet'
+                        ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+                        : report.cancel?.outcome === 'failed'
+                            ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                            : ' The crawl keeps running; wait for it again with execution-id.';
             return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
         }
         case 'stalled':
@@ -34974,8 +35142,13 @@ async function runPost(toolkit, options) {
         line =
             result.outcome === 'canceled'
                 ? `Post: the main step did not finish; cancelled crawl ${executionId}.`
-                : `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`;
-        toolkit.info(line);
+                : result.outcome === 'already_finished'
+                    ? `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`
+                    : `Post: crawl ${executionId} has not started yet, so it could not be cancelled (the API cancels only running crawls); it will run unless cancelled once it starts.`;
+        if (result.outcome === 'not_running_yet')
+            toolkit.warning(line);
+        else
+            toolkit.info(line);
     }
     catch (error) {
         if (error instanceof errors_InvalidInputError) {
