@@ -29984,7 +29984,9 @@ const DEFAULT_RETRY = {
     maxDelayMs: 10_000,
     maxServerDelayMs: 60_000,
 };
-const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000, maxInFlight: 32 };
+const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 };
+/** Default cap of requests in flight: the window's own limit, but never more than this. */
+const MAX_IN_FLIGHT = 64;
 /** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
 function isRefusal(error) {
     const status = error instanceof ApiError ? error.status : undefined;
@@ -30024,10 +30026,11 @@ class CatalogClient {
             if (!Number.isInteger(l.requests) || l.requests < 1) {
                 throw new errors_InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
             }
-            if (!Number.isInteger(l.maxInFlight) || l.maxInFlight < 1) {
+            const maxInFlight = options.rateLimit?.maxInFlight ?? Math.min(l.requests, MAX_IN_FLIGHT);
+            if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
                 throw new errors_InvalidInputError('rateLimit.maxInFlight', 'rateLimit.maxInFlight must be a whole number >= 1');
             }
-            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock, l.maxInFlight);
+            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock, maxInFlight);
         }
         this.#requester = new Requester({
             apiKey,
