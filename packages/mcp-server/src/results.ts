@@ -234,14 +234,19 @@ function buildAnswer(
   cut: Cut,
   crawlTotal: number | undefined,
 ): ResultsAnswer {
-  const items = page.items
+  // A server that repeats its last page (has_next true, total_pages growing) must not keep an agent paging:
+  // nothing exists past total_items, and the page that reaches it is the last.
+  const total = page.totalItems;
+  const pastEnd = total !== undefined && (request.page - 1) * request.pageSize >= total;
+  const reachesEnd = total !== undefined && request.page * request.pageSize >= total;
+  const items = (pastEnd ? [] : page.items)
     .slice(0, MAX_RESULTS_PAGE_SIZE)
     .map((item) =>
       request.kind === 'listings'
         ? listingItem(item as Listing, fields, cut)
         : collectionItem(item as Collection, fields, cut),
     );
-  const hasMore = page.last === undefined && items.length > 0;
+  const hasMore = page.last === undefined && items.length > 0 && !reachesEnd;
   const answer: ResultsAnswer = {
     kind: request.kind,
     vendor: host,
