@@ -263,42 +263,35 @@ export function quickCrawlInputs(url: string): Record<string, string> {
 }
 
 /**
- * Sends `initialize` to a stdio MCP server (newline-delimited JSON-RPC), then `tools/list`, and returns both
- * answers. The server must exit when its stdin closes.
+ * Talks to a stdio MCP server (newline-delimited JSON-RPC) as a client does: `initialize`, the `initialized`
+ * notification, `tools/list`, then one `tools/call` per entry of `calls`, each after the previous answer. The
+ * server must exit when its stdin closes.
  */
-export async function mcpHandshake(
+export async function mcpSession(
   node: string,
   args: string[],
   env: Record<string, string>,
-): Promise<{ initialize: any; tools: any; result: Result }> {
-  const messages = [
-    {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'release-test', version: '0.0.0' },
-      },
-    },
-    { jsonrpc: '2.0', method: 'notifications/initialized' },
-    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
-  ];
-  // Write the messages one at a time and keep stdin open until both answers are in.
-  const proc = start(node, args, { env, killAfterMs: 60_000, openStdin: true });
+  calls: { name: string; arguments: Record<string, unknown> }[] = [],
+): Promise<{ initialize: any; tools: any; calls: any[]; result: Result }> {
+  const proc = start(node, args, { env, killAfterMs: 120_000, openStdin: true });
   const stdin = proc.child.stdin!;
-  const write = (m: unknown) => stdin.write(`${JSON.stringify(m)}\n`);
-  const answer = async (id: number) => {
-    const match = await proc.waitFor(new RegExp(`^(\\{.*"id":${id}[,}].*)$`, 'm'), 30_000);
+  let id = 0;
+  const request = async (method: string, params: unknown) => {
+    id++;
+    stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    const match = await proc.waitFor(new RegExp(`^(\\{.*"id":${id}[,}].*)$`, 'm'), 60_000);
     return JSON.parse(match[1]!);
   };
-  write(messages[0]);
-  const initialize = await answer(1);
-  write(messages[1]);
-  write(messages[2]);
-  const tools = await answer(2);
+  const initialize = await request('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'release-test', version: '0.0.0' },
+  });
+  stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  const tools = await request('tools/list', {});
+  const answers: any[] = [];
+  for (const call of calls) answers.push(await request('tools/call', call));
   stdin.end();
   const result = await proc.result;
-  return { initialize, tools, result };
+  return { initialize, tools, calls: answers, result };
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
   EMULATOR_KEY,
-  mcpHandshake,
+  mcpSession,
   PUBLIC_PACKAGES,
   ROOT,
   run,
@@ -124,7 +124,7 @@ describe('the installed bins', () => {
   });
 
   it('catalog-crawl-mcp answers initialize over stdio and lists its tools', async () => {
-    const { initialize, tools, result } = await mcpHandshake(
+    const { initialize, tools, result } = await mcpSession(
       process.execPath,
       [bin(full, 'catalog-crawl-mcp')],
       cleanEnv({ CATALOG_API_KEY: EMULATOR_KEY, CATALOG_API_BASE_URL: 'http://127.0.0.1:9' }),
