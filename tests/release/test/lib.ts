@@ -16,12 +16,15 @@ export interface Result {
   stderr: string;
 }
 
+const KEEP_ENV =
+  /^(PATH|HOME|TMPDIR|LANG|npm_config_cache|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY)$/;
+
 /** An environment without the developer's Catalog settings, npm config from the workspace or GitHub state. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'npm_config_cache']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    // The machine's way to the npm registry (proxy, extra CA) stays; everything else goes.
+    if (value !== undefined && KEEP_ENV.test(name)) env[name] = value;
   }
   return { ...env, NO_COLOR: '1', ...extra };
 }
