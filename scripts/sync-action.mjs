@@ -26,7 +26,8 @@ export function rootActionYml(source) {
     const match = /^( {2}(?:main|pre|post):\s*)(['"]?)([^'"#\s]+)\2(\s*(?:#.*)?)$/.exec(lines[i]);
     if (!match) continue;
     const [, key, quote, path, rest] = match;
-    if (path.startsWith('/') || path.startsWith('..')) throw new Error(`${SOURCE}: unexpected runs path ${path}`);
+    if (path.startsWith('/') || path.startsWith('..'))
+      throw new Error(`${SOURCE}: unexpected runs path ${path}`);
     lines[i] = `${key}${quote}${PREFIX}${path.replace(/^\.\//, '')}${quote}${rest}`;
     rewritten++;
   }
@@ -42,7 +43,9 @@ function main() {
   } catch {}
   if (process.argv.includes('--check')) {
     if (current !== expected) {
-      console.error(`${TARGET} is not what ${SOURCE} generates. Run 'pnpm sync-action' and commit ${TARGET}.`);
+      console.error(
+        `${TARGET} is not what ${SOURCE} generates. Run 'pnpm sync-action' and commit ${TARGET}.`,
+      );
       process.exit(1);
     }
     console.log(`${TARGET} matches ${SOURCE}.`);

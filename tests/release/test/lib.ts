@@ -9,6 +9,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 export const PUBLIC_PACKAGES = ['core', 'cli', 'mcp-server', 'emulator'] as const;
 export const EMULATOR_KEY = 'catalog-emulator-key';
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON (JSON-RPC answers, manifests), read field by field by the assertions
+export type Json = any;
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -95,7 +98,11 @@ export function start(
         const fail = (why: string) => {
           listeners.delete(check);
           clearTimeout(timer);
-          reject(new Error(`${why} waiting for ${pattern} from ${command} ${args.join(' ')}\n${stdout}\n${stderr}`));
+          reject(
+            new Error(
+              `${why} waiting for ${pattern} from ${command} ${args.join(' ')}\n${stdout}\n${stderr}`,
+            ),
+          );
         };
         const check = () => {
           const match = pattern.exec(stdout + stderr);
@@ -156,7 +163,8 @@ export function nodeBinary(major: number): Promise<string> {
         { cwd: tmpdir(), env: cleanEnv(), timeoutMs: 300_000 },
       );
       const [path, version] = stdout.trim().split('\n').pop()!.split(' ');
-      if (!path || !version?.startsWith(`v${major}.`)) throw new Error(`npx node@${major} printed: ${stdout}`);
+      if (!path || !version?.startsWith(`v${major}.`))
+        throw new Error(`npx node@${major} printed: ${stdout}`);
       return path;
     })();
     nodes.set(major, found);
@@ -275,7 +283,7 @@ export async function mcpSession(
   args: string[],
   env: Record<string, string>,
   calls: { name: string; arguments: Record<string, unknown> }[] = [],
-): Promise<{ initialize: any; tools: any; calls: any[]; result: Result }> {
+): Promise<{ initialize: Json; tools: Json; calls: Json[]; result: Result }> {
   const proc = start(node, args, { env, killAfterMs: 120_000, openStdin: true });
   const stdin = proc.child.stdin!;
   let id = 0;
@@ -292,7 +300,7 @@ export async function mcpSession(
   });
   stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
   const tools = await request('tools/list', {});
-  const answers: any[] = [];
+  const answers: Json[] = [];
   for (const call of calls) answers.push(await request('tools/call', call));
   stdin.end();
   const result = await proc.result;

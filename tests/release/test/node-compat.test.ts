@@ -81,7 +81,10 @@ describe.each([20, 22, 24])('Node %i', (major) => {
   });
 
   it('the Action bundle (main and post) waits for a crawl and sets its outputs', async () => {
-    const main = await runActionStep(node, ACTION, { inputs: quickCrawlInputs(emulator.url), workspace: ROOT });
+    const main = await runActionStep(node, ACTION, {
+      inputs: quickCrawlInputs(emulator.url),
+      workspace: ROOT,
+    });
     expect(main.code, main.stdout + main.stderr).toBe(0);
     expect(main.outputs['outcome']).toBe('completed');
     expect(main.outputs['status']).toBe('completed');

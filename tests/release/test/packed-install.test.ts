@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
   EMULATOR_KEY,
+  type Json,
   mcpSession,
   PUBLIC_PACKAGES,
   ROOT,
@@ -25,7 +26,7 @@ import {
 type Pkg = (typeof PUBLIC_PACKAGES)[number];
 const work = mkdtempSync(join(tmpdir(), 'catalog-crawl-packed-'));
 const tarballs = {} as Record<Pkg, string>;
-const manifests = {} as Record<Pkg, Record<string, any>>;
+const manifests = {} as Record<Pkg, Json>;
 const full = join(work, 'full');
 const lean = join(work, 'lean');
 const bin = (dir: string, name: string) => join(dir, 'node_modules', '.bin', name);
@@ -117,10 +118,14 @@ describe('the installed bins', () => {
     const result = await run(bin(lean, 'catalog-crawl'), ['demo', '--no-color'], { cwd: lean });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('npm install @catalog-crawl/emulator');
-    expect(result.stderr).toContain('npx -p @catalog-crawl/cli -p @catalog-crawl/emulator catalog-crawl demo');
+    expect(result.stderr).toContain(
+      'npx -p @catalog-crawl/cli -p @catalog-crawl/emulator catalog-crawl demo',
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     // the rest of the CLI works without it
-    expect((await runOk(bin(lean, 'catalog-crawl'), ['--version'], { cwd: lean })).stdout.trim()).toBe(version);
+    expect((await runOk(bin(lean, 'catalog-crawl'), ['--version'], { cwd: lean })).stdout.trim()).toBe(
+      version,
+    );
   });
 
   it('catalog-crawl-mcp answers initialize over stdio and lists its tools', async () => {
@@ -132,13 +137,22 @@ describe('the installed bins', () => {
     expect(initialize.result.serverInfo.version).toBe(version);
     expect(initialize.result.capabilities.tools).toBeDefined();
     expect(tools.result.tools.map((t: { name: string }) => t.name)).toEqual(
-      expect.arrayContaining(['start_crawl', 'get_crawl_status', 'wait_for_crawl', 'cancel_crawl', 'list_crawls']),
+      expect.arrayContaining([
+        'start_crawl',
+        'get_crawl_status',
+        'wait_for_crawl',
+        'cancel_crawl',
+        'list_crawls',
+      ]),
     );
     expect(result.code).toBe(0);
   });
 
   it('catalog-crawl-emulator starts and answers, and the installed CLI waits for a crawl on it', async () => {
-    const emulator = await startEmulator(process.execPath, bin(full, 'catalog-crawl-emulator'), ['--speed', '500']);
+    const emulator = await startEmulator(process.execPath, bin(full, 'catalog-crawl-emulator'), [
+      '--speed',
+      '500',
+    ]);
     try {
       const denied = await fetch(`${emulator.url}/v2/crawl`);
       expect(denied.status).toBe(401);
@@ -261,22 +275,25 @@ void main();
     expect(printed).toMatchObject({ server: SERVER_NAME, exitOk: 0, wrong: 'string', f: 'function' });
   });
 
-  it.each(PUBLIC_PACKAGES)('@arethetypeswrong/cli finds no problem in %s (ESM only: CommonJS uses import())', async (pkg) => {
-    const attw = join(ROOT, 'tests', 'release', 'node_modules', '.bin', 'attw');
-    const result = await run(
-      attw,
-      [tarballs[pkg], '--format', 'json', '--no-definitely-typed', '--ignore-rules', 'cjs-resolves-to-esm'],
-      { timeoutMs: 120_000 },
-    );
-    const report = JSON.parse(result.stdout);
-    expect(result.code).toBe(0);
-    // The only finding is the one ignored above: require() of an ES module under TypeScript's node16 rules.
-    expect(new Set(report.analysis.problems.map((p: { kind: string }) => p.kind))).toEqual(
-      new Set(['CJSResolvesToESM']),
-    );
-    const resolutions = report.analysis.entrypoints['.'].resolutions;
-    for (const kind of ['node10', 'node16-cjs', 'node16-esm', 'bundler']) {
-      expect(resolutions[kind].resolution.fileName).toMatch(/\/dist\/index\.d\.ts$/);
-    }
-  });
+  it.each(PUBLIC_PACKAGES)(
+    '@arethetypeswrong/cli finds no problem in %s (ESM only: CommonJS uses import())',
+    async (pkg) => {
+      const attw = join(ROOT, 'tests', 'release', 'node_modules', '.bin', 'attw');
+      const result = await run(
+        attw,
+        [tarballs[pkg], '--format', 'json', '--no-definitely-typed', '--ignore-rules', 'cjs-resolves-to-esm'],
+        { timeoutMs: 120_000 },
+      );
+      const report = JSON.parse(result.stdout);
+      expect(result.code).toBe(0);
+      // The only finding is the one ignored above: require() of an ES module under TypeScript's node16 rules.
+      expect(new Set(report.analysis.problems.map((p: { kind: string }) => p.kind))).toEqual(
+        new Set(['CJSResolvesToESM']),
+      );
+      const resolutions = report.analysis.entrypoints['.'].resolutions;
+      for (const kind of ['node10', 'node16-cjs', 'node16-esm', 'bundler']) {
+        expect(resolutions[kind].resolution.fileName).toMatch(/\/dist\/index\.d\.ts$/);
+      }
+    },
+  );
 });

@@ -80,7 +80,9 @@ async function runStep(step: Step, event: string, tag = '') {
 }
 
 beforeAll(async () => {
-  expect(workflow.jobs.release.steps.find((s: Step) => s.uses?.startsWith('actions/setup-node')).with).toEqual({
+  expect(
+    workflow.jobs.release.steps.find((s: Step) => s.uses?.startsWith('actions/setup-node')).with,
+  ).toEqual({
     'node-version': 24,
   });
   node24 = await nodeBinary(24);
@@ -122,7 +124,16 @@ beforeAll(async () => {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
   git('init', '--quiet', '--initial-branch=main');
   git('add', '-A');
-  git('-c', 'user.name=release-test', '-c', 'user.email=release-test@localhost', 'commit', '--quiet', '-m', 'copy');
+  git(
+    '-c',
+    'user.name=release-test',
+    '-c',
+    'user.email=release-test@localhost',
+    'commit',
+    '--quiet',
+    '-m',
+    'copy',
+  );
   // What a contributor's `pnpm changeset` leaves: a minor change to one package of the fixed group.
   writeFileSync(
     join(repo, '.changeset', 'release-test.md'),
@@ -193,9 +204,17 @@ describe('release.yml', () => {
     const packed = readdirSync(join(runnerTemp, 'release', 'packages')).sort();
     expect(packed).toEqual(PUBLIC_PACKAGES.map((p) => `catalog-crawl-${p}-${next}.tgz`).sort());
     const cli = JSON.parse(
-      execFileSync('tar', ['-xOzf', join(runnerTemp, 'release', 'packages', `catalog-crawl-cli-${next}.tgz`), 'package/package.json'], {
-        encoding: 'utf8',
-      }),
+      execFileSync(
+        'tar',
+        [
+          '-xOzf',
+          join(runnerTemp, 'release', 'packages', `catalog-crawl-cli-${next}.tgz`),
+          'package/package.json',
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ),
     );
     expect(cli.version).toBe(next);
     expect(cli.dependencies['@catalog-crawl/core']).toBe(next);

