@@ -11,7 +11,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const recent = major > 22 || (major === 22 && minor >= 11);
 const [command, args] = recent
   ? [process.execPath, [bin, ...process.argv.slice(2)]]
-  : ['npx', ['-y', 'node@22', bin, ...process.argv.slice(2)]];
+  : ['npx', ['--loglevel=error', '-y', 'node@22', bin, ...process.argv.slice(2)]];
 const result = spawnSync(command, args, { stdio: 'inherit' });
 if (result.error) {
   console.error(`changeset: could not run ${command}: ${result.error.message}`);

@@ -134,7 +134,11 @@ beforeAll(async () => {
     '-m',
     'copy',
   );
-  // What a contributor's `pnpm changeset` leaves: a minor change to one package of the fixed group.
+  // What a contributor's `pnpm changeset` leaves: a minor change to one package of the fixed group, alone
+  // (the changesets pending in the checkout would change the expected version).
+  for (const file of readdirSync(join(repo, '.changeset'))) {
+    if (file.endsWith('.md') && file !== 'README.md') rmSync(join(repo, '.changeset', file));
+  }
   writeFileSync(
     join(repo, '.changeset', 'release-test.md'),
     '---\n"@catalog-crawl/emulator": minor\n---\n\nRelease test: a minor change to the emulator.\n',
