@@ -22,7 +22,10 @@ async function loadEmulator(): Promise<typeof import('@catalog-crawl/emulator')>
     return await import('@catalog-crawl/emulator');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' || !String((error as Error).message).includes('@catalog-crawl/emulator')) {
+    if (
+      code !== 'ERR_MODULE_NOT_FOUND' ||
+      !String((error as Error).message).includes('@catalog-crawl/emulator')
+    ) {
       throw error;
     }
     throw new UsageError(
