@@ -25,6 +25,7 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
+export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './types.js';
 export {
