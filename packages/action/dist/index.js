@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1277);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5297);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1277:
+/***/ 5297:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,6 +28392,1056 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SIGNAL_GRACE_MS, STATE
 
+;// CONCATENATED MODULE: ../core/dist/duration.js
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+const UNIT_ORDER = ['d', 'h', 'm', 's', 'ms'];
+/** Longer than any sensible wait; guards against typos such as `3000h`. */
+const MAX_DURATION_MS = 30 * UNIT_MS.d;
+const COMPONENT = /(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)/y;
+/** `90s`, `15m`, `2h`, `1h30m`, `500ms`, `1d` -> milliseconds. Bare numbers, negatives, junk: InvalidInputError(field). */
+function parseDuration(text, field = 'duration') {
+    if (typeof text !== 'string') {
+        throw new errors_InvalidInputError(field, `${field} must be a duration string such as 90s, 15m or 2h`);
+    }
+    const input = text.trim().toLowerCase();
+    const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+    if (input === '') {
+        throw new errors_InvalidInputError(field, `${field} is empty: write a duration such as 90s, 15m or 2h`);
+    }
+    if (/^[+-]?\d+(\.\d+)?$/.test(input)) {
+        const n = input.replace(/^\+/, '');
+        throw new errors_InvalidInputError(field, `${field} ${shown} has no unit: write ${n}s, ${n}m or ${n}h`);
+    }
+    if (input.startsWith('-')) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} is negative: durations must be positive`);
+    }
+    let total = 0;
+    let lastUnit = -1;
+    let pos = 0;
+    while (pos < input.length) {
+        COMPONENT.lastIndex = pos;
+        const match = COMPONENT.exec(input);
+        if (!match) {
+            throw new errors_InvalidInputError(field, `${field} ${shown} is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 90s, 15m, 1h30m`);
+        }
+        const unit = match[2];
+        const rank = UNIT_ORDER.indexOf(unit);
+        if (rank <= lastUnit) {
+            throw new errors_InvalidInputError(field, `${field} ${shown}: write each unit once, from largest to smallest, e.g. 1h30m`);
+        }
+        lastUnit = rank;
+        total += Number(match[1]) * UNIT_MS[unit];
+        pos = COMPONENT.lastIndex;
+        while (input[pos] === ' ')
+            pos++;
+    }
+    const ms = Math.round(total);
+    if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} is too long: the maximum is 30d`);
+    }
+    if (ms <= 0) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} must be greater than zero`);
+    }
+    return ms;
+}
+/** 5_400_000 -> `1h30m`, 90_000 -> `1m30s`, 1_500 -> `1.5s`, 500 -> `500ms`. Round-trips through parseDuration. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms))
+        return String(ms);
+    let rest = Math.round(ms);
+    if (rest < 0)
+        return `-${formatDuration(-rest)}`;
+    if (rest < 1_000)
+        return `${rest}ms`;
+    let out = '';
+    for (const unit of ['d', 'h', 'm']) {
+        const n = Math.floor(rest / UNIT_MS[unit]);
+        if (n > 0)
+            out += `${n}${unit}`;
+        rest -= n * UNIT_MS[unit];
+    }
+    // Seconds keep their millisecond fraction so that the text parses back to the same value.
+    if (rest > 0)
+        out += `${Number((rest / 1_000).toFixed(3))}s`;
+    return out;
+}
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../core/dist/parse.js
+class ShapeError extends Error {
+}
+function isObj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function obj(value, path) {
+    if (!isObj(value))
+        throw new ShapeError(`${path} is not an object`);
+    return value;
+}
+/** An optional object: absent or null gives undefined. */
+function optObj(value, path) {
+    return value === undefined || value === null ? undefined : obj(value, path);
+}
+function str(value, path) {
+    if (typeof value !== 'string')
+        throw new ShapeError(`${path} is not a string`);
+    return value;
+}
+function optStr(value, path) {
+    return value === undefined || value === null ? undefined : str(value, path);
+}
+function optNum(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ShapeError(`${path} is not a number`);
+    return value;
+}
+function count(value, path) {
+    const n = optNum(value, path) ?? 0;
+    if (n < 0)
+        throw new ShapeError(`${path} is negative`);
+    return n;
+}
+function optBool(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'boolean')
+        throw new ShapeError(`${path} is not a boolean`);
+    return value;
+}
+function progressOf(value) {
+    const p = optObj(value, 'meta.progress');
+    if (!p)
+        return undefined;
+    return {
+        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
+        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
+    };
+}
+function totalsOf(value) {
+    const r = optObj(value, 'meta.result');
+    if (!r)
+        return undefined;
+    return {
+        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
+        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
+    };
+}
+function stepsOf(value) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new ShapeError('meta.steps is not an array');
+    return value.map((item, i) => {
+        const s = obj(item, `meta.steps[${i}]`);
+        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
+    });
+}
+/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
+function parseCrawl(body, fallbackId, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const crawl = {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        status: str(root.status, 'status'),
+        error: optStr(root.error, 'error') ?? null,
+        steps: stepsOf(meta.steps),
+        requestId,
+        raw: body,
+    };
+    const vendor = optStr(meta.vendor, 'meta.vendor');
+    if (vendor !== undefined)
+        crawl.vendor = vendor;
+    const startDate = optStr(meta.start_date, 'meta.start_date');
+    if (startDate !== undefined)
+        crawl.startDate = startDate;
+    if ('stop_date' in meta)
+        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
+    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
+    if (durationMs !== undefined)
+        crawl.durationMs = durationMs;
+    const progress = progressOf(meta.progress);
+    if (progress)
+        crawl.progress = progress;
+    const result = totalsOf(meta.result);
+    if (result)
+        crawl.result = result;
+    return crawl;
+}
+/** POST /v2/crawl. */
+function parseStarted(body, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const started = {
+        executionId: str(root.execution_id, 'execution_id'),
+        status: optStr(root.status, 'status') ?? 'pending',
+        requestId,
+        raw: body,
+    };
+    if (started.executionId.trim() === '')
+        throw new ShapeError('execution_id is empty');
+    const credits = optNum(meta.credits_used, 'meta.credits_used');
+    if (credits !== undefined)
+        started.creditsUsed = credits;
+    return started;
+}
+/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
+function parseCancel(body, fallbackId, requestId) {
+    const root = body === undefined ? {} : obj(body, 'body');
+    return {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        outcome: 'canceled',
+        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
+        requestId,
+        raw: body,
+    };
+}
+function itemOf(value, i) {
+    const o = obj(value, `data[${i}]`);
+    const item = {
+        executionId: str(o.execution_id, `data[${i}].execution_id`),
+        status: str(o.status, `data[${i}].status`),
+    };
+    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
+    if (createdAt !== undefined)
+        item.createdAt = createdAt;
+    return item;
+}
+/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
+function parseList(body, asked, requestId) {
+    const root = obj(body, 'body');
+    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
+        throw new ShapeError('data is not an array');
+    }
+    const items = (root.data ?? []).map(itemOf);
+    const p = optObj(root.pagination, 'pagination') ?? {};
+    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
+    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
+    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
+    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
+    const pagination = {
+        page,
+        pageSize,
+        totalItems,
+        totalPages,
+        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
+        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
+    };
+    return { items, pagination, requestId, raw: body };
+}
+/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
+function parseErrorBody(text) {
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return { nonJson: describeNonJson(text) };
+    }
+    if (!isObj(body))
+        return { nonJson: describeNonJson(text) };
+    const info = {};
+    const err = body.error;
+    if (isObj(err)) {
+        // Envelope: {"error": {"code", "message", "request_id"}}
+        if (typeof err.code === 'string')
+            info.code = err.code;
+        if (typeof err.message === 'string')
+            info.message = err.message;
+        if (typeof err.request_id === 'string')
+            info.requestId = err.request_id;
+    }
+    else if (typeof err === 'string') {
+        // Flat {"error", "status"} or older {"error", "details"}.
+        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
+    }
+    if (info.code === undefined && typeof body.code === 'string')
+        info.code = body.code;
+    if (info.message === undefined && typeof body.message === 'string')
+        info.message = body.message;
+    if (info.requestId === undefined && typeof body.request_id === 'string')
+        info.requestId = body.request_id;
+    return info;
+}
+function describeNonJson(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return 'an empty body';
+    if (trimmed.startsWith('<')) {
+        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
+        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
+    }
+    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
+}
+function clip(text, max) {
+    const oneLine = text.replace(/\s+/g, ' ');
+    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+//# sourceMappingURL=parse.js.map
+;// CONCATENATED MODULE: ../core/dist/errors.js
+
+
+/**
+ * Base of every error this package throws. Messages never contain the API key: the client redacts it from
+ * anything it did not write itself (server bodies, network error texts) before building an error.
+ */
+class CatalogError extends Error {
+    /** HTTP status, when a response was received. */
+    status;
+    /** API error code (e.g. `VALIDATION_ERROR`) or one of ours (e.g. `NETWORK_ERROR`). */
+    code;
+    /** `Request-ID` of the failing response: quote it to support. */
+    requestId;
+    /** Whether the client retries this kind of failure. */
+    retryable = false;
+    constructor(message, code, details = {}) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.status = details.status;
+        this.requestId = details.requestId;
+    }
+    toJSON() {
+        return {
+            name: this.name,
+            message: this.message,
+            code: this.code,
+            status: this.status,
+            requestId: this.requestId,
+        };
+    }
+}
+/** An HTTP answer the client does not accept (base of the per-status classes). */
+class ApiError extends CatalogError {
+    /** What the API said (redacted and clipped; untrusted text), when its body carried a message. */
+    serverMessage;
+    /**
+     * The delay the server asked for (`Retry-After`, `RateLimit-Reset`) in ms, uncapped, when it sent one. The
+     * retry loop uses it as a floor.
+     */
+    retryAfterMs;
+    constructor(message, code, details = {}) {
+        super(message, code, details);
+        this.serverMessage = details.serverMessage;
+        this.retryAfterMs = details.retryAfterMs;
+    }
+}
+/** 401 or 403: the key is missing, invalid, or not allowed. */
+class AuthError extends ApiError {
+}
+/** 402: the account has no credits or auto top-up is off. */
+class PaymentRequiredError extends ApiError {
+}
+/** 404: no such execution id in this organisation. */
+class NotFoundError extends ApiError {
+}
+/** 400: the API rejected the request. */
+class ValidationError extends ApiError {
+}
+/** 409: a state conflict (for example cancelling a finished crawl). */
+class ConflictError extends ApiError {
+}
+/** 429 after the retries were used up. */
+class RateLimitError extends ApiError {
+    retryable = true;
+    constructor(message, details = {}) {
+        super(message, details.code ?? 'RATE_LIMITED', details);
+    }
+}
+/** 5xx or 408. */
+class ServerError extends ApiError {
+    retryable = true;
+}
+/** No HTTP answer: DNS, connection refused or reset, or the request timed out. */
+class NetworkError extends CatalogError {
+    retryable = true;
+    timedOut;
+    constructor(message, details = {}) {
+        super(message, details.code ?? (details.timedOut ? 'REQUEST_TIMEOUT' : 'NETWORK_ERROR'), details);
+        this.timedOut = details.timedOut ?? false;
+    }
+}
+/** A 2xx (or error) body that is not the documented shape: HTML, truncated JSON, wrong types. */
+class InvalidResponseError extends CatalogError {
+    retryable = true;
+}
+/** Input rejected before any request was sent (bad id, url, duration, option). */
+class errors_InvalidInputError extends CatalogError {
+    /** The name of the input, e.g. `executionId`. */
+    field;
+    constructor(field, message) {
+        super(message, 'INVALID_INPUT');
+        this.field = field;
+    }
+    toJSON() {
+        return { ...super.toJSON(), field: this.field };
+    }
+}
+/** The waiter could not reach the API (no successful poll) for `lostContactMs`. */
+class LostContactError extends CatalogError {
+    executionId;
+    crawl;
+    history;
+    elapsedMs;
+    constructor(message, context) {
+        super(message, 'LOST_CONTACT', { cause: context.cause, requestId: context.requestId });
+        this.executionId = context.executionId;
+        this.crawl = context.crawl;
+        this.history = context.history;
+        this.elapsedMs = context.elapsedMs;
+    }
+}
+/** The caller's signal aborted the wait. Carries what was seen, and the DELETE's answer if one was sent. */
+class AbortedError extends CatalogError {
+    executionId;
+    crawl;
+    history;
+    elapsedMs;
+    cancel;
+    /** The error of the DELETE, when cancelOnAbort was set and it failed. */
+    cancelError;
+    constructor(message, context = {}) {
+        super(message, 'ABORTED', { cause: context.cause });
+        this.executionId = context.executionId;
+        this.crawl = context.crawl;
+        this.history = context.history;
+        this.elapsedMs = context.elapsedMs;
+        this.cancel = context.cancel;
+        this.cancelError = context.cancelError;
+    }
+}
+/**
+ * Maps a non-2xx answer to its error class, in the shape of openai-node's `APIError.generate`: one switch on
+ * the status, the body read in any of the documented shapes, the request id from the header or the body.
+ * Messages state facts (what was sent, what came back, the request id); what a user should change is each
+ * face's business, since only the face knows whether the key came from an input, a flag or a variable.
+ */
+function errorFromResponse(status, bodyText, headers, context) {
+    const redact = context.redact ?? ((text) => text);
+    const info = parseErrorBody(redact(bodyText));
+    const headerId = headers.get('request-id') ?? headers.get('x-request-id');
+    const rawId = headerId ?? info.requestId;
+    const requestId = rawId ? clip(redact(rawId), 200) : undefined;
+    const serverMessage = info.message === undefined ? undefined : clip(redact(info.message), 300);
+    const code = info.code === undefined ? undefined : clip(redact(info.code), 60);
+    const said = serverMessage ?? (info.nonJson ? `the API sent ${info.nonJson}` : undefined);
+    const what = `${context.label} failed with HTTP ${status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`;
+    const quote = requestId ? ` (request id ${requestId}: quote it to support)` : '';
+    const details = { status, requestId, serverMessage };
+    switch (true) {
+        case status === 401:
+            return new AuthError(`${what}. Check CATALOG_API_KEY: the key is missing, invalid or revoked${quote}`, code ?? 'UNAUTHORIZED', details);
+        case status === 403:
+            return new AuthError(`${what}. Check that CATALOG_API_KEY is allowed to do this (and that auto top-up is on for starting crawls)${quote}`, code ?? 'FORBIDDEN', details);
+        case status === 402:
+            return new PaymentRequiredError(`${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`, code ?? 'PAYMENT_REQUIRED', details);
+        case status === 404:
+            return new NotFoundError(`${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of CATALOG_API_KEY: check the execution id and the key${quote}`, code ?? 'NOT_FOUND', details);
+        case status === 400:
+            return new ValidationError(`${what}. Fix the request and try again${quote}`, code ?? 'INVALID_REQUEST', details);
+        case status === 409:
+            return new ConflictError(`${what}${quote}`, code ?? 'CONFLICT', details);
+        case status === 429: {
+            const retryAfterMs = serverDelayMs(headers, context.now ?? Date.now);
+            const wait = retryAfterMs === undefined ? '' : ` (the API asked to wait ${formatDuration(retryAfterMs)})`;
+            return new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`, { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs });
+        }
+        case status >= 500 || status === 408:
+            return new ServerError(`${what}. The Catalog API had a problem: try again later; if it persists, ${requestId ? `quote request id ${requestId} to support` : 'contact support'}`, code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'), { ...details, retryAfterMs: serverDelayMs(headers, context.now ?? Date.now) });
+        case status >= 300 && status < 400:
+            return new ApiError(`${context.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set CATALOG_API_BASE_URL to the final address${quote}`, code ?? `HTTP_${status}`, details);
+        default:
+            return new ApiError(`${what}${quote}`, code ?? `HTTP_${status}`, details);
+    }
+}
+/** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
+function serverDelayMs(headers, now) {
+    const t = now();
+    const parse = (value) => {
+        if (!value)
+            return undefined;
+        const text = value.trim();
+        if (/^\d+(\.\d+)?$/.test(text)) {
+            const n = Number(text);
+            // A value this large is an epoch timestamp in seconds, not a delta.
+            return n > 1e9 ? Math.max(0, n * 1000 - t) : n * 1000;
+        }
+        const at = Date.parse(text);
+        return Number.isNaN(at) ? undefined : Math.max(0, at - t);
+    };
+    const values = [parse(headers.get('retry-after')), parse(headers.get('ratelimit-reset'))].filter((v) => v !== undefined);
+    return values.length === 0 ? undefined : Math.round(Math.max(...values));
+}
+//# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../core/dist/config.js
+
+
+/**
+ * Checks an API key and returns it trimmed. `source` names where the key came from, so that each face can say
+ * it its own way (`the API key`, `Input "api-key":`). Messages never quote the key.
+ */
+function validateApiKey(key, source = 'the API key') {
+    if (typeof key !== 'string' || key.trim() === '') {
+        throw new errors_InvalidInputError('apiKey', `${source} is empty: pass a Catalog API key`);
+    }
+    const apiKey = key.trim();
+    // A newline or space would make fetch reject the header with a message that may quote it.
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+        throw new errors_InvalidInputError('apiKey', `${source} contains spaces, control or non-ASCII characters: check it for a stray character or a second line`);
+    }
+    return apiKey;
+}
+/** Checks a base URL and returns it without a trailing slash. `source` names where it came from. */
+function validateBaseUrl(value, source = 'the base URL') {
+    const text = typeof value === 'string' ? value.trim() : '';
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new errors_InvalidInputError('baseUrl', `${source} ${JSON.stringify(clip(text, 80))} is not a URL: write it like https://api.getcatalog.ai`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors_InvalidInputError('baseUrl', `${source} must be an http(s) URL (http or https): it must start with https://, or http:// for a local server such as the emulator`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new errors_InvalidInputError('baseUrl', `${source} must not contain credentials, a query or a fragment (the key is passed on its own)`);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+//# sourceMappingURL=config.js.map
+;// CONCATENATED MODULE: ../core/dist/crawl.js
+
+/** Longest execution id accepted; real ids are ~40 characters. */
+const MAX_EXECUTION_ID_LENGTH = 200;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const WHITESPACE = /\s/;
+// Encoded forms of characters that would change the path once a server or proxy decodes it.
+const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
+/** completed and failed are terminal; pending, running and unknown strings are not. */
+function crawl_isTerminalStatus(status) {
+    return status === 'completed' || status === 'failed';
+}
+/** The running step, else the first pending one after the last completed, else undefined. */
+function currentStep(crawl) {
+    const steps = crawl.steps;
+    const running = steps.findIndex((s) => s.status === 'running');
+    if (running >= 0)
+        return { step: steps[running], index: running };
+    let lastDone = -1;
+    steps.forEach((s, i) => {
+        if (s.status === 'completed')
+            lastDone = i;
+    });
+    for (let i = lastDone + 1; i < steps.length; i++) {
+        if (steps[i].status === 'pending')
+            return { step: steps[i], index: i };
+    }
+    return undefined;
+}
+function show(value) {
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+/**
+ * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
+ * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
+ */
+function validateExecutionId(id) {
+    const field = 'executionId';
+    if (typeof id !== 'string') {
+        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
+    }
+    const value = id.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
+    }
+    if (value.length > MAX_EXECUTION_ID_LENGTH) {
+        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
+    }
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    if (value.includes('/') || value.includes('\\'))
+        fail('contains a slash: pass only the id, not a URL or path');
+    if (value.includes('?') || value.includes('#'))
+        fail("contains '?' or '#': pass only the id, not a URL");
+    if (value.includes('..') || value === '.')
+        fail("contains '..' or is '.', which cannot be an id");
+    if (ENCODED_DANGER.test(value))
+        fail('contains a percent-encoded slash, dot, ? or # or control character');
+    return value;
+}
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
+const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
+function validateCrawlUrl(url) {
+    const field = 'url';
+    if (typeof url !== 'string') {
+        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
+    }
+    const value = url.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
+    }
+    if (value.length > 2048)
+        fail('is longer than 2048 characters');
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
+    let hasScheme = false;
+    if (scheme) {
+        const rest = value.slice(scheme[0].length);
+        if (rest.startsWith('//')) {
+            hasScheme = true;
+            const name = scheme[1].toLowerCase();
+            if (name !== 'http' && name !== 'https')
+                fail(`uses ${name}: only http and https websites can be crawled`);
+        }
+        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
+            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
+            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
+        }
+    }
+    let parsed;
+    try {
+        parsed = new URL(hasScheme ? value : `https://${value}`);
+    }
+    catch {
+        return fail('is not a valid website address');
+    }
+    if (parsed.username || parsed.password)
+        fail('must not contain a user name or password');
+    const host = parsed.hostname.toLowerCase();
+    const ipv4 = IPV4.exec(host);
+    const plausible = host === 'localhost' ||
+        (host.startsWith('[') && host.endsWith(']')) ||
+        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
+        (ipv4 === null && DOTTED_HOST.test(host));
+    if (!plausible)
+        fail('has no plausible host name: pass a website such as skims.com');
+    return value;
+}
+//# sourceMappingURL=crawl.js.map
+;// CONCATENATED MODULE: ../core/dist/internal.js
+// Small helpers shared by the client and the waiter (not exported from the package).
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
+function defaultSleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        // Not unref'd: a pending wait is exactly what should keep the process alive.
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+/**
+ * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
+ * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
+ */
+function internal_linkedController(parent) {
+    const controller = new AbortController();
+    if (!parent)
+        return { controller, dispose() { } };
+    if (parent.aborted) {
+        controller.abort(parent.reason);
+        return { controller, dispose() { } };
+    }
+    const onAbort = () => controller.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+//# sourceMappingURL=internal.js.map
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ../core/dist/proxy.js
+
+
+const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
+/** The first non-empty value among the names, lowercase first (as curl and undici read them). */
+function pick(env, names) {
+    for (const variable of names) {
+        const value = env[variable]?.trim();
+        if (value)
+            return { variable, value };
+    }
+    return undefined;
+}
+/** A proxy URL shown without its user name and password. */
+function describeProxy(url) {
+    const hidden = url.username || url.password ? '***@' : '';
+    return `${url.protocol}//${hidden}${url.host}`;
+}
+function parseProxy(env, names) {
+    const found = pick(env, names);
+    if (!found)
+        return undefined;
+    const { variable, value } = found;
+    // Like curl, a value without a scheme (`proxy.corp:3128`) means an http:// proxy.
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        // The value is not echoed: it may hold credentials.
+        throw new errors_InvalidInputError(variable, `${variable} is not a valid proxy URL: set it to http://host:port (or http://user:password@host:port), or unset it`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new errors_InvalidInputError(variable, `${variable} uses ${url.protocol.slice(0, -1)}://, which is not supported: set it to an http:// or https:// proxy URL, or unset it`);
+    }
+    return { url, display: describeProxy(url), variable };
+}
+function port(text) {
+    const n = Number(text);
+    return Number.isInteger(n) && n > 0 && n < 65536 ? n : -1;
+}
+/** Parses NO_PROXY: see the README's "Proxies" section for the rules. Entries it cannot read are skipped. */
+function parseNoProxy(value) {
+    const result = { all: false, names: [], ips: [] };
+    for (const raw of (value ?? '').toLowerCase().split(/[\s,]+/)) {
+        let entry = raw.trim();
+        if (!entry)
+            continue;
+        if (entry === '*') {
+            result.all = true;
+            continue;
+        }
+        let p = 0;
+        const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+        if (bracketed) {
+            entry = bracketed[1];
+            p = bracketed[2] ? port(bracketed[2]) : 0;
+        }
+        else if ((entry.match(/:/g) ?? []).length === 1) {
+            // host:port (a bare IPv6 address has several colons and no port).
+            const at = entry.lastIndexOf(':');
+            p = port(entry.slice(at + 1));
+            entry = entry.slice(0, at);
+        }
+        if (p < 0 || !entry)
+            continue;
+        const slash = entry.indexOf('/');
+        const address = slash < 0 ? entry : entry.slice(0, slash);
+        const family = (0,external_node_net_.isIP)(address);
+        if (family) {
+            const list = new external_node_net_.BlockList();
+            const type = family === 6 ? 'ipv6' : 'ipv4';
+            if (slash < 0) {
+                list.addAddress(address, type);
+            }
+            else {
+                const prefix = Number(entry.slice(slash + 1));
+                if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32))
+                    continue;
+                list.addSubnet(address, prefix, type);
+            }
+            result.ips.push({ list, port: p });
+            continue;
+        }
+        // `.example.com` and `*.example.com` mean the same as `example.com` (curl): the name and its subdomains.
+        const name = entry.replace(/^\*?\.+/, '').replace(/\.$/, '');
+        if (name && !name.includes('/') && !name.includes('*'))
+            result.names.push({ name, port: p });
+    }
+    return result;
+}
+function isLoopback(host, family) {
+    if (family === 4)
+        return host.startsWith('127.');
+    if (family === 6)
+        return host === '::1' || host === '0:0:0:0:0:0:0:1';
+    return host === 'localhost' || host.endsWith('.localhost');
+}
+/** Whether NO_PROXY (or the loopback rule) sends a request to this URL direct. */
+function bypassesProxy(target, noProxy) {
+    const host = target.hostname
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '');
+    const family = (0,external_node_net_.isIP)(host);
+    if (isLoopback(host, family))
+        return true;
+    if (noProxy.all)
+        return true;
+    const p = Number(target.port) || DEFAULT_PORTS[target.protocol] || 0;
+    const portOk = (entry) => entry.port === 0 || entry.port === p;
+    if (family) {
+        const type = family === 6 ? 'ipv6' : 'ipv4';
+        return noProxy.ips.some((e) => portOk(e) && e.list.check(host, type));
+    }
+    return noProxy.names.some((e) => portOk(e) && (host === e.name || host.endsWith(`.${e.name}`)));
+}
+/** Reads the proxy variables once. Throws InvalidInputError for an unusable proxy URL. */
+function readProxyEnv(env = process.env) {
+    const http = parseProxy(env, ['http_proxy', 'HTTP_PROXY']);
+    const https = parseProxy(env, ['https_proxy', 'HTTPS_PROXY']);
+    if (!http && !https)
+        return undefined;
+    const noProxy = parseNoProxy(pick(env, ['no_proxy', 'NO_PROXY'])?.value);
+    return { http, https, noProxy };
+}
+/**
+ * The proxy a request to `target` goes through, or undefined for a direct request. https URLs use
+ * HTTPS_PROXY, http URLs HTTP_PROXY (no cross-over, as in curl and Node's NODE_USE_ENV_PROXY).
+ */
+function proxyForUrl(target, env = process.env) {
+    return choose(readProxyEnv(env), new URL(target));
+}
+function choose(config, target) {
+    if (!config)
+        return undefined;
+    const proxy = target.protocol === 'https:' ? config.https : target.protocol === 'http:' ? config.http : undefined;
+    if (!proxy || bypassesProxy(target, config.noProxy))
+        return undefined;
+    return proxy;
+}
+/**
+ * The secrets in the proxy URLs, for the redactor: the password (as written and decoded), the whole
+ * user:password, and the Basic token built from them; a user name alone (a token-style proxy URL) when there
+ * is no password.
+ */
+function proxySecrets(env = process.env) {
+    const secrets = [];
+    for (const names of [
+        ['http_proxy', 'HTTP_PROXY'],
+        ['https_proxy', 'HTTPS_PROXY'],
+    ]) {
+        for (const name of names) {
+            const value = env[name]?.trim();
+            if (!value)
+                continue;
+            let url;
+            try {
+                url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+            }
+            catch {
+                continue;
+            }
+            const user = safeDecode(url.username);
+            const password = safeDecode(url.password);
+            if (url.password) {
+                secrets.push(url.password, password, `${url.username}:${url.password}`, `${user}:${password}`);
+                secrets.push(Buffer.from(`${user}:${password}`).toString('base64'));
+            }
+            else if (url.username) {
+                secrets.push(url.username, user);
+            }
+        }
+    }
+    return secrets;
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+// One ProxyAgent per proxy URL, created on first use; undici is imported only then.
+const loadUndici = () => Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5345, 19));
+let undici;
+const agents = new Map();
+async function agentFor(proxy) {
+    undici ??= loadUndici();
+    const lib = await undici;
+    let agent = agents.get(proxy.url.href);
+    if (!agent) {
+        agent = new lib.ProxyAgent({ uri: proxy.url.href });
+        agents.set(proxy.url.href, agent);
+    }
+    return { lib, agent };
+}
+/**
+ * A fetch that honours the proxy variables: requests a proxy applies to go through undici's own fetch with a
+ * ProxyAgent (not the global fetch, whose bundled undici may be another major version than the npm one);
+ * every other request uses the global fetch. A failure through a proxy names the proxy (without credentials)
+ * and the variable it came from. Takes URL strings or URL objects (what the client passes).
+ */
+function createProxyFetch(env = process.env) {
+    const config = readProxyEnv(env);
+    if (!config)
+        return (input, init) => fetch(input, init);
+    return async (input, init) => {
+        if (typeof input !== 'string' && !(input instanceof URL)) {
+            throw new TypeError('the proxy-aware fetch takes a URL, not a Request');
+        }
+        const proxy = choose(config, new URL(input));
+        if (!proxy)
+            return fetch(input, init);
+        const { lib, agent } = await agentFor(proxy);
+        try {
+            const response = await lib.fetch(input, {
+                ...init,
+                dispatcher: agent,
+            });
+            return response;
+        }
+        catch (error) {
+            if (error?.name === 'AbortError')
+                throw error;
+            throw new TypeError(`fetch failed through the proxy ${proxy.display} (from ${proxy.variable}; NO_PROXY lists hosts to reach directly)`, 
+            // undici's own "fetch failed" adds nothing: keep what is under it (e.g. ECONNREFUSED, a 407).
+            { cause: error?.message === 'fetch failed' ? (error.cause ?? error) : error });
+        }
+    };
+}
+//# sourceMappingURL=proxy.js.map
+;// CONCATENATED MODULE: ../core/dist/ratelimit.js
+/**
+ * Client-side sliding-window limiter (not exported from the package).
+ *
+ * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
+ * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
+ * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
+ * keeps a timer only while someone is queued.
+ */
+/** Extra time a slot is held, for servers that count both ends of their window. */
+const MARGIN_MS = 25;
+class LimiterTimeoutError extends Error {
+}
+class SlidingWindowLimiter {
+    requests;
+    windowMs;
+    now;
+    inFlight = 0;
+    /** Monotonic instants at which finished requests leave the window, ascending. */
+    releases = [];
+    queue = [];
+    timer;
+    constructor(requests, windowMs, now = () => performance.now()) {
+        this.requests = requests;
+        this.windowMs = windowMs;
+        this.now = now;
+    }
+    /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
+    acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        if (this.queue.length === 0 && this.used() < this.requests)
+            return Promise.resolve(this.take());
+        return new Promise((resolve, reject) => {
+            let timeout;
+            const cleanup = () => {
+                if (timeout)
+                    clearTimeout(timeout);
+                signal?.removeEventListener('abort', onAbort);
+            };
+            const leave = (reason) => {
+                const i = this.queue.indexOf(waiter);
+                if (i >= 0)
+                    this.queue.splice(i, 1);
+                cleanup();
+                if (this.queue.length === 0)
+                    this.clearTimer();
+                reject(reason);
+            };
+            const onAbort = () => leave(signal?.reason);
+            const waiter = {
+                grant: (release) => {
+                    cleanup();
+                    resolve(release);
+                },
+                fail: leave,
+            };
+            if (Number.isFinite(maxWaitMs)) {
+                timeout = setTimeout(() => leave(new LimiterTimeoutError('rate limiter wait exceeded')), Math.max(0, maxWaitMs));
+            }
+            signal?.addEventListener('abort', onAbort, { once: true });
+            this.queue.push(waiter);
+            this.drain();
+        });
+    }
+    /** Waiting requests (for tests and diagnostics). */
+    get pending() {
+        return this.queue.length;
+    }
+    used() {
+        const now = this.now();
+        while (this.releases.length > 0 && this.releases[0] <= now)
+            this.releases.shift();
+        return this.inFlight + this.releases.length;
+    }
+    take() {
+        this.inFlight++;
+        let released = false;
+        return () => {
+            if (released)
+                return;
+            released = true;
+            this.inFlight--;
+            this.releases.push(this.now() + this.windowMs + MARGIN_MS);
+            this.drain();
+        };
+    }
+    clearTimer() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+    drain() {
+        this.clearTimer();
+        while (this.queue.length > 0 && this.used() < this.requests) {
+            this.queue.shift().grant(this.take());
+        }
+        // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
+        // through their release() instead, so no timer is needed for them.
+        if (this.queue.length > 0 && this.releases.length > 0) {
+            this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0] - this.now()));
+        }
+    }
+}
+//# sourceMappingURL=ratelimit.js.map
+;// CONCATENATED MODULE: ../core/dist/redact.js
+/** Secrets shorter than this are left alone: replacing one or two letters everywhere would garble every text. */
+const MIN_SECRET_LENGTH = 4;
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/**
+ * A function that replaces every secret, and its URL-encoded form, with `***`. Every face runs what it prints
+ * through one, so a key that reached a message by any route (a server echoing it, a URL) still never leaves.
+ */
+function createRedactor(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret)
+            continue;
+        for (const form of [secret, secret.trim(), encodeURIComponent(secret)]) {
+            if (form.length >= MIN_SECRET_LENGTH)
+                forms.add(form);
+        }
+    }
+    if (forms.size === 0)
+        return (text) => text;
+    // Longest first, so that a secret containing another is replaced whole.
+    const pattern = new RegExp([...forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'), 'g');
+    return (text) => text.replace(pattern, '***');
+}
+//# sourceMappingURL=redact.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/is-network-error@1.3.2/node_modules/is-network-error/index.js
 const objectToString = Object.prototype.toString;
 
@@ -28666,747 +29716,245 @@ function makeRetriable(function_, options) {
 	};
 }
 
-;// CONCATENATED MODULE: ../core/dist/errors.js
-/**
- * Base of every error this package throws. Messages never contain the API key: the client redacts it from
- * anything it did not write itself (server bodies, network error texts) before building an error.
- */
-class CatalogError extends Error {
-    /** HTTP status, when a response was received. */
-    status;
-    /** API error code (e.g. `VALIDATION_ERROR`) or one of ours (e.g. `NETWORK_ERROR`). */
-    code;
-    /** `Request-ID` of the failing response: quote it to support. */
-    requestId;
-    /** Whether the client retries this kind of failure. */
-    retryable = false;
-    constructor(message, code, details = {}) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = new.target.name;
-        this.code = code;
-        this.status = details.status;
-        this.requestId = details.requestId;
-    }
-    toJSON() {
-        return {
-            name: this.name,
-            message: this.message,
-            code: this.code,
-            status: this.status,
-            requestId: this.requestId,
-        };
-    }
-}
-/** An HTTP answer the client does not accept (base of the per-status classes). */
-class ApiError extends CatalogError {
-}
-/** 401 or 403: the key is missing, invalid, or not allowed. */
-class AuthError extends ApiError {
-}
-/** 402: the account has no credits or auto top-up is off. */
-class PaymentRequiredError extends ApiError {
-}
-/** 404: no such execution id in this organisation. */
-class NotFoundError extends ApiError {
-}
-/** 400: the API rejected the request. */
-class ValidationError extends ApiError {
-}
-/** 409: a state conflict (for example cancelling a finished crawl). */
-class ConflictError extends ApiError {
-}
-/** 429 after the retries were used up. */
-class RateLimitError extends ApiError {
-    retryable = true;
-    /** The server's requested delay, when it sent one. */
-    retryAfterMs;
-    constructor(message, details = {}) {
-        super(message, details.code ?? 'RATE_LIMITED', details);
-        this.retryAfterMs = details.retryAfterMs;
-    }
-}
-/** 5xx or 408. */
-class ServerError extends ApiError {
-    retryable = true;
-}
-/** No HTTP answer: DNS, connection refused or reset, or the request timed out. */
-class NetworkError extends CatalogError {
-    retryable = true;
-    timedOut;
-    constructor(message, details = {}) {
-        super(message, details.code ?? (details.timedOut ? 'REQUEST_TIMEOUT' : 'NETWORK_ERROR'), details);
-        this.timedOut = details.timedOut ?? false;
-    }
-}
-/** A 2xx (or error) body that is not the documented shape: HTML, truncated JSON, wrong types. */
-class InvalidResponseError extends CatalogError {
-    retryable = true;
-}
-/** Input rejected before any request was sent (bad id, url, duration, option). */
-class errors_InvalidInputError extends CatalogError {
-    /** The name of the input, e.g. `executionId`. */
-    field;
-    constructor(field, message) {
-        super(message, 'INVALID_INPUT');
-        this.field = field;
-    }
-    toJSON() {
-        return { ...super.toJSON(), field: this.field };
-    }
-}
-/** The waiter could not reach the API (no successful poll) for `lostContactMs`. */
-class LostContactError extends CatalogError {
-    executionId;
-    crawl;
-    history;
-    elapsedMs;
-    constructor(message, context) {
-        super(message, 'LOST_CONTACT', { cause: context.cause, requestId: context.requestId });
-        this.executionId = context.executionId;
-        this.crawl = context.crawl;
-        this.history = context.history;
-        this.elapsedMs = context.elapsedMs;
-    }
-}
-/** The caller's signal aborted the wait. Carries what was seen, and the DELETE's answer if one was sent. */
-class AbortedError extends CatalogError {
-    executionId;
-    crawl;
-    history;
-    elapsedMs;
-    cancel;
-    /** The error of the DELETE, when cancelOnAbort was set and it failed. */
-    cancelError;
-    constructor(message, context = {}) {
-        super(message, 'ABORTED', { cause: context.cause });
-        this.executionId = context.executionId;
-        this.crawl = context.crawl;
-        this.history = context.history;
-        this.elapsedMs = context.elapsedMs;
-        this.cancel = context.cancel;
-        this.cancelError = context.cancelError;
-    }
-}
-//# sourceMappingURL=errors.js.map
-;// CONCATENATED MODULE: ../core/dist/parse.js
-class ShapeError extends Error {
-}
-function isObj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function obj(value, path) {
-    if (!isObj(value))
-        throw new ShapeError(`${path} is not an object`);
-    return value;
-}
-/** An optional object: absent or null gives undefined. */
-function optObj(value, path) {
-    return value === undefined || value === null ? undefined : obj(value, path);
-}
-function str(value, path) {
-    if (typeof value !== 'string')
-        throw new ShapeError(`${path} is not a string`);
-    return value;
-}
-function optStr(value, path) {
-    return value === undefined || value === null ? undefined : str(value, path);
-}
-function optNum(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        throw new ShapeError(`${path} is not a number`);
-    return value;
-}
-function count(value, path) {
-    const n = optNum(value, path) ?? 0;
-    if (n < 0)
-        throw new ShapeError(`${path} is negative`);
-    return n;
-}
-function optBool(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw new ShapeError(`${path} is not a boolean`);
-    return value;
-}
-function progressOf(value) {
-    const p = optObj(value, 'meta.progress');
-    if (!p)
-        return undefined;
-    return {
-        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
-        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
-    };
-}
-function totalsOf(value) {
-    const r = optObj(value, 'meta.result');
-    if (!r)
-        return undefined;
-    return {
-        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
-    };
-}
-function stepsOf(value) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw new ShapeError('meta.steps is not an array');
-    return value.map((item, i) => {
-        const s = obj(item, `meta.steps[${i}]`);
-        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
-    });
-}
-/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
-function parseCrawl(body, fallbackId, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const crawl = {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        status: str(root.status, 'status'),
-        error: optStr(root.error, 'error') ?? null,
-        steps: stepsOf(meta.steps),
-        requestId,
-        raw: body,
-    };
-    const vendor = optStr(meta.vendor, 'meta.vendor');
-    if (vendor !== undefined)
-        crawl.vendor = vendor;
-    const startDate = optStr(meta.start_date, 'meta.start_date');
-    if (startDate !== undefined)
-        crawl.startDate = startDate;
-    if ('stop_date' in meta)
-        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
-    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
-    if (durationMs !== undefined)
-        crawl.durationMs = durationMs;
-    const progress = progressOf(meta.progress);
-    if (progress)
-        crawl.progress = progress;
-    const result = totalsOf(meta.result);
-    if (result)
-        crawl.result = result;
-    return crawl;
-}
-/** POST /v2/crawl. */
-function parseStarted(body, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const started = {
-        executionId: str(root.execution_id, 'execution_id'),
-        status: optStr(root.status, 'status') ?? 'pending',
-        requestId,
-        raw: body,
-    };
-    if (started.executionId.trim() === '')
-        throw new ShapeError('execution_id is empty');
-    const credits = optNum(meta.credits_used, 'meta.credits_used');
-    if (credits !== undefined)
-        started.creditsUsed = credits;
-    return started;
-}
-/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
-function parseCancel(body, fallbackId, requestId) {
-    const root = body === undefined ? {} : obj(body, 'body');
-    return {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        outcome: 'canceled',
-        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
-        requestId,
-        raw: body,
-    };
-}
-function itemOf(value, i) {
-    const o = obj(value, `data[${i}]`);
-    const item = {
-        executionId: str(o.execution_id, `data[${i}].execution_id`),
-        status: str(o.status, `data[${i}].status`),
-    };
-    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
-    if (createdAt !== undefined)
-        item.createdAt = createdAt;
-    return item;
-}
-/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
-function parseList(body, asked, requestId) {
-    const root = obj(body, 'body');
-    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
-        throw new ShapeError('data is not an array');
-    }
-    const items = (root.data ?? []).map(itemOf);
-    const p = optObj(root.pagination, 'pagination') ?? {};
-    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
-    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
-    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
-    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
-    const pagination = {
-        page,
-        pageSize,
-        totalItems,
-        totalPages,
-        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
-        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
-    };
-    return { items, pagination, requestId, raw: body };
-}
-/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
-function parseErrorBody(text) {
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch {
-        return { nonJson: describeNonJson(text) };
-    }
-    if (!isObj(body))
-        return { nonJson: describeNonJson(text) };
-    const info = {};
-    const err = body.error;
-    if (isObj(err)) {
-        // Envelope: {"error": {"code", "message", "request_id"}}
-        if (typeof err.code === 'string')
-            info.code = err.code;
-        if (typeof err.message === 'string')
-            info.message = err.message;
-        if (typeof err.request_id === 'string')
-            info.requestId = err.request_id;
-    }
-    else if (typeof err === 'string') {
-        // Flat {"error", "status"} or older {"error", "details"}.
-        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
-    }
-    if (info.code === undefined && typeof body.code === 'string')
-        info.code = body.code;
-    if (info.message === undefined && typeof body.message === 'string')
-        info.message = body.message;
-    if (info.requestId === undefined && typeof body.request_id === 'string')
-        info.requestId = body.request_id;
-    return info;
-}
-function describeNonJson(text) {
-    const trimmed = text.trim();
-    if (trimmed === '')
-        return 'an empty body';
-    if (trimmed.startsWith('<')) {
-        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
-        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
-    }
-    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
-}
-function clip(text, max) {
-    const oneLine = text.replace(/\s+/g, ' ');
-    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-//# sourceMappingURL=parse.js.map
-;// CONCATENATED MODULE: ../core/dist/config.js
+;// CONCATENATED MODULE: ../core/dist/retry.js
+// Retry of transient failures inside one client call (not exported from the package).
 
 
-/**
- * Checks an API key and returns it trimmed. `source` names where the key came from, so that each face can say
- * it its own way (`the API key`, `Input "api-key":`). Messages never quote the key.
- */
-function validateApiKey(key, source = 'the API key') {
-    if (typeof key !== 'string' || key.trim() === '') {
-        throw new errors_InvalidInputError('apiKey', `${source} is empty: pass a Catalog API key`);
-    }
-    const apiKey = key.trim();
-    // A newline or space would make fetch reject the header with a message that may quote it.
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-        throw new errors_InvalidInputError('apiKey', `${source} contains spaces, control or non-ASCII characters: check it for a stray character or a second line`);
-    }
-    return apiKey;
-}
-/** Checks a base URL and returns it without a trailing slash. `source` names where it came from. */
-function validateBaseUrl(value, source = 'the base URL') {
-    const text = typeof value === 'string' ? value.trim() : '';
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new errors_InvalidInputError('baseUrl', `${source} ${JSON.stringify(clip(text, 80))} is not a URL: write it like https://api.getcatalog.ai`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors_InvalidInputError('baseUrl', `${source} must be an http(s) URL (http or https): it must start with https://, or http:// for a local server such as the emulator`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new errors_InvalidInputError('baseUrl', `${source} must not contain credentials, a query or a fragment (the key is passed on its own)`);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-//# sourceMappingURL=config.js.map
-;// CONCATENATED MODULE: ../core/dist/crawl.js
-
-/** Longest execution id accepted; real ids are ~40 characters. */
-const MAX_EXECUTION_ID_LENGTH = 200;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const WHITESPACE = /\s/;
-// Encoded forms of characters that would change the path once a server or proxy decodes it.
-const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
-/** completed and failed are terminal; pending, running and unknown strings are not. */
-function crawl_isTerminalStatus(status) {
-    return status === 'completed' || status === 'failed';
-}
-/** The running step, else the first pending one after the last completed, else undefined. */
-function currentStep(crawl) {
-    const steps = crawl.steps;
-    const running = steps.findIndex((s) => s.status === 'running');
-    if (running >= 0)
-        return { step: steps[running], index: running };
-    let lastDone = -1;
-    steps.forEach((s, i) => {
-        if (s.status === 'completed')
-            lastDone = i;
-    });
-    for (let i = lastDone + 1; i < steps.length; i++) {
-        if (steps[i].status === 'pending')
-            return { step: steps[i], index: i };
-    }
-    return undefined;
-}
-function show(value) {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+/** Network errors, request timeouts, 408, 429, 5xx and malformed 2xx bodies. */
+function isTransient(error) {
+    return (error instanceof NetworkError ||
+        error instanceof ServerError ||
+        error instanceof RateLimitError ||
+        error instanceof InvalidResponseError);
 }
 /**
- * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
- * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
- */
-function validateExecutionId(id) {
-    const field = 'executionId';
-    if (typeof id !== 'string') {
-        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
-    }
-    const value = id.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
-    };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
-    }
-    if (value.length > MAX_EXECUTION_ID_LENGTH) {
-        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
-    }
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    if (value.includes('/') || value.includes('\\'))
-        fail('contains a slash: pass only the id, not a URL or path');
-    if (value.includes('?') || value.includes('#'))
-        fail("contains '?' or '#': pass only the id, not a URL");
-    if (value.includes('..') || value === '.')
-        fail("contains '..' or is '.', which cannot be an id");
-    if (ENCODED_DANGER.test(value))
-        fail('contains a percent-encoded slash, dot, ? or # or control character');
-    return value;
-}
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
-const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
-function validateCrawlUrl(url) {
-    const field = 'url';
-    if (typeof url !== 'string') {
-        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
-    }
-    const value = url.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
-    };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
-    }
-    if (value.length > 2048)
-        fail('is longer than 2048 characters');
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
-    let hasScheme = false;
-    if (scheme) {
-        const rest = value.slice(scheme[0].length);
-        if (rest.startsWith('//')) {
-            hasScheme = true;
-            const name = scheme[1].toLowerCase();
-            if (name !== 'http' && name !== 'https')
-                fail(`uses ${name}: only http and https websites can be crawled`);
-        }
-        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
-            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
-            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
-        }
-    }
-    let parsed;
-    try {
-        parsed = new URL(hasScheme ? value : `https://${value}`);
-    }
-    catch {
-        return fail('is not a valid website address');
-    }
-    if (parsed.username || parsed.password)
-        fail('must not contain a user name or password');
-    const host = parsed.hostname.toLowerCase();
-    const ipv4 = IPV4.exec(host);
-    const plausible = host === 'localhost' ||
-        (host.startsWith('[') && host.endsWith(']')) ||
-        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
-        (ipv4 === null && DOTTED_HOST.test(host));
-    if (!plausible)
-        fail('has no plausible host name: pass a website such as skims.com');
-    return value;
-}
-//# sourceMappingURL=crawl.js.map
-;// CONCATENATED MODULE: ../core/dist/duration.js
-
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const UNIT_ORDER = ['d', 'h', 'm', 's', 'ms'];
-/** Longer than any sensible wait; guards against typos such as `3000h`. */
-const MAX_DURATION_MS = 30 * UNIT_MS.d;
-const COMPONENT = /(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)/y;
-/** `90s`, `15m`, `2h`, `1h30m`, `500ms`, `1d` -> milliseconds. Bare numbers, negatives, junk: InvalidInputError(field). */
-function parseDuration(text, field = 'duration') {
-    if (typeof text !== 'string') {
-        throw new errors_InvalidInputError(field, `${field} must be a duration string such as 90s, 15m or 2h`);
-    }
-    const input = text.trim().toLowerCase();
-    const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-    if (input === '') {
-        throw new errors_InvalidInputError(field, `${field} is empty: write a duration such as 90s, 15m or 2h`);
-    }
-    if (/^[+-]?\d+(\.\d+)?$/.test(input)) {
-        const n = input.replace(/^\+/, '');
-        throw new errors_InvalidInputError(field, `${field} ${shown} has no unit: write ${n}s, ${n}m or ${n}h`);
-    }
-    if (input.startsWith('-')) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} is negative: durations must be positive`);
-    }
-    let total = 0;
-    let lastUnit = -1;
-    let pos = 0;
-    while (pos < input.length) {
-        COMPONENT.lastIndex = pos;
-        const match = COMPONENT.exec(input);
-        if (!match) {
-            throw new errors_InvalidInputError(field, `${field} ${shown} is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 90s, 15m, 1h30m`);
-        }
-        const unit = match[2];
-        const rank = UNIT_ORDER.indexOf(unit);
-        if (rank <= lastUnit) {
-            throw new errors_InvalidInputError(field, `${field} ${shown}: write each unit once, from largest to smallest, e.g. 1h30m`);
-        }
-        lastUnit = rank;
-        total += Number(match[1]) * UNIT_MS[unit];
-        pos = COMPONENT.lastIndex;
-        while (input[pos] === ' ')
-            pos++;
-    }
-    const ms = Math.round(total);
-    if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} is too long: the maximum is 30d`);
-    }
-    if (ms <= 0) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} must be greater than zero`);
-    }
-    return ms;
-}
-/** 5_400_000 -> `1h30m`, 90_000 -> `1m30s`, 1_500 -> `1.5s`, 500 -> `500ms`. Round-trips through parseDuration. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms))
-        return String(ms);
-    let rest = Math.round(ms);
-    if (rest < 0)
-        return `-${formatDuration(-rest)}`;
-    if (rest < 1_000)
-        return `${rest}ms`;
-    let out = '';
-    for (const unit of ['d', 'h', 'm']) {
-        const n = Math.floor(rest / UNIT_MS[unit]);
-        if (n > 0)
-            out += `${n}${unit}`;
-        rest -= n * UNIT_MS[unit];
-    }
-    // Seconds keep their millisecond fraction so that the text parses back to the same value.
-    if (rest > 0)
-        out += `${Number((rest / 1_000).toFixed(3))}s`;
-    return out;
-}
-//# sourceMappingURL=duration.js.map
-;// CONCATENATED MODULE: ../core/dist/internal.js
-// Small helpers shared by the client and the waiter (not exported from the package).
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
-function defaultSleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason);
-        };
-        // Not unref'd: a pending wait is exactly what should keep the process alive.
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-/**
- * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
- * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
- */
-function internal_linkedController(parent) {
-    const controller = new AbortController();
-    if (!parent)
-        return { controller, dispose() { } };
-    if (parent.aborted) {
-        controller.abort(parent.reason);
-        return { controller, dispose() { } };
-    }
-    const onAbort = () => controller.abort(parent.reason);
-    parent.addEventListener('abort', onAbort, { once: true });
-    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
-}
-//# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ../core/dist/ratelimit.js
-/**
- * Client-side sliding-window limiter (not exported from the package).
+ * Runs `attempt` until it succeeds, fails permanently, or the retries or the deadline run out.
  *
- * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
- * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
- * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
- * keeps a timer only while someone is queued.
+ * p-retry owns the attempt count, the decision loop and the error bookkeeping. Its own delay cannot be used:
+ * it computes `minTimeout × factor^n` with multiplicative randomisation and waits on a real `setTimeout`,
+ * while a `Retry-After`/`RateLimit-Reset` delay must be a floor that jitter only lengthens, the wait must stop
+ * short of the caller's deadline, and it must run on the injected clock so schedules are testable in simulated
+ * time. So p-retry's delay is set to 0 and `shouldRetry` does the waiting.
  */
-/** Extra time a slot is held, for servers that count both ends of their window. */
-const MARGIN_MS = 25;
-class LimiterTimeoutError extends Error {
-}
-class SlidingWindowLimiter {
-    requests;
-    windowMs;
-    now;
-    inFlight = 0;
-    /** Monotonic instants at which finished requests leave the window, ascending. */
-    releases = [];
-    queue = [];
-    timer;
-    constructor(requests, windowMs, now = () => performance.now()) {
-        this.requests = requests;
-        this.windowMs = windowMs;
-        this.now = now;
-    }
-    /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
-    acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
-        if (signal?.aborted)
-            return Promise.reject(signal.reason);
-        if (this.queue.length === 0 && this.used() < this.requests)
-            return Promise.resolve(this.take());
-        return new Promise((resolve, reject) => {
-            let timeout;
-            const cleanup = () => {
-                if (timeout)
-                    clearTimeout(timeout);
-                signal?.removeEventListener('abort', onAbort);
-            };
-            const leave = (reason) => {
-                const i = this.queue.indexOf(waiter);
-                if (i >= 0)
-                    this.queue.splice(i, 1);
-                cleanup();
-                if (this.queue.length === 0)
-                    this.clearTimer();
-                reject(reason);
-            };
-            const onAbort = () => leave(signal?.reason);
-            const waiter = {
-                grant: (release) => {
-                    cleanup();
-                    resolve(release);
-                },
-                fail: leave,
-            };
-            if (Number.isFinite(maxWaitMs)) {
-                timeout = setTimeout(() => leave(new LimiterTimeoutError('rate limiter wait exceeded')), Math.max(0, maxWaitMs));
+function withRetry(attempt, policy, ctx) {
+    return pRetry(attempt, {
+        retries: policy.retries,
+        minTimeout: 0,
+        factor: 1,
+        shouldRetry: async ({ error, retriesConsumed }) => {
+            if (!isTransient(error))
+                return false;
+            const n = retriesConsumed + 1;
+            const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (n - 1));
+            const requested = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+            const floor = Math.min(requested, policy.maxServerDelayMs);
+            // Full jitter; a server-requested delay is a floor that jitter only lengthens.
+            const delayMs = Math.round(floor + ctx.random() * ceiling);
+            if (ctx.deadline !== undefined && ctx.now() + delayMs >= ctx.deadline)
+                return false;
+            ctx.onRetry?.({ attempt: n, error, delayMs });
+            try {
+                await ctx.sleep(delayMs, ctx.signal);
             }
-            signal?.addEventListener('abort', onAbort, { once: true });
-            this.queue.push(waiter);
-            this.drain();
+            catch (sleepError) {
+                if (ctx.signal?.aborted)
+                    throw ctx.aborted();
+                throw sleepError;
+            }
+            if (ctx.signal?.aborted)
+                throw ctx.aborted();
+            return true;
+        },
+    });
+}
+//# sourceMappingURL=retry.js.map
+;// CONCATENATED MODULE: ../core/dist/request.js
+// Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
+// package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
+
+
+
+
+
+/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
+const NOT_SENT = 'NOT_SENT';
+class Requester {
+    config;
+    constructor(config) {
+        this.config = config;
+    }
+    /** Sends `spec` with the client's limiter, retry policy and timeouts; resolves with the parsed value. */
+    async request(spec, options = {}) {
+        const { signal, deadline, onRetry } = options;
+        const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+        if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+            throw new errors_InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds');
+        }
+        if (signal?.aborted)
+            throw aborted(spec);
+        const attempt = () => this.#attempt(spec, signal, timeoutMs, deadline);
+        const policy = this.config.retry;
+        if (!policy)
+            return attempt();
+        const { now, sleep, random } = this.config;
+        return withRetry(attempt, policy, {
+            signal,
+            deadline,
+            onRetry,
+            now,
+            sleep,
+            random,
+            aborted: () => aborted(spec),
         });
     }
-    /** Waiting requests (for tests and diagnostics). */
-    get pending() {
-        return this.queue.length;
+    async #attempt(spec, signal, timeoutMs, deadline) {
+        if (signal?.aborted)
+            throw aborted(spec);
+        const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.now());
+        if (timeLeft() <= 0)
+            throw noTimeLeft(spec);
+        // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
+        let release = () => { };
+        const limiter = this.config.limiter;
+        if (limiter) {
+            try {
+                release = await limiter.acquire(signal, timeLeft());
+            }
+            catch (error) {
+                if (error instanceof LimiterTimeoutError)
+                    throw noTimeLeft(spec);
+                throw aborted(spec);
+            }
+        }
+        try {
+            const budget = Math.min(timeoutMs, timeLeft());
+            if (budget <= 0)
+                throw noTimeLeft(spec);
+            return await this.#send(spec, signal, budget);
+        }
+        finally {
+            release();
+        }
     }
-    used() {
-        const now = this.now();
-        while (this.releases.length > 0 && this.releases[0] <= now)
-            this.releases.shift();
-        return this.inFlight + this.releases.length;
-    }
-    take() {
-        this.inFlight++;
-        let released = false;
-        return () => {
-            if (released)
-                return;
-            released = true;
-            this.inFlight--;
-            this.releases.push(this.now() + this.windowMs + MARGIN_MS);
-            this.drain();
+    async #send(spec, signal, budgetMs) {
+        const { baseUrl, apiKey, userAgent } = this.config;
+        const controller = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+        }, budgetMs);
+        const onAbort = () => controller.abort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const headers = {
+            accept: 'application/json',
+            'user-agent': userAgent,
+            'x-api-key': apiKey,
         };
-    }
-    clearTimer() {
-        if (this.timer)
-            clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-    drain() {
-        this.clearTimer();
-        while (this.queue.length > 0 && this.used() < this.requests) {
-            this.queue.shift().grant(this.take());
+        if (spec.body !== undefined)
+            headers['content-type'] = 'application/json';
+        try {
+            let response;
+            let text;
+            try {
+                response = await this.config.fetch(`${baseUrl}${spec.path}`, {
+                    method: spec.method,
+                    headers,
+                    body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+                    signal: controller.signal,
+                    // A redirect would carry x-api-key to wherever it points: refuse to follow.
+                    redirect: 'manual',
+                });
+                text = await response.text();
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw aborted(spec);
+                const detail = this.#describeFailure(error);
+                if (timedOut) {
+                    throw new NetworkError(`${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable: try again, or allow more time (timeoutMs)`, { timedOut: true, cause: new Error(detail) });
+                }
+                throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail}); check the network and CATALOG_API_BASE_URL`, {
+                    cause: new Error(detail),
+                });
+            }
+            return this.#handle(spec, response, text);
         }
-        // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
-        // through their release() instead, so no timer is needed for them.
-        if (this.queue.length > 0 && this.releases.length > 0) {
-            this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0] - this.now()));
-        }
-    }
-}
-//# sourceMappingURL=ratelimit.js.map
-;// CONCATENATED MODULE: ../core/dist/redact.js
-/** Secrets shorter than this are left alone: replacing one or two letters everywhere would garble every text. */
-const MIN_SECRET_LENGTH = 4;
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/**
- * A function that replaces every secret, and its URL-encoded form, with `***`. Every face runs what it prints
- * through one, so a key that reached a message by any route (a server echoing it, a URL) still never leaves.
- */
-function createRedactor(secrets) {
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (!secret)
-            continue;
-        for (const form of [secret, secret.trim(), encodeURIComponent(secret)]) {
-            if (form.length >= MIN_SECRET_LENGTH)
-                forms.add(form);
+        finally {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
         }
     }
-    if (forms.size === 0)
-        return (text) => text;
-    // Longest first, so that a secret containing another is replaced whole.
-    const pattern = new RegExp([...forms]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegExp)
-        .join('|'), 'g');
-    return (text) => text.replace(pattern, '***');
+    #handle(spec, response, rawText) {
+        const { status } = response;
+        const { redact, now } = this.config;
+        if (status < 200 || status >= 300) {
+            throw errorFromResponse(status, rawText, response.headers, {
+                label: spec.label,
+                notFound: spec.notFound,
+                redact,
+                now,
+            });
+        }
+        const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
+        const requestId = headerId ? clip(redact(headerId), 200) : undefined;
+        let body;
+        try {
+            body = rawText.trim() === '' ? undefined : JSON.parse(rawText);
+        }
+        catch {
+            throw invalid(spec, status, requestId, `${describeNonJson(redact(rawText))} instead of JSON`);
+        }
+        if (body === undefined && !(spec.allowEmpty ?? spec.method === 'DELETE')) {
+            throw invalid(spec, status, requestId, 'an empty body instead of JSON');
+        }
+        try {
+            return spec.parse(body, requestId);
+        }
+        catch (error) {
+            const why = error instanceof ShapeError ? error.message : 'a body of an unexpected shape';
+            throw invalid(spec, status, requestId, `an unexpected JSON body (${why})`);
+        }
+    }
+    /**
+     * A short, redacted description of a fetch failure, including its causes' codes (e.g. ECONNREFUSED). The
+     * original error is never attached: it may reference the request, whose headers carry the key.
+     */
+    #describeFailure(error) {
+        const parts = [];
+        let current = error;
+        for (let depth = 0; depth < 4 && current; depth++) {
+            if (typeof current === 'object' && current !== null) {
+                const e = current;
+                const message = typeof e.message === 'string' ? e.message : '';
+                const code = typeof e.code === 'string' ? e.code : '';
+                const piece = code && !message.includes(code) ? `${message} ${code}`.trim() : message;
+                if (piece && !parts.includes(piece))
+                    parts.push(piece);
+                current = e.cause;
+            }
+            else {
+                parts.push(String(current));
+                break;
+            }
+        }
+        return clip(this.config.redact(parts.join(': ') || 'unknown network error'), 300);
+    }
 }
-//# sourceMappingURL=redact.js.map
+function invalid(spec, status, requestId, what) {
+    const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
+    return new InvalidResponseError(`${spec.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`, 'INVALID_RESPONSE', { status, requestId });
+}
+function aborted(spec) {
+    return new AbortedError(`${spec.label} was aborted by the caller`);
+}
+function noTimeLeft(spec) {
+    return new NetworkError(`${spec.label} was not sent: no time left before the deadline`, {
+        timedOut: true,
+        code: NOT_SENT,
+    });
+}
+//# sourceMappingURL=request.js.map
 ;// CONCATENATED MODULE: ../core/dist/version.js
 /** Kept equal to package.json's version by test/version.test.ts (tsc's rootDir=src keeps package.json out of reach). */
 const VERSION = '0.1.0';
@@ -29443,59 +29991,56 @@ function clientOptionsFromEnv(env = process.env) {
     const baseUrl = env[ENV_BASE_URL]?.trim();
     return { apiKey, baseUrl: baseUrl ? baseUrl : DEFAULT_BASE_URL };
 }
-/** Server-requested minimum delay before a retry, remembered per error without putting it on the error. */
-const serverDelays = new WeakMap();
 const ALREADY_FINISHED = /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
+let requesterOf;
 class CatalogClient {
     baseUrl;
-    #apiKey;
-    #redact;
-    #fetch;
-    #timeoutMs;
-    #retry;
-    #limiter;
-    #userAgent;
-    #now;
-    #random;
-    #sleep;
+    #requester;
+    static {
+        requesterOf = (client) => client.#requester;
+    }
     constructor(options) {
         const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-        this.#apiKey = apiKey;
-        this.#redact = createRedactor([apiKey]);
         this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, `the base URL (usually ${ENV_BASE_URL})`);
-        this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-        this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
-        if (options.retry === false) {
-            this.#retry = false;
-        }
-        else {
+        let retry = false;
+        if (options.retry !== false) {
             const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
             if (!Number.isInteger(r.retries) || r.retries < 0) {
                 throw new errors_InvalidInputError('retry.retries', 'retry.retries must be a whole number >= 0');
             }
-            this.#retry = {
+            retry = {
                 retries: r.retries,
                 minDelayMs: nonNegative(r.minDelayMs, 'retry.minDelayMs'),
                 maxDelayMs: nonNegative(r.maxDelayMs, 'retry.maxDelayMs'),
                 maxServerDelayMs: nonNegative(r.maxServerDelayMs, 'retry.maxServerDelayMs'),
             };
         }
+        let limiter;
         if (options.rateLimit !== false) {
             const l = { ...DEFAULT_RATE_LIMIT, ...stripUndefined(options.rateLimit ?? {}) };
             if (!Number.isInteger(l.requests) || l.requests < 1) {
                 throw new errors_InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
             }
-            this.#limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
+            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
         }
-        this.#userAgent = options.userAgent ?? `catalog-crawl/${VERSION}`;
-        this.#now = options.now ?? Date.now;
-        this.#random = options.random ?? Math.random;
-        this.#sleep = options.sleep ?? defaultSleep;
+        this.#requester = new Requester({
+            apiKey,
+            baseUrl: this.baseUrl,
+            fetch: options.fetch ?? createProxyFetch(),
+            timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+            retry,
+            limiter,
+            userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
+            redact: createRedactor([apiKey, ...proxySecrets()]),
+            now: options.now ?? Date.now,
+            sleep: options.sleep ?? defaultSleep,
+            random: options.random ?? Math.random,
+        });
     }
     /** POST /v2/crawl. Idempotent per hostname on the API side, so it is retried like the other calls. */
     async startCrawl(params, options = {}) {
         const url = validateCrawlUrl(params?.url);
-        return this.#call({
+        return this.#requester.request({
             method: 'POST',
             path: '/v2/crawl',
             label: 'POST /v2/crawl',
@@ -29506,7 +30051,7 @@ class CatalogClient {
     /** GET /v2/crawl/{id}. */
     async getCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
-        return this.#call({
+        return this.#requester.request({
             method: 'GET',
             path: `/v2/crawl/${encodeURIComponent(id)}`,
             label: 'GET /v2/crawl/{id}',
@@ -29517,29 +30062,32 @@ class CatalogClient {
     /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
     async cancelCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
-        return this.#call({
-            method: 'DELETE',
-            path: `/v2/crawl/${encodeURIComponent(id)}`,
-            label: 'DELETE /v2/crawl/{id}',
-            parse: (body, requestId) => parseCancel(body, id, requestId),
-            recover: (error, message) => {
-                const finished = error instanceof ConflictError ||
-                    (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-                if (!finished)
-                    return undefined;
-                const result = {
-                    executionId: id,
-                    outcome: 'already_finished',
-                    stopDate: null,
-                    requestId: error.requestId,
-                    raw: undefined,
-                };
-                if (message !== undefined)
-                    result.message = message;
-                return result;
-            },
-            notFound: `crawl ${id}`,
-        }, options);
+        try {
+            return await this.#requester.request({
+                method: 'DELETE',
+                path: `/v2/crawl/${encodeURIComponent(id)}`,
+                label: 'DELETE /v2/crawl/{id}',
+                parse: (body, requestId) => parseCancel(body, id, requestId),
+                notFound: `crawl ${id}`,
+            }, options);
+        }
+        catch (error) {
+            const message = error instanceof ApiError ? error.serverMessage : undefined;
+            const finished = error instanceof ConflictError ||
+                (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
+            if (!finished)
+                throw error;
+            const result = {
+                executionId: id,
+                outcome: 'already_finished',
+                stopDate: null,
+                requestId: error.requestId,
+                raw: undefined,
+            };
+            if (message !== undefined)
+                result.message = message;
+            return result;
+        }
     }
     /** GET /v2/crawl?status&page&page_size. */
     async listCrawls(params = {}, options = {}) {
@@ -29555,275 +30103,23 @@ class CatalogClient {
         if (params.pageSize !== undefined)
             query.set('page_size', String(wholeNumber(params.pageSize, 'pageSize')));
         const qs = query.toString();
-        return this.#call({
+        return this.#requester.request({
             method: 'GET',
             path: `/v2/crawl${qs ? `?${qs}` : ''}`,
             label: 'GET /v2/crawl',
             parse: (body, requestId) => parseList(body, params, requestId),
         }, options);
     }
-    async #call(call, options) {
-        const { signal, deadline, onRetry } = options;
-        const timeoutMs = positive(options.timeoutMs ?? this.#timeoutMs, 'timeoutMs');
-        const policy = this.#retry;
-        if (signal?.aborted)
-            throw aborted(call);
-        if (!policy)
-            return this.#attempt(call, signal, timeoutMs, deadline);
-        // p-retry counts attempts and decides; we do the waiting in shouldRetry so that it honours server delays,
-        // the deadline, the injected clock and sleep, and the caller's signal (p-retry's own delay is 0).
-        return pRetry(() => this.#attempt(call, signal, timeoutMs, deadline), {
-            retries: policy.retries,
-            minTimeout: 0,
-            factor: 1,
-            shouldRetry: async ({ error, retriesConsumed }) => {
-                if (!isTransient(error))
-                    return false;
-                const attempt = retriesConsumed + 1;
-                const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
-                const floor = Math.min(serverDelays.get(error) ?? 0, policy.maxServerDelayMs);
-                // Full jitter; a server-requested delay is a floor that jitter only lengthens.
-                const delayMs = Math.round(floor + this.#random() * ceiling);
-                if (deadline !== undefined && this.#now() + delayMs >= deadline)
-                    return false;
-                onRetry?.({ attempt, error, delayMs });
-                try {
-                    await this.#sleep(delayMs, signal);
-                }
-                catch (sleepError) {
-                    if (signal?.aborted)
-                        throw aborted(call);
-                    throw sleepError;
-                }
-                if (signal?.aborted)
-                    throw aborted(call);
-                return true;
-            },
-        });
-    }
-    async #attempt(call, signal, timeoutMs, deadline) {
-        if (signal?.aborted)
-            throw aborted(call);
-        const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.#now());
-        if (timeLeft() <= 0)
-            throw noTimeLeft(call);
-        let release = () => { };
-        if (this.#limiter) {
-            try {
-                release = await this.#limiter.acquire(signal, timeLeft());
-            }
-            catch (error) {
-                if (error instanceof LimiterTimeoutError)
-                    throw noTimeLeft(call);
-                throw aborted(call);
-            }
-        }
-        try {
-            const budget = Math.min(timeoutMs, timeLeft());
-            if (budget <= 0)
-                throw noTimeLeft(call);
-            return await this.#send(call, signal, budget);
-        }
-        finally {
-            release();
-        }
-    }
-    async #send(call, signal, budgetMs) {
-        const controller = new AbortController();
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-        }, budgetMs);
-        const onAbort = () => controller.abort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const headers = {
-            accept: 'application/json',
-            'user-agent': this.#userAgent,
-            'x-api-key': this.#apiKey,
-        };
-        if (call.body !== undefined)
-            headers['content-type'] = 'application/json';
-        try {
-            let response;
-            let text;
-            try {
-                response = await this.#fetch(`${this.baseUrl}${call.path}`, {
-                    method: call.method,
-                    headers,
-                    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-                    signal: controller.signal,
-                    // A redirect would carry x-api-key to wherever it points: refuse to follow.
-                    redirect: 'manual',
-                });
-                text = await response.text();
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw aborted(call);
-                if (timedOut) {
-                    throw new NetworkError(`${call.label} timed out after ${formatDuration(budgetMs)} without an answer from ${this.baseUrl}; ` +
-                        'the API may be slow or unreachable: try again, or allow more time (timeoutMs)', { timedOut: true, cause: this.#safeCause(error) });
-                }
-                const detail = this.#describeFailure(error);
-                throw new NetworkError(`Could not reach the Catalog API at ${this.baseUrl} (${call.label}: ${detail}); ` +
-                    `check the network and ${ENV_BASE_URL}`, { cause: new Error(detail) });
-            }
-            return this.#handle(call, response, text);
-        }
-        finally {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-        }
-    }
-    #handle(call, response, rawText) {
-        const status = response.status;
-        const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
-        const requestId = headerId ? clip(this.#redact(headerId), 200) : undefined;
-        if (status >= 200 && status < 300) {
-            let body;
-            try {
-                body = rawText.trim() === '' ? undefined : JSON.parse(rawText);
-            }
-            catch {
-                throw this.#invalid(call, status, requestId, `${describeNonJson(this.#redact(rawText))} instead of JSON`);
-            }
-            if (body === undefined && call.method !== 'DELETE') {
-                throw this.#invalid(call, status, requestId, 'an empty body instead of JSON');
-            }
-            try {
-                return call.parse(body, requestId);
-            }
-            catch (error) {
-                const why = error instanceof ShapeError ? error.message : 'a body of an unexpected shape';
-                throw this.#invalid(call, status, requestId, `an unexpected JSON body (${why})`);
-            }
-        }
-        const text = this.#redact(rawText);
-        const info = parseErrorBody(text);
-        const id = requestId ?? (info.requestId ? clip(this.#redact(info.requestId), 200) : undefined);
-        const serverMessage = info.message === undefined ? undefined : clip(this.#redact(info.message), 300);
-        const code = info.code === undefined ? undefined : clip(this.#redact(info.code), 60);
-        const error = this.#httpError(call, response, { id, serverMessage, code, nonJson: info.nonJson });
-        const recovered = error instanceof ApiError ? call.recover?.(error, serverMessage) : undefined;
-        if (recovered !== undefined)
-            return recovered;
-        throw error;
-    }
-    #httpError(call, response, info) {
-        const status = response.status;
-        const { id } = info;
-        const said = info.serverMessage ?? (info.nonJson ? `the API sent ${info.nonJson}` : undefined);
-        const what = `${call.label} failed with HTTP ${status}${info.code ? ` ${info.code}` : ''}${said ? `: ${said}` : ''}`;
-        const quote = id ? ` (request id ${id}: quote it to support)` : '';
-        const details = { status, requestId: id };
-        if (status === 401) {
-            return new AuthError(`${what}. Check ${ENV_API_KEY}: the key is missing, invalid or revoked${quote}`, info.code ?? 'UNAUTHORIZED', details);
-        }
-        if (status === 403) {
-            return new AuthError(`${what}. Check that ${ENV_API_KEY} is allowed to do this (and that auto top-up is on for starting crawls)${quote}`, info.code ?? 'FORBIDDEN', details);
-        }
-        if (status === 402) {
-            return new PaymentRequiredError(`${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`, info.code ?? 'PAYMENT_REQUIRED', details);
-        }
-        if (status === 404) {
-            return new NotFoundError(`${what}. ${call.notFound ? `No ${call.notFound}` : 'Not found'} in the organisation of ${ENV_API_KEY}: check the execution id and the key${quote}`, info.code ?? 'NOT_FOUND', details);
-        }
-        if (status === 400) {
-            return new ValidationError(`${what}. Fix the request and try again${quote}`, info.code ?? 'INVALID_REQUEST', details);
-        }
-        if (status === 409) {
-            return new ConflictError(`${what}${quote}`, info.code ?? 'CONFLICT', details);
-        }
-        const serverDelay = this.#serverDelayMs(response);
-        if (status === 429) {
-            const wait = serverDelay === undefined ? '' : ` (the API asked to wait ${formatDuration(serverDelay)})`;
-            const error = new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`, { status, requestId: id, code: info.code ?? 'RATE_LIMITED', retryAfterMs: serverDelay });
-            if (serverDelay !== undefined)
-                serverDelays.set(error, serverDelay);
-            return error;
-        }
-        if (status >= 500 || status === 408) {
-            const error = new ServerError(`${what}. The Catalog API had a problem: try again later; if it persists, ${id ? `quote request id ${id} to support` : 'contact support'}`, info.code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'), details);
-            if (serverDelay !== undefined)
-                serverDelays.set(error, serverDelay);
-            return error;
-        }
-        if (status >= 300 && status < 400) {
-            return new ApiError(`${call.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set ${ENV_BASE_URL} to the final address${quote}`, info.code ?? `HTTP_${status}`, details);
-        }
-        return new ApiError(`${what}${quote}`, info.code ?? `HTTP_${status}`, details);
-    }
-    /** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
-    #serverDelayMs(response) {
-        const now = this.#now();
-        const parse = (value) => {
-            if (!value)
-                return undefined;
-            const text = value.trim();
-            if (/^\d+(\.\d+)?$/.test(text)) {
-                const n = Number(text);
-                // A value this large is an epoch timestamp in seconds, not a delta.
-                return n > 1e9 ? Math.max(0, n * 1000 - now) : n * 1000;
-            }
-            const at = Date.parse(text);
-            return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-        };
-        const values = [
-            parse(response.headers.get('retry-after')),
-            parse(response.headers.get('ratelimit-reset')),
-        ].filter((v) => v !== undefined);
-        return values.length === 0 ? undefined : Math.round(Math.max(...values));
-    }
-    #invalid(call, status, requestId, what) {
-        const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
-        return new InvalidResponseError(`${call.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`, 'INVALID_RESPONSE', { status, requestId });
-    }
-    /** A short, redacted description of a fetch failure, including its cause's code (e.g. ECONNREFUSED). */
-    #describeFailure(error) {
-        const parts = [];
-        let current = error;
-        for (let depth = 0; depth < 4 && current; depth++) {
-            if (current instanceof Error || (typeof current === 'object' && current !== null)) {
-                const e = current;
-                const message = typeof e.message === 'string' ? e.message : '';
-                const code = typeof e.code === 'string' ? e.code : '';
-                const piece = code && !message.includes(code) ? `${message} ${code}`.trim() : message;
-                if (piece && !parts.includes(piece))
-                    parts.push(piece);
-                current = e.cause;
-            }
-            else {
-                parts.push(String(current));
-                break;
-            }
-        }
-        return clip(this.#redact(parts.join(': ') || 'unknown network error'), 300);
-    }
-    /**
-     * The cause attached to our errors is a fresh Error holding only a redacted description: the original may
-     * reference the request (its headers carry the key), so it is never attached.
-     */
-    #safeCause(error) {
-        return new Error(this.#describeFailure(error));
-    }
 }
-function isTransient(error) {
-    return (error instanceof NetworkError ||
-        error instanceof ServerError ||
-        error instanceof RateLimitError ||
-        error instanceof InvalidResponseError);
-}
-function aborted(call) {
-    return new AbortedError(`${call.label} was aborted by the caller`);
-}
-/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
-const NOT_SENT = 'NOT_SENT';
-function noTimeLeft(call) {
-    return new NetworkError(`${call.label} was not sent: no time left before the deadline`, {
-        timedOut: true,
-        code: NOT_SENT,
-    });
+/**
+ * Package-internal entry point for other core modules (results pages, exporters): sends `spec` through the
+ * client's rate limiter, retry policy, timeouts and error mapping, exactly as the client's own methods do.
+ * `spec.path` includes the query string (already encoded); `options` takes `signal`, `deadline`, `timeoutMs`
+ * and `onRetry`. Failures are the same typed errors (`NotFoundError` names `spec.notFound`; any other status,
+ * e.g. 405, is an `ApiError` carrying `status`). Not exported from the package's index.
+ */
+function sendRequest(client, spec, options = {}) {
+    return requesterOf(client).request(spec, options);
 }
 function positive(value, field) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -31318,7 +31614,7 @@ class DecodedURL extends URL {
 // EXTERNAL MODULE: ../../node_modules/.pnpm/tunnel@0.0.6/node_modules/tunnel/index.js
 var node_modules_tunnel = __nccwpck_require__(5217);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/undici@6.29.1/node_modules/undici/index.js
-var undici = __nccwpck_require__(5345);
+var node_modules_undici = __nccwpck_require__(5345);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -34748,6 +35044,36 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
 /******/ 	};
 /******/ })();
 /******/ 
