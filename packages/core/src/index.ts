@@ -27,6 +27,7 @@ export {
 } from './errors.js';
 export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
+export * from './results/index.js';
 export * from './types.js';
 export {
   LAST_STEP_SLOW_SHARE,
