@@ -103,20 +103,25 @@ beforeAll(async () => {
   // The root's tools (changesets) from this workspace; the links between the copy's own packages, which
   // pnpm pack reads to replace `workspace:` ranges, point into the copy, where the versions change.
   symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
-  const dirs = new Map(
-    readdirSync(join(repo, 'packages')).map((dir) => [
-      JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8')).name as string,
-      dir,
-    ]),
-  );
+  // Every workspace package (pnpm-workspace.yaml: `dir` or `dir/*`), by name, as a folder of the copy.
+  const dirs = new Map<string, string>();
+  for (const pattern of parse(readFileSync(join(repo, 'pnpm-workspace.yaml'), 'utf8')).packages as string[]) {
+    const folders = pattern.endsWith('/*')
+      ? readdirSync(join(repo, pattern.slice(0, -2))).map((d) => join(pattern.slice(0, -2), d))
+      : [pattern];
+    for (const folder of folders) {
+      const manifest = join(repo, folder, 'package.json');
+      if (existsSync(manifest)) dirs.set(JSON.parse(readFileSync(manifest, 'utf8')).name, folder);
+    }
+  }
   for (const dir of dirs.values()) {
-    const manifest = JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(repo, dir, 'package.json'), 'utf8'));
     for (const field of ['dependencies', 'peerDependencies', 'devDependencies']) {
       for (const name of Object.keys(manifest[field] ?? {})) {
         if (!dirs.has(name)) continue;
-        const link = join(repo, 'packages', dir, 'node_modules', name);
+        const link = join(repo, dir, 'node_modules', name);
         mkdirSync(dirname(link), { recursive: true });
-        if (!existsSync(link)) symlinkSync(join(repo, 'packages', dirs.get(name)!), link, 'dir');
+        if (!existsSync(link)) symlinkSync(join(repo, dirs.get(name)!), link, 'dir');
       }
     }
   }
