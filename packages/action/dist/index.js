@@ -28448,6 +28448,19 @@ function toClock(partial) {
         random: partial.random ?? systemClock.random,
     };
 }
+/**
+ * Calls `fn` after `ms` on the clock's time; the returned function cancels it. On the system clock this is a
+ * bare setTimeout (a request timeout per poll is on the hot path); on any other clock it is its `sleep`.
+ */
+function schedule(clock, ms, fn) {
+    if (clock.sleep === systemClock.sleep) {
+        const timer = setTimeout(fn, ms);
+        return () => clearTimeout(timer);
+    }
+    const controller = new AbortController();
+    clock.sleep(ms, controller.signal).then(fn, () => { });
+    return () => controller.abort();
+}
 //# sourceMappingURL=clock.js.map
 ;// CONCATENATED MODULE: ../core/dist/crawl.js
 
@@ -29300,6 +29313,7 @@ function clientOptionsFromEnv(env = process.env) {
 //# sourceMappingURL=env.js.map
 ;// CONCATENATED MODULE: ../core/dist/ratelimit.js
 
+
 /**
  * Client-side sliding-window limiter (not exported from the package).
  *
@@ -29320,7 +29334,7 @@ class SlidingWindowLimiter {
     /** Monotonic instants at which finished requests leave the window, ascending. */
     releases = [];
     queue = [];
-    /** Aborts the pending wake-up; undefined while none is pending. */
+    /** Cancels the pending wake-up; undefined while none is pending. */
     timer;
     now;
     sleep;
@@ -29336,11 +29350,9 @@ class SlidingWindowLimiter {
         this.now = typeof clock === 'function' ? clock : clock.now;
         this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
     }
-    /** Calls `fn` after `ms` unless the returned controller aborts first. */
+    /** Calls `fn` after `ms` on the limiter's clock; the returned function cancels it. */
     after(ms, fn) {
-        const controller = new AbortController();
-        this.sleep(ms, controller.signal).then(fn, () => { });
-        return controller;
+        return schedule({ sleep: this.sleep }, ms, fn);
     }
     /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
     acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
@@ -29351,7 +29363,7 @@ class SlidingWindowLimiter {
         return new Promise((resolve, reject) => {
             let timeout;
             const cleanup = () => {
-                timeout?.abort();
+                timeout?.();
                 signal?.removeEventListener('abort', onAbort);
             };
             const leave = (reason) => {
@@ -29405,7 +29417,7 @@ class SlidingWindowLimiter {
         };
     }
     clearTimer() {
-        this.timer?.abort();
+        this.timer?.();
         this.timer = undefined;
     }
     drain() {
@@ -29778,6 +29790,9 @@ function withRetry(attempt, policy, ctx) {
 }
 //# sourceMappingURL=retry.js.map
 ;// CONCATENATED MODULE: ../core/dist/request.js
+// Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
+// package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
+
 
 
 
@@ -29845,11 +29860,10 @@ class Requester {
         const controller = new AbortController();
         let timedOut = false;
         // The timeout runs on the client's clock, so simulated time can time a request out too.
-        const timer = new AbortController();
-        this.config.clock.sleep(budgetMs, timer.signal).then(() => {
+        const cancelTimer = schedule(this.config.clock, budgetMs, () => {
             timedOut = true;
             controller.abort();
-        }, () => { });
+        });
         const onAbort = () => controller.abort();
         signal?.addEventListener('abort', onAbort, { once: true });
         const headers = {
@@ -29887,7 +29901,7 @@ class Requester {
             return this.#handle(spec, response, text);
         }
         finally {
-            timer.abort();
+            cancelTimer();
             signal?.removeEventListener('abort', onAbort);
         }
     }
