@@ -4,6 +4,7 @@ import { isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl
 import { DEFAULT_BASE_URL } from './env.js';
 import { ApiError, InvalidInputError } from './errors.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
+import { createProxyFetch, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
 import { createRedactor } from './redact.js';
 import { NOT_SENT, Requester, type RequestSpec } from './request.js';
@@ -90,12 +91,12 @@ export class CatalogClient {
     this.#requester = new Requester({
       apiKey,
       baseUrl: this.baseUrl,
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      fetch: options.fetch ?? createProxyFetch(),
       timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
       retry,
       limiter,
       userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
-      redact: createRedactor([apiKey]),
+      redact: createRedactor([apiKey, ...proxySecrets()]),
       clock,
     });
   }
