@@ -1,8 +1,13 @@
 import {
   type Crawl,
+  crawlDurationMs,
   currentStep,
+  formatCount,
+  formatCountOf,
   formatDuration,
+  isCanceledCrawl,
   isTerminalStatus,
+  progressFraction,
   suggestPollIntervalMs,
 } from '@catalog-crawl/core';
 import type { CrawlStatusOutput } from './schemas.js';
@@ -14,33 +19,20 @@ export function resourceUri(executionId: string): string {
   return `catalog-crawl://crawls/${encodeURIComponent(executionId)}`;
 }
 
-/** A failed crawl whose error says it was cancelled or aborted. */
+/** A crawl that was cancelled (core's rule: `canceled`/`cancelled`, or `failed` with a cancel/abort error). */
 export function isCancelledCrawl(crawl: Pick<Crawl, 'status' | 'error'>): boolean {
-  return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+  return isCanceledCrawl(crawl);
 }
 
 export function seconds(ms: number): number {
   return Math.max(0, Math.round(ms / 100) / 10);
 }
 
-/** `12,345` (fixed locale so tests and snapshots do not depend on the machine). */
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function elapsedMsOf(crawl: Crawl, now: number): number | undefined {
-  if (typeof crawl.durationMs === 'number' && Number.isFinite(crawl.durationMs)) return crawl.durationMs;
-  if (!crawl.startDate) return undefined;
-  const start = Date.parse(crawl.startDate);
-  if (!Number.isFinite(start)) return undefined;
-  const stop = crawl.stopDate ? Date.parse(crawl.stopDate) : now;
-  return Number.isFinite(stop) && stop >= start ? stop - start : undefined;
-}
-
 /** The next step an agent should take for this crawl, in one sentence. */
 export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
   if (crawl.status === 'completed') {
-    return 'The crawl is finished; nothing left to poll. Its collections and listings can be read through the Catalog API by vendor hostname.';
+    const listings = crawl.result ? ` ${formatCount(crawl.result.listingsTotal)}` : '';
+    return `The crawl is finished; nothing left to poll. Call get_crawl_results with execution_id "${crawl.executionId}" to read the${listings} listings it found, a page at a time (kind "collections" for its collections).`;
   }
   if (isCancelledCrawl(crawl)) {
     return 'The crawl was cancelled; nothing left to poll. Call start_crawl again to crawl the site anew.';
@@ -53,6 +45,22 @@ export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
 
 export interface StatusOptions {
   now?: number;
+  /** When the crawl was read (default: now). */
+  observedAt?: number;
+  /** Since when nothing changed, as this server saw it. */
+  unchangedSince?: number;
+  /** Nothing changed for the stall window. */
+  stalled?: boolean;
+  /** The latest refresh failed: what happened (already an actionable sentence). */
+  warning?: string;
+}
+
+/** What to do about a crawl that shows no change. */
+export function stalledNextStep(unchangedSeconds: number): string {
+  return (
+    `Nothing has changed for ${formatDuration(Math.round(unchangedSeconds) * 1000)}: the crawl may be stuck. ` +
+    'Check again in a few minutes with get_crawl_status; if it stays unchanged, ask the user whether to cancel_crawl and start_crawl again.'
+  );
 }
 
 /** Maps a core Crawl to the structured status block (small: no raw body). */
@@ -61,16 +69,25 @@ export function crawlStatus(crawl: Crawl, options: StatusOptions = {}): CrawlSta
   const pollMs = finished ? 0 : suggestPollIntervalMs(crawl);
   const pollSeconds = Math.round(pollMs / 1000);
   const current = finished ? undefined : currentStep(crawl);
-  const elapsedMs = elapsedMsOf(crawl, options.now ?? Date.now());
+  const now = options.now ?? Date.now();
+  const elapsedMs = crawlDurationMs(crawl, now);
+  const stalled = !finished && options.stalled === true;
   const out: CrawlStatusOutput = {
     execution_id: crawl.executionId,
     status: crawl.status,
     finished,
     steps: crawl.steps.map((s) => ({ name: s.name, status: s.status })),
     suggested_poll_interval_seconds: pollSeconds,
+    checked_seconds_ago: seconds(now - (options.observedAt ?? now)),
+    stalled,
     resource_uri: resourceUri(crawl.executionId),
     next_step: statusNextStep(crawl, pollSeconds),
   };
+  if (!finished && options.unchangedSince !== undefined) {
+    out.unchanged_for_seconds = seconds(now - options.unchangedSince);
+  }
+  if (stalled) out.next_step = stalledNextStep(out.unchanged_for_seconds ?? 0);
+  if (options.warning) out.warning = truncate(options.warning, 400);
   if (crawl.vendor) out.vendor = crawl.vendor;
   if (crawl.error) out.error = truncate(crawl.error, 500);
   if (current)
@@ -109,21 +126,26 @@ export function statusLine(out: CrawlStatusOutput): string {
   }
   if (out.result) {
     parts.push(
-      `${count(out.result.collections_total)} collections, ${count(out.result.listings_total)} listings`,
+      `${formatCountOf(out.result.collections_total, 'collection')}, ${formatCountOf(out.result.listings_total, 'listing')}`,
     );
   } else if (out.progress) {
     parts.push(
-      `${count(out.progress.collections_found)} collections, ${count(out.progress.listings_found)} listings so far`,
+      `${formatCountOf(out.progress.collections_found, 'collection')}, ${formatCountOf(out.progress.listings_found, 'listing')} so far`,
     );
   }
-  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(Math.round(out.elapsed_seconds) * 1000));
+  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
+  if (out.stalled && out.unchanged_for_seconds !== undefined) {
+    parts.push(`stalled: no change for ${formatDuration(Math.round(out.unchanged_for_seconds) * 1000)}`);
+  }
   return parts.join(' · ');
 }
 
 /** The short text that accompanies a status for clients that ignore structuredContent. */
 export function statusText(out: CrawlStatusOutput, lead?: string): string {
   const lines = [`${lead ?? `Crawl ${out.execution_id}`}: ${statusLine(out)}.`];
+  if (out.checked_seconds_ago >= 1) lines.push(`(Status read ${Math.round(out.checked_seconds_ago)} s ago.)`);
   if (out.error) lines.push(`Error: ${out.error}`);
+  if (out.warning) lines.push(`Warning: ${out.warning}`);
   lines.push(`Next: ${out.next_step}`);
   return lines.join('\n');
 }
@@ -134,12 +156,9 @@ export function statusText(out: CrawlStatusOutput, lead?: string): string {
  */
 export function progressValue(crawl: Crawl): { progress: number; total: number } {
   const total = Math.max(crawl.steps.length, 1);
+  // A notification's progress reaches its total when the wait ends, however the crawl ended.
   if (isTerminalStatus(crawl.status)) return { progress: total, total };
-  const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;
-  const found = (crawl.progress?.collectionsFound ?? 0) + (crawl.progress?.listingsFound ?? 0);
-  // 0 .. 0.9 within the running step, growing with the counts and never reaching the next step.
-  const within = 0.9 * (1 - 1 / (1 + found / 100));
-  return { progress: Math.min(total, done + within), total };
+  return { progress: progressFraction(crawl) * total, total };
 }
 
 /** Keeps progress notifications strictly increasing whatever the crawl reports. */
