@@ -2,6 +2,7 @@ import {
   CatalogClient,
   type Crawl,
   InvalidInputError,
+  NOT_FOUND_GRACE_MS,
   type WaitEvent,
   type WaitOptions,
   waitForCrawl,
@@ -297,7 +298,7 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
       cancelOnAbort: inputs.cancelOnAbort,
       cancelOnTimeout: inputs.cancelOnTimeout,
       heartbeatMs: HEARTBEAT_MS,
-      notFoundGraceMs: inputs.url !== undefined ? 30_000 : 0,
+      notFoundGraceMs: inputs.url !== undefined ? NOT_FOUND_GRACE_MS : 0,
       onEvent,
       ...options.waitOverrides,
     };
@@ -396,8 +397,11 @@ async function runPost(toolkit: Toolkit, options: RunOptions): Promise<void> {
     line =
       result.outcome === 'canceled'
         ? `Post: the main step did not finish; cancelled crawl ${executionId}.`
-        : `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`;
-    toolkit.info(line);
+        : result.outcome === 'already_finished'
+          ? `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`
+          : `Post: crawl ${executionId} has not started yet, so it could not be cancelled (the API cancels only running crawls); it will run unless cancelled once it starts.`;
+    if (result.outcome === 'not_running_yet') toolkit.warning(line);
+    else toolkit.info(line);
   } catch (error) {
     if (error instanceof InvalidInputError) {
       line = `Post: could not cancel crawl ${executionId}: ${error.message}`;

@@ -1,16 +1,21 @@
-import type { CatalogClient, Crawl, ExportFormat, ListStatusFilter } from '@catalog-crawl/core';
+import {
+  type CatalogClient,
+  WAIT_DEFAULTS as CORE_WAIT_DEFAULTS,
+  type Crawl,
+  crawlDurationMs,
+  crawlOutcome,
+  type ExportFormat,
+  formatCounts,
+  formatDuration,
+  InvalidInputError,
+  type ListStatusFilter,
+  NOT_FOUND_GRACE_MS,
+  validateWaitOptions,
+  type WaitOptionName,
+} from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import {
-  cancelJson,
-  clock,
-  countsText,
-  crawlJson,
-  displaySteps,
-  humanDuration,
-  isCanceledCrawl,
-  statusColor,
-} from './format.js';
+import { cancelJson, crawlJson, displaySteps, safeText, statusColor } from './format.js';
 import { renderCrawlBlock } from './render/live.js';
 import {
   checkOutputPath,
@@ -32,30 +37,57 @@ export interface RawWaitOptions {
   stallTimeout?: string;
   cancelOnTimeout?: boolean;
   cancelOnAbort?: boolean;
+  cancelOnStall?: boolean;
+  cancelWait: string;
 }
 
-export const WAIT_DEFAULTS = { timeout: '60m', minInterval: '10s', maxInterval: '30s' } as const;
+/** Core's defaults, as the flags show them (the timeout in minutes, as action.yml writes it: `60m`). */
+export const WAIT_DEFAULTS = {
+  timeout: `${CORE_WAIT_DEFAULTS.timeoutMs / 60_000}m`,
+  minInterval: formatDuration(CORE_WAIT_DEFAULTS.minIntervalMs),
+  maxInterval: formatDuration(CORE_WAIT_DEFAULTS.maxIntervalMs),
+  /** How long a cancel keeps trying while the crawl is pending (as the Action's `cancel-wait`). */
+  cancelWait: '2m',
+} as const;
 
-/** Parses and checks the wait options before any request. */
+/** `cancel --when-running` without a duration: how long to wait for a pending crawl to start. */
+export const WHEN_RUNNING_DEFAULT = '10m';
+
+const FLAGS: Partial<Record<WaitOptionName, string>> = {
+  timeoutMs: '--timeout',
+  minIntervalMs: '--min-interval',
+  maxIntervalMs: '--max-interval',
+  stallTimeoutMs: '--stall-timeout',
+  cancelWaitMs: '--cancel-wait',
+};
+
+/** Parses and checks the wait options (core's one validator, in the flags' names) before any request. */
 export async function parseWaitOptions(raw: RawWaitOptions): Promise<CliWaitOptions> {
   const { parseDuration } = await import('@catalog-crawl/core');
-  const timeoutMs = parseDuration(raw.timeout, '--timeout');
-  const minIntervalMs = parseDuration(raw.minInterval, '--min-interval');
-  const maxIntervalMs = parseDuration(raw.maxInterval, '--max-interval');
-  const stallTimeoutMs =
-    raw.stallTimeout === undefined ? undefined : parseDuration(raw.stallTimeout, '--stall-timeout');
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be more than 0 (e.g. 30m).');
-  if (minIntervalMs < 1000) throw new UsageError('--min-interval must be at least 1s.');
-  if (maxIntervalMs < minIntervalMs) throw new UsageError('--max-interval must be at least --min-interval.');
-  if (stallTimeoutMs !== undefined && stallTimeoutMs <= 0)
-    throw new UsageError('--stall-timeout must be more than 0.');
+  const options = {
+    timeoutMs: parseDuration(raw.timeout, '--timeout'),
+    minIntervalMs: parseDuration(raw.minInterval, '--min-interval'),
+    maxIntervalMs: parseDuration(raw.maxInterval, '--max-interval'),
+    stallTimeoutMs:
+      raw.stallTimeout === undefined ? undefined : parseDuration(raw.stallTimeout, '--stall-timeout'),
+    cancelWaitMs: parseDuration(raw.cancelWait ?? WAIT_DEFAULTS.cancelWait, '--cancel-wait'),
+  };
+  if (raw.cancelOnStall && options.stallTimeoutMs === undefined) {
+    throw new UsageError(
+      '--cancel-on-stall needs --stall-timeout <duration> (stall detection is off without it).',
+    );
+  }
+  try {
+    validateWaitOptions(options, (field) => FLAGS[field] ?? field);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${error.message}.`);
+    throw error;
+  }
   return {
-    timeoutMs,
-    minIntervalMs,
-    maxIntervalMs,
-    stallTimeoutMs,
+    ...options,
     cancelOnTimeout: raw.cancelOnTimeout === true,
     cancelOnAbort: raw.cancelOnAbort === true,
+    cancelOnStall: raw.cancelOnStall === true,
   };
 }
 
@@ -99,8 +131,11 @@ export async function startCommand(
     ctx.out.line(`Started crawl ${ctx.out.colors.bold(id)} for ${target}`);
   }
   if (!waitOptions) return EXIT.OK;
-  // Right after the POST a GET may not see the crawl yet: treat 404 as "not yet" for 30 s.
-  const { exitCode } = await waitMany(ctx, client, [id], { ...waitOptions, notFoundGraceMs: 30_000 });
+  // Right after the POST a GET may not see the crawl yet: core's "just started" grace.
+  const { exitCode } = await waitMany(ctx, client, [id], {
+    ...waitOptions,
+    notFoundGraceMs: NOT_FOUND_GRACE_MS,
+  });
   if (exitCode !== EXIT.OK || raw.results === undefined || resultsFormat === undefined) return exitCode;
   return saveResults(ctx, client, id, raw.results, resultsFormat);
 }
@@ -143,8 +178,8 @@ export async function waitCommand(ctx: CliContext, ids: string[], raw: RawWaitOp
 
 /** `status`: 0 pending/running/completed, 1 failed, 6 canceled. */
 export function exitCodeForCrawl(crawl: Crawl): number {
-  if (crawl.status === 'failed') return isCanceledCrawl(crawl) ? EXIT.CANCELED : EXIT.FAILED;
-  return EXIT.OK;
+  const outcome = crawlOutcome(crawl);
+  return outcome === 'canceled' ? EXIT.CANCELED : outcome === 'failed' ? EXIT.FAILED : EXIT.OK;
 }
 
 export async function statusCommand(ctx: CliContext, id: string): Promise<number> {
@@ -158,11 +193,7 @@ export async function statusCommand(ctx: CliContext, id: string): Promise<number
     return exitCode;
   }
   const c = ctx.out.colors;
-  const started = crawl.startDate ? Date.parse(crawl.startDate) : Number.NaN;
-  const stopped = crawl.stopDate ? Date.parse(crawl.stopDate) : Number.NaN;
-  const durationMs =
-    crawl.durationMs ??
-    (Number.isFinite(started) ? (Number.isFinite(stopped) ? stopped : Date.now()) - started : 0);
+  const durationMs = crawlDurationMs(crawl) ?? 0;
   const lines = renderCrawlBlock(
     { executionId: crawl.executionId, crawl, startedAt: 0, done: undefined },
     { colors: c, frame: 0, now: durationMs, static: true },
@@ -177,24 +208,144 @@ export async function statusCommand(ctx: CliContext, id: string): Promise<number
   return exitCode;
 }
 
-export async function cancelCommand(ctx: CliContext, id: string): Promise<number> {
-  const { validateExecutionId } = await import('@catalog-crawl/core');
+/** `cancel` options as commander parses them: `--when-running` alone is `true`, with a value a duration. */
+export interface RawCancelOptions {
+  whenRunning?: boolean | string;
+  minInterval: string;
+  maxInterval: string;
+}
+
+/**
+ * `cancel <id>`: the API cancels only running crawls. A pending crawl refuses (core reads the crawl after any
+ * refusal, never the wording): without `--when-running` that is exit 10 with how to retry; with it, core's
+ * cancelWhenRunning polls until the crawl starts (within the duration) and cancels it then.
+ */
+export async function cancelCommand(
+  ctx: CliContext,
+  id: string | undefined,
+  raw: RawCancelOptions,
+): Promise<number> {
+  const { cancelWhenRunning, parseDuration, validateExecutionId } = await import('@catalog-crawl/core');
+  if (id === undefined) {
+    // `cancel --when-running <id>`: commander took the id as the option's value.
+    if (typeof raw.whenRunning !== 'string' || isDuration(raw.whenRunning, parseDuration)) {
+      throw new UsageError(
+        'missing the execution id: catalog-crawl cancel <execution-id> [--when-running[=10m]]',
+      );
+    }
+    return cancelCommand(ctx, raw.whenRunning, { ...raw, whenRunning: true });
+  }
   const executionId = validateExecutionId(id);
+  let whenRunningMs: number | undefined;
+  let intervals: { minIntervalMs: number; maxIntervalMs: number } | undefined;
+  if (raw.whenRunning !== undefined && raw.whenRunning !== false) {
+    const text = raw.whenRunning === true ? WHEN_RUNNING_DEFAULT : raw.whenRunning;
+    try {
+      whenRunningMs = parseDuration(text, '--when-running');
+    } catch {
+      throw new UsageError(
+        `--when-running takes a duration with a unit (e.g. --when-running=15m), not ${JSON.stringify(safeText(text, 40))}; put the execution id before the option.`,
+      );
+    }
+    if (whenRunningMs <= 0) throw new UsageError('--when-running must be more than 0 (e.g. 10m).');
+    const minIntervalMs = parseDuration(raw.minInterval, '--min-interval');
+    const maxIntervalMs = parseDuration(raw.maxInterval, '--max-interval');
+    try {
+      validateWaitOptions({ minIntervalMs, maxIntervalMs }, (field) => FLAGS[field] ?? field);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new UsageError(`${error.message}.`);
+      throw error;
+    }
+    intervals = { minIntervalMs, maxIntervalMs };
+  }
   const client = await ctx.client();
-  const result = await client.cancelCrawl(executionId);
-  if (ctx.json) {
-    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode: EXIT.OK });
-    return EXIT.OK;
+  const c = ctx.out.colors;
+  if (whenRunningMs === undefined || intervals === undefined) {
+    const result = await client.cancelCrawl(executionId);
+    const exitCode = result.outcome === 'not_running_yet' ? EXIT.NOT_RUNNING_YET : EXIT.OK;
+    if (ctx.json) {
+      ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode });
+      return exitCode;
+    }
+    if (result.outcome === 'not_running_yet') {
+      ctx.out.line(
+        `Crawl ${executionId} is not running yet (pending): not cancelled. The API cancels only running crawls.`,
+      );
+      ctx.out.line(
+        `Cancel it as soon as it starts: catalog-crawl cancel ${executionId} --when-running (waits up to ${WHEN_RUNNING_DEFAULT}; --when-running=30m for longer).`,
+      );
+    } else printCancelled(ctx, executionId, result.outcome, result.message);
+    return exitCode;
   }
-  if (result.outcome === 'canceled') {
+  const whenRunning = whenRunningMs;
+  return withInterrupts(
+    ctx,
+    async (signal) => {
+      // Printed once Ctrl-C is handled, so that a script watching for it can interrupt cleanly.
+      if (!ctx.json) {
+        ctx.out.errLine(
+          c.dim(
+            `Canceling ${executionId}; if it is still pending, waiting up to ${formatDuration(whenRunning)} for it to start (the API cancels only running crawls).`,
+          ),
+        );
+      }
+      const result = await cancelWhenRunning(client, executionId, {
+        timeoutMs: whenRunning,
+        signal,
+        ...intervals,
+      });
+      const exitCode = result.outcome === 'still_pending' ? EXIT.NOT_RUNNING_YET : EXIT.OK;
+      if (ctx.json) {
+        ctx.out.json({
+          type: 'cancel',
+          ...cancelJson(result.cancel),
+          outcome: result.cancel.outcome,
+          waitedMs: result.elapsedMs,
+          polls: result.polls,
+          exitCode,
+        });
+        return exitCode;
+      }
+      if (result.outcome === 'still_pending') {
+        ctx.out.line(
+          `Crawl ${executionId} is still pending (tried for ${formatDuration(whenRunning)}): not cancelled. The API cancels only running crawls; it will run once it starts unless cancelled then.`,
+        );
+        ctx.out.line(`Keep trying for longer: catalog-crawl cancel ${executionId} --when-running=30m`);
+      } else if (result.outcome === 'canceled' && result.polls > 0) {
+        ctx.out.line(
+          `Canceled crawl ${executionId} once it started (after ${formatDuration(result.elapsedMs)} pending).`,
+        );
+      } else printCancelled(ctx, executionId, result.outcome, result.cancel.message);
+      return exitCode;
+    },
+    (how) =>
+      `Stopped on ${how}: crawl ${executionId} was not cancelled. Retry: catalog-crawl cancel ${executionId} --when-running`,
+  );
+}
+
+function isDuration(text: string, parse: (text: string, label: string) => number): boolean {
+  try {
+    parse(text, '--when-running');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function printCancelled(
+  ctx: CliContext,
+  executionId: string,
+  outcome: 'canceled' | 'already_finished',
+  message: string | undefined,
+): void {
+  if (outcome === 'canceled') {
     ctx.out.line(`Canceled crawl ${executionId}.`);
-  } else {
-    ctx.out.line(
-      `Crawl ${executionId} had already finished; nothing to cancel.${result.message ? ` (${result.message})` : ''}`,
-    );
-    ctx.out.line(ctx.out.colors.dim(`See how it ended: catalog-crawl status ${executionId}`));
+    return;
   }
-  return EXIT.OK;
+  ctx.out.line(
+    `Crawl ${executionId} had already finished; nothing to cancel.${message ? ` (${safeText(message, 200)})` : ''}`,
+  );
+  ctx.out.line(ctx.out.colors.dim(`See how it ended: catalog-crawl status ${executionId}`));
 }
 
 export async function listCommand(
@@ -233,10 +384,10 @@ export async function listCommand(
 
 /** The demo's closing summary lines. */
 export function demoSummary(crawl: Crawl | undefined, elapsedMs: number, plannedMs: number): string[] {
-  const counts = countsText(crawl);
+  const counts = formatCounts(crawl);
   const steps = displaySteps(crawl).filter((s) => s.status === 'completed').length;
   return [
     `Crawl of ${crawl?.vendor ?? 'the sample vendor'} ${crawl?.status ?? 'ended'}: ${steps}/4 steps${counts ? `, ${counts}` : ''}.`,
-    `It took ${clock(elapsedMs)} here for a crawl that takes about ${humanDuration(plannedMs)} on the real API.`,
+    `It took ${formatDuration(elapsedMs)} here for a crawl that takes about ${formatDuration(plannedMs)} on the real API.`,
   ];
 }

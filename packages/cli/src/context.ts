@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type CatalogClient, DEFAULT_BASE_URL, validateBaseUrl } from '@catalog-crawl/core';
+import {
+  type CatalogClient,
+  DEFAULT_BASE_URL,
+  readEnv,
+  validateApiKey,
+  validateBaseUrl,
+} from '@catalog-crawl/core';
 import { debugDetails, describeError } from './errors.js';
 import { MissingApiKeyError } from './exit-codes.js';
 import type { Output } from './output.js';
@@ -48,6 +54,8 @@ export class CliContext {
   exitCode = 0;
   /** The command being run, for hints. */
   command: string | undefined;
+  /** Set while `results` streams data to stdout: JSON errors then go to stderr, so stdout stays data only. */
+  dataOnStdout = false;
 
   constructor(options: {
     out: Output;
@@ -70,16 +78,17 @@ export class CliContext {
   }
 
   get baseUrl(): string {
-    const raw = this.globals.baseUrl ?? this.env['CATALOG_API_BASE_URL'] ?? DEFAULT_BASE_URL;
-    const value = raw.trim() === '' ? DEFAULT_BASE_URL : raw.trim();
+    const flag = this.globals.baseUrl?.trim();
+    const value = flag || readEnv(this.env).baseUrl || DEFAULT_BASE_URL;
     return validateBaseUrl(value, '--base-url (or CATALOG_API_BASE_URL)');
   }
 
   apiKey(): string {
-    const key = (this.globals.apiKey ?? this.env['CATALOG_API_KEY'] ?? '').trim();
-    if (key === '') throw new MissingApiKeyError();
-    this.out.redactor.add(key);
-    return key;
+    const raw = this.globals.apiKey ?? readEnv(this.env).apiKey ?? '';
+    if (raw.trim() === '') throw new MissingApiKeyError();
+    this.out.redactor.add(raw);
+    this.out.redactor.add(raw.trim());
+    return validateApiKey(raw, '--api-key (or CATALOG_API_KEY)');
   }
 
   async client(): Promise<CatalogClient> {
@@ -105,7 +114,10 @@ export class CliContext {
     if (this.debug) this.out.errLine(this.out.errColors.dim(`debug: ${text}`));
   }
 
-  /** Prints an error: one or two lines on stderr (stack with --debug), and a JSON object on stdout with --json. */
+  /**
+   * Prints an error: one or two lines on stderr (stack with --debug), and a JSON object with --json (on stdout,
+   * or on stderr while stdout carries `results` data).
+   */
   reportError(error: unknown, extra: { executionId?: string } = {}): number {
     const described = describeError(error, { baseUrl: this.safeBaseUrl(), command: this.command });
     const c = this.out.errColors;
@@ -120,7 +132,11 @@ export class CliContext {
         requestId?: unknown;
         field?: unknown;
       };
-      this.out.json({
+      const write = (value: unknown) =>
+        this.dataOnStdout
+          ? this.out.stderr.write(`${this.out.redactor.redact(JSON.stringify(value))}\n`)
+          : this.out.json(value);
+      write({
         type: 'error',
         ...(extra.executionId ? { executionId: extra.executionId } : {}),
         exitCode: described.exitCode,

@@ -1,8 +1,8 @@
-import type { CatalogClient } from '@catalog-crawl/core';
+import { type CatalogClient, formatCount } from '@catalog-crawl/core';
 import { demoSummary } from './commands.js';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { count, humanDuration, safeText } from './format.js';
+import { safeText } from './format.js';
 import type { Colors } from './output.js';
 import { waitMany } from './wait-many.js';
 
@@ -16,16 +16,39 @@ export interface DemoOptions {
 export const DEMO_DEFAULTS = { duration: '30s', vendor: 'skims.com' } as const;
 
 /**
+ * The emulator is an optional peer dependency: only the demo needs it, so a production install of the CLI does
+ * not carry it. When it is missing, say how to get it instead of failing on a module-not-found trace.
+ */
+async function loadEmulator(): Promise<typeof import('@catalog-crawl/emulator')> {
+  try {
+    return await import('@catalog-crawl/emulator');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code !== 'ERR_MODULE_NOT_FOUND' ||
+      !String((error as Error).message).includes('@catalog-crawl/emulator')
+    ) {
+      throw error;
+    }
+    throw new UsageError(
+      'The demo runs the Catalog API emulator, an optional package that is not installed here. Install it next to the CLI (npm install @catalog-crawl/emulator), or run: npx -p @catalog-crawl/cli -p @catalog-crawl/emulator catalog-crawl demo',
+    );
+  }
+}
+
+/**
  * `catalog-crawl demo`: runs the emulator in-process on a free loopback port, starts a crawl of a sample vendor
  * sped up so that it ends in about `duration`, shows the same live wait as `catalog-crawl wait`, then a short
  * result. Needs no key and no network.
  */
 export async function demoCommand(ctx: CliContext, options: DemoOptions): Promise<number> {
-  const { CatalogClient, parseDuration, validateCrawlUrl } = await import('@catalog-crawl/core');
+  const { CatalogClient, formatDuration, NOT_FOUND_GRACE_MS, parseDuration, validateCrawlUrl } = await import(
+    '@catalog-crawl/core'
+  );
   const targetMs = parseDuration(options.duration, '--duration');
   if (targetMs < 1000) throw new UsageError('--duration must be at least 1s.');
   const vendor = validateCrawlUrl(options.vendor);
-  const { startEmulator, DEFAULT_API_KEY } = await import('@catalog-crawl/emulator');
+  const { startEmulator, DEFAULT_API_KEY } = await loadEmulator();
 
   // A crawl's simulated duration depends only on the host (and the seed), not on the speed: measure it on a
   // throwaway emulator, then start the real one at the speed that makes it last about `targetMs`.
@@ -45,7 +68,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     say(c.bold('catalog-crawl demo'));
     say(`Catalog API emulator running in-process at ${emulator.url} (no key, no network needed).`);
     say(
-      `Crawling ${vendor}: about ${humanDuration(plannedMs)} on the real API, sped up ${Math.round(speed)}x to about ${humanDuration(targetMs)}.`,
+      `Crawling ${vendor}: about ${formatDuration(plannedMs)} on the real API, sped up ${Math.round(speed)}x to about ${formatDuration(targetMs)}.`,
     );
     say();
     const client = new CatalogClient({ apiKey: DEFAULT_API_KEY, baseUrl: emulator.url });
@@ -65,7 +88,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
       timeoutMs: Math.max(60_000, targetMs * 4),
       minIntervalMs: 1000,
       maxIntervalMs,
-      notFoundGraceMs: 30_000,
+      notFoundGraceMs: NOT_FOUND_GRACE_MS,
     });
     const finish = finishes[0];
     say();
@@ -122,5 +145,5 @@ async function showFirstListings(
   }
   const total = results.stats.totalItems;
   if (total !== undefined && total > first.length)
-    say(c.dim(`  ... and ${count(total - first.length)} more`));
+    say(c.dim(`  ... and ${formatCount(total - first.length)} more`));
 }

@@ -3,19 +3,20 @@ import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import type {
-  CatalogClient,
-  Collection,
-  ExportFormat,
-  ExportProgress,
-  ExportSummary,
-  Listing,
-  ResultItem,
-  Results,
+import {
+  type CatalogClient,
+  type Collection,
+  type ExportFormat,
+  type ExportProgress,
+  type ExportSummary,
+  formatCount,
+  formatCountOf,
+  type Listing,
+  type Results,
 } from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
-import { EXIT, UsageError } from './exit-codes.js';
-import { count, plural, safeText, UNSAFE_CHARS } from './format.js';
+import { EXIT, UsageError, WriteError } from './exit-codes.js';
+import { safeText, UNSAFE_CHARS } from './format.js';
 import type { OutStream } from './output.js';
 
 /** `results` options as commander parses them. */
@@ -86,15 +87,6 @@ export async function checkOutputPath(file: string, option: string): Promise<voi
   }
 }
 
-/** The output could not be written (a file that cannot be created, a full disk...): exit 11. */
-export class WriteError extends Error {
-  readonly exitCode = EXIT.OUTPUT;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WriteError';
-  }
-}
-
 /**
  * A file written under a temporary name next to it and renamed on success, so that an export that fails or
  * is interrupted never leaves a half file under the name asked for (nor replaces a previous good one).
@@ -106,6 +98,9 @@ class AtomicFile {
   constructor(readonly file: string) {
     this.temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
     this.stream = createWriteStream(this.temp, { flags: 'wx' });
+    // Errors are read where they matter (opened, commit, the export's own listener); this one keeps a late
+    // error of a discarded stream from crashing the process.
+    this.stream.on('error', () => {});
     this.#opened = new Promise((resolve, reject) => {
       this.stream.once('open', () => resolve());
       this.stream.once('error', reject);
@@ -175,6 +170,8 @@ function filtered(target: Target, transform: (text: string) => string): Writable
     },
   });
   target.on?.('error', onTargetError);
+  // The exporter listens while it writes; afterwards (a discarded file, a closed pipe) an error is expected.
+  sink.on('error', () => {});
   return sink;
 }
 
@@ -243,9 +240,9 @@ class ProgressLine {
     const fraction = p.total ? Math.min(1, p.items / p.total) : 0;
     const filled = Math.round(fraction * width);
     const bar = p.total ? `${c.cyan('█'.repeat(filled))}${c.dim('░'.repeat(width - filled))} ` : '';
-    const of = p.total ? ` / ${count(p.total)}` : '';
+    const of = p.total ? ` / ${formatCount(p.total)}` : '';
     this.ctx.out.stderr.write(
-      `\r\u001b[2K${bar}${count(p.items)}${of} ${this.label}, ${plural(p.pagesRead, 'page')}`,
+      `\r\u001b[2K${bar}${formatCount(p.items)}${of} ${this.label}, ${formatCountOf(p.pagesRead, 'page')}`,
     );
     this.#shown = true;
   }
@@ -272,20 +269,22 @@ export async function exportTo(
   const redact = (text: string) => ctx.out.redactor.redact(text);
   const transform = toStdout && stdout.isTTY ? (text: string) => terminalSafe(redact(text)) : redact;
   const progress = ctx.out.stderr.isTTY ? new ProgressLine(ctx, target.kind) : undefined;
+  let sink: Writable | undefined;
   try {
     if (file) await file.opened();
-    const sink = filtered(file ? (file.stream as unknown as Target) : stdout, transform);
+    sink = filtered(file ? (file.stream as unknown as Target) : stdout, transform);
     try {
-      const summary = await exportResults(results as Results<ResultItem>, sink, {
+      const summary = await exportResults(results, sink, {
         format: target.format,
         ...(target.limit !== undefined ? { limit: target.limit } : {}),
         ...(target.signal ? { signal: target.signal } : {}),
         onProgress: (p) => progress?.update(p),
       });
       // The sink may still hold chunks waiting for the target's drain: flush them before the file is closed.
+      const flushing = sink;
       await new Promise<void>((resolve, reject) => {
-        sink.once('error', reject);
-        sink.end(() => resolve());
+        flushing.once('error', reject);
+        flushing.end(() => resolve());
       });
       progress?.clear();
       if (file) await file.commit();
@@ -317,6 +316,7 @@ export async function exportTo(
       throw error;
     }
   } catch (error) {
+    sink?.destroy();
     await file?.discard();
     throw error;
   }
@@ -325,12 +325,12 @@ export async function exportTo(
 /** The human summary of an export, for stderr (or stdout when the data went to a file). */
 export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome): string[] {
   const { summary } = outcome;
-  const what = plural(summary.items, target.kind === 'listings' ? 'listing' : 'collection');
+  const what = formatCountOf(summary.items, target.kind === 'listings' ? 'listing' : 'collection');
   const where = target.file && target.file !== '-' ? ` to ${target.file}` : '';
   const lines: string[] = [];
   if (outcome.brokenPipe) return lines;
   lines.push(
-    `Wrote ${what} of ${target.vendor} (${target.format}, ${plural(summary.pagesRead, 'page')})${where}${summary.limited ? `, stopped at --limit ${count(target.limit ?? summary.items)}` : ''}.`,
+    `Wrote ${what} of ${target.vendor} (${target.format}, ${formatCountOf(summary.pagesRead, 'page')})${where}${summary.limited ? `, stopped at --limit ${formatCount(target.limit ?? summary.items)}` : ''}.`,
   );
   if (summary.items === 0 && (summary.stopReason === 'not_found' || summary.stopReason === 'empty')) {
     lines.push(
@@ -338,10 +338,10 @@ export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome)
     );
   }
   if (summary.filteredOut > 0) {
-    lines.push(`${plural(summary.filteredOut, 'item')} left out by the since-start filter.`);
+    lines.push(`${formatCountOf(summary.filteredOut, 'item')} left out by the since-start filter.`);
   }
   if (summary.skipped > 0) {
-    lines.push(`${plural(summary.skipped, 'item')} skipped: the API sent them without an id or url.`);
+    lines.push(`${formatCountOf(summary.skipped, 'item')} skipped: the API sent them without an id or url.`);
   }
   if (summary.stopReason === 'hard_cap' || summary.stopReason === 'repeated') {
     lines.push(
@@ -351,7 +351,7 @@ export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome)
   const complete = !summary.limited && target.approximations.length === 0 && target.expected !== undefined;
   if (complete && summary.items !== target.expected) {
     lines.push(
-      `Note: the crawl reported ${count(target.expected as number)} ${target.kind}; the vendor's index has ${count(summary.items)} now (the index is cumulative and shared, not keyed by crawl).`,
+      `Note: the crawl reported ${formatCount(target.expected as number)} ${target.kind}; the vendor's index has ${formatCount(summary.items)} now (the index is cumulative and shared, not keyed by crawl).`,
     );
   }
   for (const note of target.approximations) lines.push(note);
@@ -380,6 +380,7 @@ export async function resultsCommand(
   value: string,
   raw: RawResultsOptions,
 ): Promise<number> {
+  ctx.dataOnStdout = raw.out === undefined || raw.out === '-';
   const target = await parseResultsTarget(value);
   const kind = raw.collections ? 'collections' : 'listings';
   const filters = raw.updatedSinceStart === true || raw.newSinceStart === true;
@@ -495,12 +496,15 @@ export async function openResults(
 }
 
 /**
- * Runs `body` with a signal that Ctrl-C/SIGTERM aborts. An interrupted export leaves no file behind and
- * exits 130 (143 on SIGTERM); a second signal leaves at once.
+ * Runs `body` with a signal that Ctrl-C/SIGTERM aborts: an interrupted export leaves no file behind, an
+ * interrupted `cancel --when-running` cancels nothing; both exit 130 (143 on SIGTERM). A second signal leaves
+ * at once.
  */
 export async function withInterrupts(
   ctx: CliContext,
   body: (signal: AbortSignal) => Promise<number>,
+  stoppedMessage: (how: 'Ctrl-C' | 'SIGTERM') => string = (how) =>
+    `Stopped reading results on ${how} (a file is written only when the read completes).`,
 ): Promise<number> {
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
@@ -522,9 +526,7 @@ export async function withInterrupts(
     return await body(controller.signal);
   } catch (error) {
     if (signalName && (error as Error)?.name === 'AbortedError') {
-      ctx.out.errLine(
-        `Stopped reading results on ${signalName === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} (a file is written only when the read completes).`,
-      );
+      ctx.out.errLine(stoppedMessage(signalName === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'));
       return signalName === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
     }
     throw error;

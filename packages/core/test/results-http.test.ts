@@ -17,6 +17,7 @@ import {
   parseResultsTarget,
   type Results,
   rememberedMethod,
+  systemClock,
   UPDATED_SINCE_START_NOTE,
   ValidationError,
   validateVendor,
@@ -27,15 +28,25 @@ const BASE = 'http://catalog.test';
 const KEY = 'results-canary-key-7f3a9c';
 const VENDOR = 'skims.com';
 
-function makeClient(extra: Partial<CatalogClientOptions> = {}) {
+/**
+ * Retry delays pass at once (recorded by `sleep` when given). A sleep with a signal is a request's own
+ * timeout racing its answer: it runs on real time, since nock answers on real time.
+ */
+function makeClient(extra: Partial<CatalogClientOptions> & { sleep?: (ms: number) => void } = {}) {
   const retries: number[] = [];
+  const { sleep, ...rest } = extra;
   const client = new CatalogClient({
     apiKey: KEY,
     baseUrl: BASE,
     rateLimit: false,
-    random: () => 0,
-    sleep: async () => {},
-    ...extra,
+    clock: {
+      random: () => 0,
+      sleep: async (ms, signal) => {
+        if (signal) return systemClock.sleep(ms, signal);
+        sleep?.(ms);
+      },
+    },
+    ...rest,
   });
   return { client, retries };
 }
@@ -189,7 +200,7 @@ describe('through the client: retry, typed errors, signal, deadline, limiter', (
       .query({ vendor: VENDOR, page: '2', page_size: '100' })
       .reply(200, v2(2, 2, 150, pageItems(2, 150)));
     const delays: number[] = [];
-    const { client } = makeClient({ sleep: async (ms) => void delays.push(ms) });
+    const { client } = makeClient({ sleep: (ms) => void delays.push(ms) });
     const retried: string[] = [];
     const items = await all(listListings(client, VENDOR, { onRetry: (r) => retried.push(r.error.name) }));
     expect(items).toHaveLength(150);

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { CatalogClient, createRedactor, ENV_API_KEY, ENV_BASE_URL, parseDuration } from '@catalog-crawl/core';
+import {
+  CatalogClient,
+  createRedactor,
+  ENV_API_KEY,
+  ENV_BASE_URL,
+  parseDuration,
+  readEnv,
+} from '@catalog-crawl/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { MAX_TOOL_TIMEOUT_MS } from './bound.js';
 import {
@@ -120,8 +127,7 @@ async function main(argv: string[]): Promise<void> {
     ...(stallAfterMs !== undefined ? { poll: { stallAfterMs } } : {}),
   };
 
-  const apiKey = process.env[ENV_API_KEY]?.trim() || undefined;
-  const baseUrl = process.env[ENV_BASE_URL]?.trim() || undefined;
+  const { apiKey, baseUrl } = readEnv(process.env);
   const redact = createRedactor([apiKey]);
   const log = (line: string) => stderr(`[${BIN}] ${redact(line)}`);
 

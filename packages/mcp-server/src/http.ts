@@ -66,6 +66,8 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
   keyHash: Buffer;
+  /** The shared client this session uses (by key hash), if any. */
+  clientId: string | undefined;
   lastSeen: number;
 }
 
@@ -120,8 +122,9 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
   const clients = new Map<string, CatalogClient>();
   let inflight = 0;
 
+  const clientIdOf = (apiKey: string) => hashKey(apiKey).toString('hex');
   const clientFor = (apiKey: string): CatalogClient => {
-    const id = hashKey(apiKey).toString('hex');
+    const id = clientIdOf(apiKey);
     let client = clients.get(id);
     if (!client) {
       client = new CatalogClient({
@@ -164,7 +167,8 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
       sessionIdGenerator: () => randomUUID(),
       eventStore: new BoundedEventStore(options.maxEventsPerSession),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, keyHash, lastSeen: Date.now() });
+        const clientId = apiKey ? clientIdOf(apiKey) : undefined;
+        sessions.set(id, { transport, server, keyHash, clientId, lastSeen: Date.now() });
         log(`session ${id.slice(0, 8)} opened (${key ? 'client key' : apiKey ? 'server key' : 'no key'})`);
       },
       onsessionclosed: (id) => {
@@ -252,6 +256,9 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
           void session.transport.close().catch(() => {});
         }
       }
+      // A client (and its limiter) lives as long as a session holds its key: keys come from clients.
+      const used = new Set([...sessions.values()].map((session) => session.clientId));
+      for (const id of clients.keys()) if (!used.has(id)) clients.delete(id);
     },
     Math.min(60_000, idleMs),
   );

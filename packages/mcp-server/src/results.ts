@@ -3,6 +3,7 @@ import {
   type Collection,
   crawlTotals,
   firstImageUrl,
+  formatCount,
   InvalidInputError,
   type Listing,
   listCollections,
@@ -11,7 +12,7 @@ import {
 } from '@catalog-crawl/core';
 import { withinBound } from './bound.js';
 import type { ToolContext } from './context.js';
-import { count, truncate } from './format.js';
+import { truncate } from './format.js';
 import { readStatus } from './tools/get-crawl-status.js';
 
 /**
@@ -233,14 +234,19 @@ function buildAnswer(
   cut: Cut,
   crawlTotal: number | undefined,
 ): ResultsAnswer {
-  const items = page.items
+  // A server that repeats its last page (has_next true, total_pages growing) must not keep an agent paging:
+  // nothing exists past total_items, and the page that reaches it is the last.
+  const total = page.totalItems;
+  const pastEnd = total !== undefined && (request.page - 1) * request.pageSize >= total;
+  const reachesEnd = total !== undefined && request.page * request.pageSize >= total;
+  const items = (pastEnd ? [] : page.items)
     .slice(0, MAX_RESULTS_PAGE_SIZE)
     .map((item) =>
       request.kind === 'listings'
         ? listingItem(item as Listing, fields, cut)
         : collectionItem(item as Collection, fields, cut),
     );
-  const hasMore = page.last === undefined && items.length > 0;
+  const hasMore = page.last === undefined && items.length > 0 && !reachesEnd;
   const answer: ResultsAnswer = {
     kind: request.kind,
     vendor: host,
@@ -271,10 +277,12 @@ function buildAnswer(
 
 /** The short text for clients that ignore structured content: one line per item. */
 export function resultsText(answer: ResultsAnswer): string {
-  const total = answer.total_items !== undefined ? ` of ${count(answer.total_items)}` : '';
+  const total = answer.total_items !== undefined ? ` of ${formatCount(answer.total_items)}` : '';
   const first = (answer.page - 1) * answer.page_size + 1;
   const range =
-    answer.items.length === 0 ? 'none' : `${count(first)}-${count(first + answer.items.length - 1)}${total}`;
+    answer.items.length === 0
+      ? 'none'
+      : `${formatCount(first)}-${formatCount(first + answer.items.length - 1)}${total}`;
   const lines = [`${answer.vendor} ${answer.kind}, page ${answer.page}: ${range}.`];
   for (const item of answer.items) {
     const label = String(item['name'] ?? item['id'] ?? '');

@@ -4,8 +4,10 @@ import {
   type Crawl,
   currentStep,
   isTerminalStatus,
+  MIN_POLL_INTERVAL_MS,
   nextPollDelayMs,
   RateLimitError,
+  WAIT_DEFAULTS,
 } from '@catalog-crawl/core';
 
 /**
@@ -30,14 +32,17 @@ export interface PollSettings {
 }
 
 export const DEFAULT_POLL_SETTINGS: PollSettings = {
-  minIntervalMs: 10_000,
-  maxIntervalMs: 30_000,
+  minIntervalMs: WAIT_DEFAULTS.minIntervalMs,
+  maxIntervalMs: WAIT_DEFAULTS.maxIntervalMs,
   stallAfterMs: 15 * 60_000,
   idleMs: 30 * 60_000,
 };
 
 export function pollSettings(overrides: Partial<PollSettings> = {}): PollSettings {
-  const minIntervalMs = Math.max(overrides.minIntervalMs ?? DEFAULT_POLL_SETTINGS.minIntervalMs, 1_000);
+  const minIntervalMs = Math.max(
+    overrides.minIntervalMs ?? DEFAULT_POLL_SETTINGS.minIntervalMs,
+    MIN_POLL_INTERVAL_MS,
+  );
   return {
     minIntervalMs,
     maxIntervalMs: Math.max(overrides.maxIntervalMs ?? DEFAULT_POLL_SETTINGS.maxIntervalMs, minIntervalMs),
@@ -190,8 +195,10 @@ export class CrawlView {
     const started = this.now();
     this.lastAttemptAt = started;
     this.polls++;
-    // One poll (with the client's retries) never outlasts the interval, so polls never overlap or bunch up.
-    const deadline = started + this.settings.minIntervalMs;
+    // A poll (with the client's retries) gets at most the API's 10 s minimum interval, or the interval if
+    // longer: a Retry-After beyond it is not slept through but answered (and honoured by nextAllowedAt).
+    // Polls never overlap: a second caller joins the one in flight.
+    const deadline = started + Math.max(this.settings.minIntervalMs, WAIT_DEFAULTS.minIntervalMs);
     this.inflight = this.client
       .getCrawl(this.executionId, { signal: this.signal, deadline })
       .then(

@@ -168,6 +168,40 @@ describe.concurrent('one shared view per crawl', () => {
     }
   }, 40_000);
 
+  it('1, 10 and 100 agents looping wait_for_crawl on one crawl: API requests per crawl stay flat', async () => {
+    // Scaled: a 1 s interval over 6 s stands for the real 10 s interval over a minute.
+    const conn = await connect({
+      client: testClient(emulator),
+      poll: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    });
+    try {
+      const counts = await Promise.all(
+        [1, 10, 100].map(async (agents) => {
+          const id = structured<{ execution_id: string }>(
+            await call(conn, 'start_crawl', { url: `long-agents-${agents}.example` }),
+          ).execution_id;
+          const t0 = Date.now();
+          await Promise.all(
+            Array.from({ length: agents }, async () => {
+              while (Date.now() - t0 < 6_000) {
+                await conn.client.callTool({
+                  name: 'wait_for_crawl',
+                  arguments: { execution_id: id, wait_seconds: 2 },
+                });
+              }
+            }),
+          );
+          return { agents, requests: getsOf(emulator, id), seconds: (Date.now() - t0) / 1000 };
+        }),
+      );
+      console.info(`API requests per crawl, agents looping wait_for_crawl: ${JSON.stringify(counts)}`);
+      for (const { requests, seconds } of counts)
+        expect(requests).toBeLessThanOrEqual(Math.floor(seconds) + 2);
+    } finally {
+      await conn.close();
+    }
+  }, 30_000);
+
   it('sessions sharing one registry share the polls; the last poll lands just before a wait ends', async () => {
     const views = new CrawlViews({ minIntervalMs: 1_000, maxIntervalMs: 1_000 });
     const client = testClient(emulator);

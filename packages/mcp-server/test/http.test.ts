@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@catalog-crawl/emulator';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -244,7 +249,7 @@ describe('Streamable HTTP mode without a server key', () => {
       err += d;
     });
     try {
-      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 10_000);
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 20_000);
       const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
       const transport = new StreamableHTTPClientTransport(new URL(url), {
         requestInit: { headers: { 'x-catalog-api-key': CANARY } },
@@ -277,7 +282,7 @@ describe('shutdown and resumability', () => {
       child.on('exit', (code) => resolve({ code, at: Date.now() })),
     );
     try {
-      await until(() => /listening on http:\/\/\S+/.test(err), 10_000);
+      await until(() => /listening on http:\/\/\S+/.test(err), 20_000);
       const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
       const client = new Client({ name: 'sigterm', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
@@ -311,7 +316,7 @@ describe('shutdown and resumability', () => {
       child.kill('SIGKILL');
     }
     expect(err).not.toContain(CANARY);
-  });
+  }, 40_000);
 
   it('SSE events carry ids; a client that reconnects with Last-Event-ID gets what it missed', async () => {
     const headers = {
@@ -395,4 +400,42 @@ describe('shutdown and resumability', () => {
     expect(replayed).toContain('"id":3');
     expect(replayed).toMatch(/"wait_outcome":"completed"/);
   });
+});
+
+describe('stdio clients through mcp-remote (the README snippet)', () => {
+  it('bridges stdio to HTTP mode with the key in a header: tools answer, the key stays out of its output', async () => {
+    const proxy = join(
+      dirname(createRequire(import.meta.url).resolve('mcp-remote/package.json')),
+      'dist/proxy.js',
+    );
+    // mcp-remote keeps OAuth state under ~/.mcp-auth: a throwaway home.
+    const home = mkdtempSync(join(tmpdir(), 'mcp-remote-home-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [proxy, http.url, '--header', `x-catalog-api-key:${CANARY}`],
+      env: { PATH: process.env['PATH'] ?? '', HOME: home },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const client = new Client({ name: 'via-mcp-remote', version: '1' });
+    try {
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('get_crawl_results');
+      const started = await call(client, 'start_crawl', { url: 'fast-mcp-remote.example' });
+      expect(started.isError, textOf(started)).toBeFalsy();
+      const id = structured<{ execution_id: string }>(started).execution_id;
+      const waited = await call(client, 'wait_for_crawl', { execution_id: id, wait_seconds: 5 });
+      expect(structured(waited)).toMatchObject({ wait_outcome: 'completed' });
+      const page = await call(client, 'get_crawl_results', { execution_id: id, page_size: 2 });
+      expect(page.isError, textOf(page)).toBeFalsy();
+    } finally {
+      await client.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+    seen.push(stderr);
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Emulator } from '@catalog-crawl/emulator';
+import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MAX_RESULT_BYTES } from '../src/results.js';
@@ -214,6 +214,59 @@ describe('get_crawl_results', () => {
     } finally {
       await hostile.close();
       await new Promise((resolve) => api.close(resolve));
+    }
+  });
+});
+
+describe.concurrent.each([
+  ['POST only (GET answers 405)', { resultsMethods: 'post' as const }],
+  ['the v1 envelope', { resultsEnvelope: 'v1' as const }],
+  ['a server that repeats its last page forever', { resultsRepeatLastPage: 'endless' as const }],
+  ['unknown vendors answered empty', { unknownVendor: 'empty' as const }],
+])('get_crawl_results survives %s', (_label, switches) => {
+  it('reads every listing once, then stops; an unknown vendor is nothing indexed', async () => {
+    const em = await startEmulator({
+      speed: 100,
+      seed: 'mcp-results-switches',
+      apiKeys: [{ key: CANARY, org: 'org-a' }],
+      indexedVendors: ['shop-switch.example'],
+      ...switches,
+    });
+    const c = await connect({ client: testClient(em) });
+    try {
+      const ids = new Set<string>();
+      let total: number | undefined;
+      let page: number | undefined = 1;
+      let calls = 0;
+      while (page !== undefined) {
+        const result = await call(
+          'get_crawl_results',
+          { vendor: 'shop-switch.example', page, page_size: 50 },
+          c,
+        );
+        expect(result.isError, textOf(result)).toBeFalsy();
+        const answer = structured<Answer>(result);
+        total ??= answer.total_items;
+        for (const item of answer.items) {
+          expect(ids.has(item['id'] as string)).toBe(false);
+          ids.add(item['id'] as string);
+        }
+        page = answer.next_page;
+        calls++;
+        expect(calls).toBeLessThan(100);
+      }
+      expect(total).toBeGreaterThan(0);
+      expect(ids.size).toBe(total);
+      // Asking past the end gives nothing, whatever the server repeats.
+      const past = structured<Answer>(
+        await call('get_crawl_results', { vendor: 'shop-switch.example', page: calls + 3, page_size: 50 }, c),
+      );
+      expect(past).toMatchObject({ items: [], has_more: false });
+      const unknown = structured<Answer>(await call('get_crawl_results', { vendor: 'nobody.example' }, c));
+      expect(unknown).toMatchObject({ items: [], has_more: false });
+    } finally {
+      await c.close();
+      await em.close();
     }
   });
 });

@@ -1,25 +1,14 @@
-import {
-  ApiError,
-  AuthError,
-  type CatalogClient,
-  isTerminalStatus,
-  NotFoundError,
-  RateLimitError,
-  validateExecutionId,
-} from '@catalog-crawl/core';
+import { cancelWhenRunning, validateExecutionId } from '@catalog-crawl/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { type Budget, withinBound } from '../bound.js';
+import { withinBound } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
 import { errorResult } from '../errors.js';
-import { isCancelledCrawl, resourceUri } from '../format.js';
+import { resourceUri } from '../format.js';
 import { type CancelCrawlOutput, cancelCrawlOutputShape, executionIdArg } from '../schemas.js';
-import type { CrawlView } from '../views.js';
 
 export const name = 'cancel_crawl';
 
-/** Time kept back from the tool's bound for the DELETE itself when waiting for a pending crawl to start. */
-const DELETE_RESERVE_MS = 5_000;
 /** When a pending crawl is reported, call again in about this long (the API starts pending crawls within a minute or so). */
 const PENDING_RETRY_SECONDS = 30;
 
@@ -50,114 +39,26 @@ export const config = {
   },
 };
 
-type Outcome = CancelCrawlOutput['outcome'];
-
-interface Decided {
-  outcome: Outcome;
-  executionId: string;
-  stopDate?: string | null;
-  status?: string;
-}
-
-/**
- * One DELETE, read the documented way: a refusal (any 4xx but 401, 403, 404, 429) is never read from its
- * wording; the crawl is read again and its status decides: pending -> not running yet, finished -> already
- * finished, running -> the refusal was a real error. The read goes through the shared view (expired first: the
- * state may just have changed).
- */
-async function cancelOnce(
-  client: CatalogClient,
-  view: CrawlView,
-  id: string,
-  budget: Budget,
-): Promise<Decided> {
-  let refusal: unknown;
-  try {
-    const result = await client.cancelCrawl(id, budget);
-    // The client reads some refusals as "already finished": check that against the crawl itself.
-    if (result.outcome === 'canceled') {
-      return { outcome: 'canceled', executionId: result.executionId, stopDate: result.stopDate };
-    }
-    refusal = result;
-  } catch (error) {
-    const refused =
-      error instanceof ApiError &&
-      !(error instanceof AuthError || error instanceof NotFoundError || error instanceof RateLimitError) &&
-      error.status !== undefined &&
-      error.status >= 400 &&
-      error.status < 500;
-    if (!refused) throw error;
-    refusal = error;
-  }
-  view.expire();
-  const snapshot = await view.refresh();
-  const crawl = snapshot.crawl;
-  if (!crawl) throw snapshot.error ?? refusal;
-  if (crawl.status === 'pending')
-    return { outcome: 'not_running_yet', executionId: id, status: crawl.status };
-  if (isTerminalStatus(crawl.status)) {
-    return {
-      outcome: 'already_finished',
-      executionId: id,
-      status: crawl.status,
-      stopDate: crawl.stopDate ?? null,
-    };
-  }
-  // Running (or unknown) and still refused: a real error, with its request id.
-  if (refusal instanceof Error) throw refusal;
-  throw new ApiError(
-    `the API refused to cancel crawl ${id} although it is ${crawl.status}`,
-    'CANCEL_REFUSED',
-    {
-      status: 409,
-    },
-  );
-}
-
-/** Waits (through the shared view, at its cadence) until a pending crawl starts, or the deadline. */
-async function untilStarted(
-  ctx: ToolContext,
-  view: CrawlView,
-  deadline: number,
-  signal: AbortSignal,
-): Promise<void> {
-  if (view.crawl?.status !== 'pending') return;
-  await new Promise<void>((resolve) => {
-    let unwatch = () => {};
-    const done = () => {
-      clearTimeout(timer);
-      unwatch();
-      signal.removeEventListener('abort', done);
-      ctx.shutdown.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-    signal.addEventListener('abort', done, { once: true });
-    ctx.shutdown.addEventListener('abort', done, { once: true });
-    unwatch = view.watch({
-      deadline,
-      update() {
-        if (view.crawl && view.crawl.status !== 'pending') done();
-      },
-    });
-  });
-}
-
 export function register(server: McpServer, ctx: ToolContext): void {
   server.registerTool(name, config, async ({ execution_id, when_running }, extra) => {
     try {
       const id = validateExecutionId(execution_id);
       const client = ctx.getClient();
       const view = ctx.views.get(client, id);
+      // Core reads a refused cancel from the crawl, never its wording: pending -> not_running_yet.
       const decided = await withinBound(ctx, extra.signal, async (budget) => {
-        const first = await cancelOnce(client, view, id, budget);
-        if (first.outcome !== 'not_running_yet' || !when_running) return first;
-        // Wait for the start within the bound, keeping time for the DELETE; the view polls at its cadence.
-        await untilStarted(ctx, view, budget.deadline - DELETE_RESERVE_MS, budget.signal);
-        if (view.crawl?.status === 'pending') return first;
-        return cancelOnce(client, view, id, budget);
+        if (!when_running) return client.cancelCrawl(id, budget);
+        // Wait for the start within the bound, at the shared view's cadence, then cancel.
+        const result = await cancelWhenRunning(client, id, {
+          signal: budget.signal,
+          timeoutMs: Math.max(1_000, budget.deadline - Date.now()),
+          minIntervalMs: ctx.views.settings.minIntervalMs,
+          maxIntervalMs: ctx.views.settings.maxIntervalMs,
+        });
+        return result.cancel;
       });
-      if (decided.outcome === 'canceled') view.expire();
+      // The crawl's status has (or may have) just changed: the next read may go to the API at once.
+      view.expire();
       const out: CancelCrawlOutput = {
         execution_id: decided.executionId,
         outcome: decided.outcome,
@@ -165,7 +66,7 @@ export function register(server: McpServer, ctx: ToolContext): void {
         next_step: '',
       };
       if (decided.stopDate) out.stopped_at = decided.stopDate;
-      if (decided.status) out.status = decided.status;
+      if (decided.status !== undefined) out.status = decided.status;
       let text: string;
       if (decided.outcome === 'canceled') {
         out.next_step =
@@ -178,9 +79,8 @@ export function register(server: McpServer, ctx: ToolContext): void {
           : `The API cancels only running crawls, and this one has not started: it will start and run unless cancelled then. Call cancel_crawl again with when_running: true (it waits for the start), or call it again in about ${PENDING_RETRY_SECONDS} s.`;
         text = `Crawl ${decided.executionId} is not running yet (pending): nothing was cancelled.`;
       } else {
-        const cancelled = view.crawl ? isCancelledCrawl(view.crawl) : false;
         out.next_step = 'Nothing was changed. Call get_crawl_status to see how the crawl ended.';
-        const reads = decided.status ? ` It reads ${decided.status}${cancelled ? ' (cancelled)' : ''}.` : '';
+        const reads = decided.status ? ` It reads ${decided.status}.` : '';
         text = `Crawl ${decided.executionId} had already finished; nothing to cancel.${reads}`;
       }
       return toolResult(ctx, out, `${text}\nNext: ${out.next_step}`);

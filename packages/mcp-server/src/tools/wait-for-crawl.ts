@@ -1,11 +1,10 @@
-import { validateExecutionId } from '@catalog-crawl/core';
+import { crawlOutcome, validateExecutionId } from '@catalog-crawl/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { BoundReachedError } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
 import { errorResult } from '../errors.js';
 import {
-  isCancelledCrawl,
   ProgressCounter,
   progressMessage,
   progressValue,
@@ -142,11 +141,8 @@ export function register(server: McpServer, ctx: ToolContext): void {
       }
       if (ending === 'error' && snapshot.error !== undefined) throw snapshot.error;
       const crawl = snapshot.crawl!;
-      let outcome: WaitOutcomeValue;
-      if (view.finished) {
-        outcome =
-          crawl.status === 'completed' ? 'completed' : isCancelledCrawl(crawl) ? 'canceled' : 'failed';
-      } else outcome = snapshot.stalled ? 'stalled' : 'still_running';
+      const outcome: WaitOutcomeValue =
+        crawlOutcome(crawl) ?? (snapshot.stalled ? 'stalled' : 'still_running');
       const out: WaitForCrawlOutput = {
         ...status,
         wait_outcome: outcome,
