@@ -342,7 +342,8 @@ describe.concurrent('cancel: MCP cancel_crawl', () => {
 /**
  * The Action: one step waits for one crawl of every moment at once (issue 15: several `execution-id` values,
  * one per line), gets SIGINT, and the runner then runs the post step with the saved state. `starts-soon`
- * leaves pending inside the signal's budget, `starts-late` only during the post step's `cancel-wait`.
+ * leaves pending inside the signal's budget, `starts-late` (10 s) after it, mostly during the post step's `cancel-wait`
+ * (which step cancels each one is read from the record after each step).
  */
 describe.concurrent('cancel: the built Action (signal, then post step), several crawls per step', () => {
   const RUNNER_BUDGET_MS = 7_500;
@@ -356,7 +357,7 @@ describe.concurrent('cancel: the built Action (signal, then post step), several 
           running: 'pending-0s-run-90000s',
           finished: 'pending-0s-run-1s',
           'starts-soon': 'pending-4s-run-90000s',
-          'starts-late': 'pending-14s-run-90000s',
+          'starts-late': 'pending-10s-run-90000s',
         };
         const ids: Record<string, string> = {};
         await pool(Object.entries(hosts), 5, async ([moment, h]) => {
@@ -370,7 +371,7 @@ describe.concurrent('cancel: the built Action (signal, then post step), several 
           'min-interval': '1s',
           'max-interval': '1s',
           'cancel-on-abort': 'true',
-          'cancel-wait': '20s',
+          'cancel-wait': '15s',
           'fail-on': 'none',
         };
         let sentAt = 0;
