@@ -15,6 +15,9 @@ import {
   ServerError,
 } from '@catalog-crawl/core';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { createServer } from '@catalog-crawl/mcp-server';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CANARY,
@@ -474,6 +477,68 @@ describe.concurrent('results: bad arguments (no request sent)', () => {
       expect(run.stderr, 'no stack trace').not.toMatch(/^\s+at \S.*:\d+:\d+\)?$/m);
       expect(run.stdout).toBe('');
       expect(em.requests).toEqual([]);
+    });
+  });
+});
+
+describe.concurrent('results: MCP get_crawl_results', () => {
+  async function mcpOn(em: Emulator) {
+    const server = createServer({ client: client(em), secrets: [CANARY] });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    const mcp = new Client({ name: 'fault-suite-results', version: '0.0.0' });
+    await mcp.connect(a);
+    return mcp;
+  }
+
+  const bad: [string, Record<string, unknown>][] = [
+    ['page 0', { vendor: 'skims.com', page: 0 }],
+    ['page size 1000', { vendor: 'skims.com', page_size: 1000 }],
+    ['vendor with a space', { vendor: 'skims .com' }],
+    ['vendor with a path', { vendor: 'skims.com/collections/all' }],
+    ['vendor and execution id', { vendor: 'skims.com', execution_id: 'crawl-x-1a2b3c4d' }],
+  ];
+  it.each(bad)('mcp: %s is an error result (isError, what to do), no request', async (name, args) => {
+    await track('results', `mcp get_crawl_results: ${name}`, async () => {
+      const em = await emulator();
+      const mcp = await mcpOn(em);
+      try {
+        const result = await mcp.callTool({ name: 'get_crawl_results', arguments: args });
+        expect(result.isError, JSON.stringify(result).slice(0, 300)).toBe(true);
+        expect(JSON.stringify(result.content)).toMatch(/page|vendor|execution/i);
+        expect(em.requests).toEqual([]);
+      } finally {
+        await mcp.close();
+      }
+    });
+  });
+
+  it('mcp: pages under every fault and from a repeating server: every listing once, then no next page', async () => {
+    await track('results', 'mcp get_crawl_results: faults and a repeating server', async () => {
+      const em = await emulator({
+        faults: { ...FAULTS, seed: 'results-mcp' },
+        resultsRepeatLastPage: 'endless',
+      });
+      const crawl = await completed(em, 'listings-230');
+      const mcp = await mcpOn(em);
+      try {
+        const ids: string[] = [];
+        for (let page = 1; page <= 20; page++) {
+          const result = await mcp.callTool(
+            { name: 'get_crawl_results', arguments: { execution_id: crawl.id, page, page_size: 50 } },
+            undefined,
+            { timeout: 60_000 },
+          );
+          expect(result.isError, JSON.stringify(result.content).slice(0, 300)).toBeFalsy();
+          const out = result.structuredContent as { items: { id: string }[]; next_page?: number | null };
+          ids.push(...out.items.map((i) => i.id));
+          if (!out.next_page) break;
+        }
+        expectComplete(ids, crawl.listings, 'mcp pages');
+        expect(canaryHits({ ids: ids.join(',') })).toEqual([]);
+      } finally {
+        await mcp.close();
+      }
     });
   });
 });
