@@ -315,7 +315,9 @@ describe.concurrent('signals: hard moments', () => {
   it('action: SIGINT while the POST is in flight (url input): outputs written, exit in budget', async () => {
     await track('signals', 'action SIGINT during the POST', async () => {
       const url = host('long', 'sig6');
-      clean.injectFault('slow', { method: 'POST', path: '/v2/crawl', count: 1, slowMs: 3_000 });
+      // held 1.5 s: long enough for the signal to land during it, short enough that the answer arrives well
+      // inside the Action's grace even on busy cores (at 3 s it sometimes did not, and no id was reported)
+      clean.injectFault('slow', { method: 'POST', path: '/v2/crawl', count: 1, slowMs: 1_500 });
       let sentAt = 0;
       const run = await runAction({
         inputs: { 'api-key': CANARY, 'api-base-url': clean.url, url, 'min-interval': '1s' },
@@ -323,7 +325,7 @@ describe.concurrent('signals: hard moments', () => {
           const posts = () => clean.requests.filter((r) => r.method === 'POST').length;
           const before = posts();
           void (async () => {
-            // the POST is in flight once the emulator has it (it is held 3 s by the slow fault)
+            // the POST is in flight once the emulator has it (it is held 1.5 s by the slow fault)
             await proc.waitFor('::add-mask::');
             for (let i = 0; i < 500 && posts() === before; i++) await sleep(10);
             await sleep(300);
