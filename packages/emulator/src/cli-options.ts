@@ -39,7 +39,8 @@ Readings of the API that its docs leave open (see the README):
   --pending-null-dates   a pending crawl has null start_date, stop_date and duration_ms
 
 Results endpoints (/v2/vendors, /v2/collections, /v2/listings):
-  --results-methods both|get|post  methods accepted; the other answers 405 (default both)
+  --results-methods both|get|post|post-404
+                         methods accepted; the other answers 405 (post-404: GET answers 404)
   --results-envelope v2|v1         v1: listings/collections/vendors arrays and v1 meta (default v2)
   --repeat-last-page has-next|endless
                          a broken server: pages past the last repeat it and has_next stays true
@@ -78,7 +79,10 @@ const CHOICES: Record<string, { option: keyof EmulatorOptions; values: Record<st
     },
   },
   'list-status': { option: 'listActiveStatus', values: { native: 'native', processing: 'processing' } },
-  'results-methods': { option: 'resultsMethods', values: { both: 'both', get: 'get', post: 'post' } },
+  'results-methods': {
+    option: 'resultsMethods',
+    values: { both: 'both', get: 'get', post: 'post', 'post-404': 'post-404' },
+  },
   'results-envelope': { option: 'resultsEnvelope', values: { v2: 'v2', v1: 'v1' } },
   'repeat-last-page': {
     option: 'resultsRepeatLastPage',

@@ -38,7 +38,7 @@ function validateReadings(options: EmulatorOptions): void {
   oneOf('cancelledStatus', options.cancelledStatus, ['failed', 'canceled', 'cancelled']);
   oneOf('totals', options.totals, ['meta.result', 'total_listings_found', 'meta.total_listings_found']);
   oneOf('listActiveStatus', options.listActiveStatus, ['native', 'processing']);
-  oneOf('resultsMethods', options.resultsMethods, ['both', 'get', 'post']);
+  oneOf('resultsMethods', options.resultsMethods, ['both', 'get', 'post', 'post-404']);
   oneOf('resultsEnvelope', options.resultsEnvelope, ['v2', 'v1']);
   oneOf('resultsRepeatLastPage', options.resultsRepeatLastPage, [false, 'has-next', 'endless']);
   oneOf('unknownVendor', options.unknownVendor, ['404', 'empty']);
@@ -195,13 +195,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const isCollection = path === '/v2/crawl' || path === '/v2/crawl/';
     const itemMatch = /^\/v2\/crawl\/([^/]+)\/?$/.exec(path);
     const resultsMatch = RESULTS_RE.exec(path);
-    if (!isCollection && !itemMatch && !resultsMatch) {
+    // 'post-404': a POST-only server that knows no GET route at all (so GET looks like an unknown vendor).
+    const unrouted = resultsMatch && resultsMethods === 'post-404' && method !== 'POST';
+    if ((!isCollection && !itemMatch && !resultsMatch) || unrouted) {
       return envelope(404, 'NOT_FOUND', `No route for ${method} ${path}`, requestId);
     }
     const allowed = resultsMatch
       ? resultsMethods === 'both'
         ? ['GET', 'POST']
-        : [resultsMethods.toUpperCase()]
+        : resultsMethods === 'get'
+          ? ['GET']
+          : ['POST']
       : isCollection
         ? ['GET', 'POST']
         : ['GET', 'DELETE'];

@@ -83,7 +83,7 @@ export interface EmulatorOptions {
 
   // The results endpoints (/v2/vendors, /v2/collections, /v2/listings).
 
-  /** Methods they accept: 'both' (default), 'get' (POST answers 405) or 'post' (GET answers 405). */
+  /** Methods they accept: 'both' (default), 'get' (POST answers 405), 'post' (GET answers 405) or 'post-404' (GET answers 404 NOT_FOUND). */
   resultsMethods?: ResultsMethods;
   /** 'v2' (default): {data, pagination, meta}; 'v1': {listings|collections|vendors, meta{total_items,total_pages,current_page,page_size}}. */
   resultsEnvelope?: ResultsEnvelope;
@@ -102,7 +102,7 @@ export type CancelRefusalStatus = 409 | 400;
 export type CancelledStatus = 'failed' | 'canceled' | 'cancelled';
 export type TotalsPlacement = 'meta.result' | 'total_listings_found' | 'meta.total_listings_found';
 export type ListActiveStatus = 'native' | 'processing';
-export type ResultsMethods = 'both' | 'get' | 'post';
+export type ResultsMethods = 'both' | 'get' | 'post' | 'post-404';
 export type ResultsEnvelope = 'v2' | 'v1';
 export type RepeatLastPage = 'has-next' | 'endless';
 export type UnknownVendor = '404' | 'empty';

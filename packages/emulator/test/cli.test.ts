@@ -226,11 +226,15 @@ describe('parseCliArgs', () => {
       indexedVendors: ['a.com', 'b.example'],
     });
     expect(
-      parseCliArgs(['--cancel-refusal', '409', '--totals', 'total_listings_found']).options,
-    ).toMatchObject({
-      cancelRefusal: 409,
-      totals: 'total_listings_found',
-    });
+      parseCliArgs([
+        '--cancel-refusal',
+        '409',
+        '--totals',
+        'total_listings_found',
+        '--results-methods',
+        'post-404',
+      ]).options,
+    ).toMatchObject({ cancelRefusal: 409, totals: 'total_listings_found', resultsMethods: 'post-404' });
   });
 
   it('raises the rate limit for a benchmark (10x the documented 50 per 4 s)', () => {

@@ -76,6 +76,10 @@ describe('a refused cancel (only running crawls can be cancelled)', () => {
     expect(emu.plannedDurationMs('pending-30s.example')).toBe(30_000 + 600_000);
     expect(emu.plannedDurationMs('pending-30s-run-60s-x1.example')).toBe(90_000);
     expect(emu.plannedDurationMs('pending-0s-run-5s.example')).toBe(5_000);
+    // pending-0s: running from its first answer (a long crawl that can be cancelled at once)
+    const atOnce = await startCrawl(emu, 'pending-0s-run-14400s.example');
+    expect((await get(atOnce)).status).toBe('running');
+    expect((await call(emu, 'DELETE', `/v2/crawl/${atOnce}`)).status).toBe(200);
     const id = await startCrawl(emu, 'pending-30s-run-60s-x1.example');
     emu.clock.advance(29_999);
     expect((await get(id)).status).toBe('pending');

@@ -498,6 +498,18 @@ describe('switches', () => {
     expect((await call(emu, 'GET', '/v2/crawl')).status).toBe(200);
   });
 
+  it('resultsMethods post-404: GET answers 404 NOT_FOUND like an unknown route, POST works', async () => {
+    await start({ resultsMethods: 'post-404' });
+    await crawlToCompletion('fast.example');
+    const get = await call(emu, 'GET', '/v2/listings?vendor=fast.example');
+    expect(get.status).toBe(404);
+    expect(get.body.error.code).toBe('NOT_FOUND');
+    const post = await call(emu, 'POST', '/v2/listings', { body: { vendor: 'fast.example' } });
+    expect(post.status).toBe(200);
+    expect(post.body.data).toHaveLength(20);
+    expect((await call(emu, 'PUT', '/v2/listings')).status).toBe(404);
+  });
+
   it('resultsMethods get: POST answers 405 with Allow: GET', async () => {
     await start({ resultsMethods: 'get' });
     const post = await call(emu, 'POST', '/v2/listings', { body: { vendor: 'fast.example' } });
