@@ -263,6 +263,7 @@ describe.concurrent('results against the emulator', () => {
 /** Each reading the docs leave open, served by its own emulator: the export must come out the same. */
 const SWITCHES: [string, Partial<EmulatorOptions>][] = [
   ['POST-only results endpoints (GET answers 405)', { resultsMethods: 'post' }],
+  ['POST-only results endpoints (GET answers 404, as an unknown route)', { resultsMethods: 'post-404' }],
   ['the v1 envelope', { resultsEnvelope: 'v1' }],
   ['a server repeating its last page with has_next true', { resultsRepeatLastPage: 'has-next' }],
   ['a server repeating its last page with an endless total_pages', { resultsRepeatLastPage: 'endless' }],
@@ -303,10 +304,11 @@ describe.concurrent('each emulator switch is survived', () => {
           (JSON.parse(collections.stdout) as { url: string }[]).map((c) => c.url),
           crawl.collections,
         );
-        if (options.resultsMethods === 'post') {
+        if (options.resultsMethods === 'post' || options.resultsMethods === 'post-404') {
           // Per run of the bin: one GET refused, then POST for every page (4 pages of 100, twice).
+          const refusal = options.resultsMethods === 'post' ? 405 : 404;
           const reads = e.requests.filter((q) => q.path === '/v2/listings');
-          expect(reads.filter((q) => q.method === 'GET' && q.status === 405)).toHaveLength(2);
+          expect(reads.filter((q) => q.method === 'GET' && q.status === refusal)).toHaveLength(2);
           expect(reads.filter((q) => q.method === 'POST' && q.status === 200)).toHaveLength(8);
         }
       } finally {
