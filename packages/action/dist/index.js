@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1277);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7453);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1277:
+/***/ 7453:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,6 +28392,1040 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SIGNAL_GRACE_MS, STATE
 
+;// CONCATENATED MODULE: ../core/dist/internal.js
+// Small helpers shared by the client and the waiter (not exported from the package).
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
+function defaultSleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        // Not unref'd: a pending wait is exactly what should keep the process alive.
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+/**
+ * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
+ * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
+ */
+function internal_linkedController(parent) {
+    const controller = new AbortController();
+    if (!parent)
+        return { controller, dispose() { } };
+    if (parent.aborted) {
+        controller.abort(parent.reason);
+        return { controller, dispose() { } };
+    }
+    const onAbort = () => controller.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+//# sourceMappingURL=internal.js.map
+;// CONCATENATED MODULE: ../core/dist/clock.js
+
+/** `Date.now`, an abortable `setTimeout` and `Math.random`. */
+const systemClock = Object.freeze({
+    now: () => Date.now(),
+    sleep: defaultSleep,
+    random: () => Math.random(),
+});
+/** Fills the parts of a clock the caller left out from the system clock. */
+function toClock(partial) {
+    if (!partial)
+        return systemClock;
+    return {
+        now: partial.now ?? systemClock.now,
+        sleep: partial.sleep ?? systemClock.sleep,
+        random: partial.random ?? systemClock.random,
+    };
+}
+//# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../core/dist/crawl.js
+
+/** Longest execution id accepted; real ids are ~40 characters. */
+const MAX_EXECUTION_ID_LENGTH = 200;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const WHITESPACE = /\s/;
+// Encoded forms of characters that would change the path once a server or proxy decodes it.
+const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
+/** `canceled` (the DELETE's own word) and `cancelled`: a crawl some API versions report after a cancel. */
+const CANCELED_STATUSES = new Set(['canceled', 'cancelled']);
+const KNOWN_STATUSES = new Set(['pending', 'running', 'completed', 'failed', ...CANCELED_STATUSES]);
+/** completed, failed and canceled/cancelled are terminal; pending, running and unknown strings are not. */
+function crawl_isTerminalStatus(status) {
+    return status === 'completed' || status === 'failed' || CANCELED_STATUSES.has(status);
+}
+/** A status this package knows; any other string is kept, warned about once and treated as not finished. */
+function isKnownStatus(status) {
+    return KNOWN_STATUSES.has(status);
+}
+/**
+ * Whether a finished crawl was cancelled: status `canceled`/`cancelled`, or `failed` (which the API documents
+ * as "failed or was aborted") with an error that says it was cancelled or aborted.
+ */
+function isCanceledCrawl(crawl) {
+    if (!crawl)
+        return false;
+    if (CANCELED_STATUSES.has(crawl.status))
+        return true;
+    return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+}
+/** How a finished crawl ended; undefined while it is not finished. */
+function crawlOutcome(crawl) {
+    if (!crawl_isTerminalStatus(crawl.status))
+        return undefined;
+    if (crawl.status === 'completed')
+        return 'completed';
+    return isCanceledCrawl(crawl) ? 'canceled' : 'failed';
+}
+/**
+ * The step a crawl is at: the failed step if one failed, else the running one, else the first pending one
+ * after the last completed; undefined when there is none (no steps, or all completed). `number` counts from
+ * 1 and `of` is the number of steps the API sent, so every face reads "step 2/4" the same way.
+ */
+function currentStep(crawl) {
+    const steps = crawl.steps;
+    const at = (index) => ({ step: steps[index], index, number: index + 1, of: steps.length });
+    const failed = steps.findIndex((s) => s.status === 'failed');
+    if (failed >= 0)
+        return at(failed);
+    const running = steps.findIndex((s) => s.status === 'running');
+    if (running >= 0)
+        return at(running);
+    let lastDone = -1;
+    steps.forEach((s, i) => {
+        if (s.status === 'completed')
+            lastDone = i;
+    });
+    for (let i = lastDone + 1; i < steps.length; i++) {
+        if (steps[i].status === 'pending')
+            return at(i);
+    }
+    return undefined;
+}
+function show(value) {
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+/**
+ * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
+ * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
+ */
+function validateExecutionId(id) {
+    const field = 'executionId';
+    if (typeof id !== 'string') {
+        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
+    }
+    const value = id.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
+    }
+    if (value.length > MAX_EXECUTION_ID_LENGTH) {
+        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
+    }
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    if (value.includes('/') || value.includes('\\'))
+        fail('contains a slash: pass only the id, not a URL or path');
+    if (value.includes('?') || value.includes('#'))
+        fail("contains '?' or '#': pass only the id, not a URL");
+    if (value.includes('..') || value === '.')
+        fail("contains '..' or is '.', which cannot be an id");
+    if (ENCODED_DANGER.test(value))
+        fail('contains a percent-encoded slash, dot, ? or # or control character');
+    return value;
+}
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
+const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
+function validateCrawlUrl(url) {
+    const field = 'url';
+    if (typeof url !== 'string') {
+        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
+    }
+    const value = url.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
+    }
+    if (value.length > 2048)
+        fail('is longer than 2048 characters');
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
+    let hasScheme = false;
+    if (scheme) {
+        const rest = value.slice(scheme[0].length);
+        if (rest.startsWith('//')) {
+            hasScheme = true;
+            const name = scheme[1].toLowerCase();
+            if (name !== 'http' && name !== 'https')
+                fail(`uses ${name}: only http and https websites can be crawled`);
+        }
+        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
+            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
+            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
+        }
+    }
+    let parsed;
+    try {
+        parsed = new URL(hasScheme ? value : `https://${value}`);
+    }
+    catch {
+        return fail('is not a valid website address');
+    }
+    if (parsed.username || parsed.password)
+        fail('must not contain a user name or password');
+    const host = parsed.hostname.toLowerCase();
+    const ipv4 = IPV4.exec(host);
+    const plausible = host === 'localhost' ||
+        (host.startsWith('[') && host.endsWith(']')) ||
+        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
+        (ipv4 === null && DOTTED_HOST.test(host));
+    if (!plausible)
+        fail('has no plausible host name: pass a website such as skims.com');
+    return value;
+}
+//# sourceMappingURL=crawl.js.map
+;// CONCATENATED MODULE: ../core/dist/duration.js
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+const UNIT_ORDER = ['d', 'h', 'm', 's', 'ms'];
+/** Longer than any sensible wait; guards against typos such as `3000h`. */
+const MAX_DURATION_MS = 30 * UNIT_MS.d;
+const COMPONENT = /(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)/y;
+/** `90s`, `15m`, `2h`, `1h30m`, `500ms`, `1d` -> milliseconds. Bare numbers, negatives, junk: InvalidInputError(field). */
+function parseDuration(text, field = 'duration') {
+    if (typeof text !== 'string') {
+        throw new errors_InvalidInputError(field, `${field} must be a duration string such as 90s, 15m or 2h`);
+    }
+    const input = text.trim().toLowerCase();
+    const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+    if (input === '') {
+        throw new errors_InvalidInputError(field, `${field} is empty: write a duration such as 90s, 15m or 2h`);
+    }
+    if (/^[+-]?\d+(\.\d+)?$/.test(input)) {
+        const n = input.replace(/^\+/, '');
+        throw new errors_InvalidInputError(field, `${field} ${shown} has no unit: write ${n}s, ${n}m or ${n}h`);
+    }
+    if (input.startsWith('-')) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} is negative: durations must be positive`);
+    }
+    let total = 0;
+    let lastUnit = -1;
+    let pos = 0;
+    while (pos < input.length) {
+        COMPONENT.lastIndex = pos;
+        const match = COMPONENT.exec(input);
+        if (!match) {
+            throw new errors_InvalidInputError(field, `${field} ${shown} is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 90s, 15m, 1h30m`);
+        }
+        const unit = match[2];
+        const rank = UNIT_ORDER.indexOf(unit);
+        if (rank <= lastUnit) {
+            throw new errors_InvalidInputError(field, `${field} ${shown}: write each unit once, from largest to smallest, e.g. 1h30m`);
+        }
+        lastUnit = rank;
+        total += Number(match[1]) * UNIT_MS[unit];
+        pos = COMPONENT.lastIndex;
+        while (input[pos] === ' ')
+            pos++;
+    }
+    const ms = Math.round(total);
+    if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} is too long: the maximum is 30d`);
+    }
+    if (ms <= 0) {
+        throw new errors_InvalidInputError(field, `${field} ${shown} must be greater than zero`);
+    }
+    return ms;
+}
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../core/dist/format.js
+// The words every face uses for the same things: durations, counts, where a crawl is, how far it got.
+// Faces add only their own glyphs, colours and markup around these.
+
+
+const BIG_UNITS = ['d', 'h', 'm', 's'];
+/**
+ * A duration for people, with one precision rule: below 1 s in whole milliseconds (`450ms`), below 10 s to
+ * a tenth of a second (`1.5s`), below 1 min in whole seconds (`42s`), and from 1 min on in at most two units,
+ * the smaller one rounded (`1m31s` for 90,500 ms, `1h2m`, `1d1h`). A zero second unit is left out (`2h`).
+ * The text parses back with parseDuration to the value rounded to its last unit.
+ */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms))
+        return String(ms);
+    if (ms < 0)
+        return `-${formatDuration(-ms)}`;
+    let value = ms;
+    if (value < 1_000) {
+        const r = Math.round(value);
+        if (r < 1_000)
+            return `${r}ms`;
+        value = 1_000;
+    }
+    if (value < 10_000) {
+        const s = Number((value / 1_000).toFixed(1));
+        if (s < 10)
+            return `${s}s`;
+        value = 10_000;
+    }
+    if (value < 60_000) {
+        const s = Math.round(value / 1_000);
+        if (s < 60)
+            return `${s}s`;
+        value = 60_000;
+    }
+    const split = (v) => {
+        const i = BIG_UNITS.findIndex((u) => v >= UNIT_MS[u]);
+        return { big: BIG_UNITS[i], small: BIG_UNITS[i + 1] };
+    };
+    const { small } = split(value);
+    const rounded = Math.round(value / UNIT_MS[small]) * UNIT_MS[small];
+    // Rounding may carry into a larger unit (59m59.7s -> 1h): split again.
+    const { big, small: next } = split(rounded);
+    const n = Math.floor(rounded / UNIT_MS[big]);
+    const rest = Math.round((rounded - n * UNIT_MS[big]) / UNIT_MS[next]);
+    return `${n}${big}${rest > 0 ? `${rest}${next}` : ''}`;
+}
+const numberFormat = new Intl.NumberFormat('en-US');
+/** `12,345`, whatever the machine's locale. */
+function formatCount(n) {
+    return numberFormat.format(n);
+}
+/** `1 listing`, `12,345 listings`. */
+function formatCountOf(n, noun) {
+    return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** The counts to show: the final totals when the crawl reported them, else what it found so far. */
+function crawlCounts(crawl) {
+    if (crawl?.result) {
+        return { collections: crawl.result.collectionsTotal, listings: crawl.result.listingsTotal, final: true };
+    }
+    if (crawl?.progress) {
+        return {
+            collections: crawl.progress.collectionsFound,
+            listings: crawl.progress.listingsFound,
+            final: false,
+        };
+    }
+    return undefined;
+}
+/** `12 collections, 340 listings` (totals) or `12 collections, 340 listings so far`; undefined when unknown. */
+function formatCounts(crawl) {
+    const counts = crawlCounts(crawl);
+    if (!counts)
+        return undefined;
+    const text = `${formatCountOf(counts.collections, 'collection')}, ${formatCountOf(counts.listings, 'listing')}`;
+    return counts.final ? text : `${text} so far`;
+}
+/** `step 2/4 Discovering collections` for the step currentStep picks; undefined when there is none. */
+function formatStep(crawl) {
+    const current = crawl ? currentStep(crawl) : undefined;
+    return current ? `step ${current.number}/${current.of} ${current.step.name}` : undefined;
+}
+/**
+ * Where the crawl is, as parts a face joins with its own separator: the status, the step (while not
+ * finished, or the step a failed crawl stopped at) and the counts.
+ */
+function crawlPosition(crawl) {
+    if (!crawl)
+        return ['not seen yet'];
+    const parts = [crawl.status];
+    const step = !crawl_isTerminalStatus(crawl.status) || crawl.steps.some((s) => s.status === 'failed')
+        ? formatStep(crawl)
+        : undefined;
+    if (step)
+        parts.push(step);
+    const counts = formatCounts(crawl);
+    if (counts)
+        parts.push(counts);
+    return parts;
+}
+/** `running, step 2/4 Discovering collections, 12 collections, 340 listings so far`. */
+function formatPosition(crawl, separator = ', ') {
+    return crawlPosition(crawl).join(separator);
+}
+/**
+ * How far the crawl got, from 0 to 1: each finished step counts 1, the running step up to 0.9 of one as its
+ * counts grow (never reaching the next step), and a completed crawl 1. A failed or cancelled crawl stays
+ * where it stopped. Without steps: 0 until completed.
+ */
+function progressFraction(crawl) {
+    if (!crawl)
+        return 0;
+    if (crawl.status === 'completed')
+        return 1;
+    const total = crawl.steps.length;
+    if (total === 0)
+        return 0;
+    const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;
+    const running = crawl.steps.some((s) => s.status === 'running');
+    const found = (crawl.progress?.collectionsFound ?? 0) + (crawl.progress?.listingsFound ?? 0);
+    const within = running ? 0.9 * (1 - 1 / (1 + found / 100)) : 0;
+    return Math.min(1, (done + within) / total);
+}
+/**
+ * How long the crawl has run: the API's `duration_ms`, else its start and stop dates (stop = `now` while it
+ * runs); undefined when neither is usable.
+ */
+function crawlDurationMs(crawl, now = Date.now()) {
+    if (typeof crawl.durationMs === 'number' && Number.isFinite(crawl.durationMs))
+        return crawl.durationMs;
+    if (!crawl.startDate)
+        return undefined;
+    const start = Date.parse(crawl.startDate);
+    if (!Number.isFinite(start))
+        return undefined;
+    const stop = crawl.stopDate ? Date.parse(crawl.stopDate) : now;
+    return Number.isFinite(stop) && stop >= start ? stop - start : undefined;
+}
+//# sourceMappingURL=format.js.map
+;// CONCATENATED MODULE: ../core/dist/parse.js
+class ShapeError extends Error {
+}
+function isObj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function obj(value, path) {
+    if (!isObj(value))
+        throw new ShapeError(`${path} is not an object`);
+    return value;
+}
+/** An optional object: absent or null gives undefined. */
+function optObj(value, path) {
+    return value === undefined || value === null ? undefined : obj(value, path);
+}
+function str(value, path) {
+    if (typeof value !== 'string')
+        throw new ShapeError(`${path} is not a string`);
+    return value;
+}
+function optStr(value, path) {
+    return value === undefined || value === null ? undefined : str(value, path);
+}
+function optNum(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ShapeError(`${path} is not a number`);
+    return value;
+}
+function count(value, path) {
+    const n = optNum(value, path) ?? 0;
+    if (n < 0)
+        throw new ShapeError(`${path} is negative`);
+    return n;
+}
+function optBool(value, path) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value !== 'boolean')
+        throw new ShapeError(`${path} is not a boolean`);
+    return value;
+}
+function progressOf(value) {
+    const p = optObj(value, 'meta.progress');
+    if (!p)
+        return undefined;
+    return {
+        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
+        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
+    };
+}
+function totalsOf(value) {
+    const r = optObj(value, 'meta.result');
+    if (!r)
+        return undefined;
+    return {
+        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
+        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
+    };
+}
+function stepsOf(value) {
+    if (value === undefined || value === null)
+        return [];
+    if (!Array.isArray(value))
+        throw new ShapeError('meta.steps is not an array');
+    return value.map((item, i) => {
+        const s = obj(item, `meta.steps[${i}]`);
+        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
+    });
+}
+/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
+function parseCrawl(body, fallbackId, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const crawl = {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        status: str(root.status, 'status'),
+        error: optStr(root.error, 'error') ?? null,
+        steps: stepsOf(meta.steps),
+        requestId,
+        raw: body,
+    };
+    const vendor = optStr(meta.vendor, 'meta.vendor');
+    if (vendor !== undefined)
+        crawl.vendor = vendor;
+    const startDate = optStr(meta.start_date, 'meta.start_date');
+    if (startDate !== undefined)
+        crawl.startDate = startDate;
+    if ('stop_date' in meta)
+        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
+    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
+    if (durationMs !== undefined)
+        crawl.durationMs = durationMs;
+    const progress = progressOf(meta.progress);
+    if (progress)
+        crawl.progress = progress;
+    const result = totalsOf(meta.result);
+    if (result)
+        crawl.result = result;
+    return crawl;
+}
+/** POST /v2/crawl. */
+function parseStarted(body, requestId) {
+    const root = obj(body, 'body');
+    const meta = optObj(root.meta, 'meta') ?? {};
+    const started = {
+        executionId: str(root.execution_id, 'execution_id'),
+        status: optStr(root.status, 'status') ?? 'pending',
+        requestId,
+        raw: body,
+    };
+    if (started.executionId.trim() === '')
+        throw new ShapeError('execution_id is empty');
+    const credits = optNum(meta.credits_used, 'meta.credits_used');
+    if (credits !== undefined)
+        started.creditsUsed = credits;
+    return started;
+}
+/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
+function parseCancel(body, fallbackId, requestId) {
+    const root = body === undefined ? {} : obj(body, 'body');
+    return {
+        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
+        outcome: 'canceled',
+        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
+        requestId,
+        raw: body,
+    };
+}
+function itemOf(value, i) {
+    const o = obj(value, `data[${i}]`);
+    const item = {
+        executionId: str(o.execution_id, `data[${i}].execution_id`),
+        status: str(o.status, `data[${i}].status`),
+    };
+    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
+    if (createdAt !== undefined)
+        item.createdAt = createdAt;
+    return item;
+}
+/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
+function parseList(body, asked, requestId) {
+    const root = obj(body, 'body');
+    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
+        throw new ShapeError('data is not an array');
+    }
+    const items = (root.data ?? []).map(itemOf);
+    const p = optObj(root.pagination, 'pagination') ?? {};
+    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
+    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
+    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
+    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
+    const pagination = {
+        page,
+        pageSize,
+        totalItems,
+        totalPages,
+        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
+        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
+    };
+    return { items, pagination, requestId, raw: body };
+}
+/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
+function parseErrorBody(text) {
+    let body;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        return { nonJson: describeNonJson(text) };
+    }
+    if (!isObj(body))
+        return { nonJson: describeNonJson(text) };
+    const info = {};
+    const err = body.error;
+    if (isObj(err)) {
+        // Envelope: {"error": {"code", "message", "request_id"}}
+        if (typeof err.code === 'string')
+            info.code = err.code;
+        if (typeof err.message === 'string')
+            info.message = err.message;
+        if (typeof err.request_id === 'string')
+            info.requestId = err.request_id;
+    }
+    else if (typeof err === 'string') {
+        // Flat {"error", "status"} or older {"error", "details"}.
+        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
+    }
+    if (info.code === undefined && typeof body.code === 'string')
+        info.code = body.code;
+    if (info.message === undefined && typeof body.message === 'string')
+        info.message = body.message;
+    if (info.requestId === undefined && typeof body.request_id === 'string')
+        info.requestId = body.request_id;
+    return info;
+}
+function describeNonJson(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return 'an empty body';
+    if (trimmed.startsWith('<')) {
+        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
+        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
+    }
+    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
+}
+function clip(text, max) {
+    const oneLine = text.replace(/\s+/g, ' ');
+    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+//# sourceMappingURL=parse.js.map
+;// CONCATENATED MODULE: ../core/dist/errors.js
+
+
+/**
+ * Base of every error this package throws. Messages never contain the API key: the client redacts it from
+ * anything it did not write itself (server bodies, network error texts) before building an error.
+ */
+class CatalogError extends Error {
+    /** HTTP status, when a response was received. */
+    status;
+    /** API error code (e.g. `VALIDATION_ERROR`) or one of ours (e.g. `NETWORK_ERROR`). */
+    code;
+    /** `Request-ID` of the failing response: quote it to support. */
+    requestId;
+    /** Whether the client retries this kind of failure. */
+    retryable = false;
+    constructor(message, code, details = {}) {
+        super(message, details.cause === undefined ? undefined : { cause: details.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.status = details.status;
+        this.requestId = details.requestId;
+    }
+    toJSON() {
+        return {
+            name: this.name,
+            message: this.message,
+            code: this.code,
+            status: this.status,
+            requestId: this.requestId,
+        };
+    }
+}
+/** An HTTP answer the client does not accept (base of the per-status classes). */
+class ApiError extends CatalogError {
+    /** What the API said (redacted and clipped; untrusted text), when its body carried a message. */
+    serverMessage;
+    /**
+     * The delay the server asked for (`Retry-After`, `RateLimit-Reset`) in ms, uncapped, when it sent one. The
+     * retry loop uses it as a floor.
+     */
+    retryAfterMs;
+    constructor(message, code, details = {}) {
+        super(message, code, details);
+        this.serverMessage = details.serverMessage;
+        this.retryAfterMs = details.retryAfterMs;
+    }
+}
+/** 401 or 403: the key is missing, invalid, or not allowed. */
+class AuthError extends ApiError {
+}
+/** 402: the account has no credits or auto top-up is off. */
+class PaymentRequiredError extends ApiError {
+}
+/** 404: no such execution id in this organisation. */
+class NotFoundError extends ApiError {
+}
+/** 400: the API rejected the request. */
+class ValidationError extends ApiError {
+}
+/** 409: a state conflict (for example cancelling a finished crawl). */
+class ConflictError extends ApiError {
+}
+/** 429 after the retries were used up. */
+class RateLimitError extends ApiError {
+    retryable = true;
+    constructor(message, details = {}) {
+        super(message, details.code ?? 'RATE_LIMITED', details);
+    }
+}
+/** 5xx or 408. */
+class ServerError extends ApiError {
+    retryable = true;
+}
+/** No HTTP answer: DNS, connection refused or reset, or the request timed out. */
+class NetworkError extends CatalogError {
+    retryable = true;
+    timedOut;
+    constructor(message, details = {}) {
+        super(message, details.code ?? (details.timedOut ? 'REQUEST_TIMEOUT' : 'NETWORK_ERROR'), details);
+        this.timedOut = details.timedOut ?? false;
+    }
+}
+/** A 2xx (or error) body that is not the documented shape: HTML, truncated JSON, wrong types. */
+class InvalidResponseError extends CatalogError {
+    retryable = true;
+}
+/** Input rejected before any request was sent (bad id, url, duration, option). */
+class errors_InvalidInputError extends CatalogError {
+    /** The name of the input, e.g. `executionId`. */
+    field;
+    /**
+     * What is wrong, without naming the input (e.g. `must be at least 1s`), so that a face can name it its own
+     * way (`Input "min-interval": must be at least 1s`). Defaults to the message.
+     */
+    reason;
+    constructor(field, message, reason) {
+        super(message, 'INVALID_INPUT');
+        this.field = field;
+        this.reason = reason ?? message;
+    }
+    toJSON() {
+        return { ...super.toJSON(), field: this.field };
+    }
+}
+/** The waiter could not reach the API (no successful poll) for `lostContactMs`. */
+class LostContactError extends CatalogError {
+    executionId;
+    crawl;
+    history;
+    elapsedMs;
+    constructor(message, context) {
+        super(message, 'LOST_CONTACT', { cause: context.cause, requestId: context.requestId });
+        this.executionId = context.executionId;
+        this.crawl = context.crawl;
+        this.history = context.history;
+        this.elapsedMs = context.elapsedMs;
+    }
+}
+/** The caller's signal aborted the wait. Carries what was seen, and the DELETE's answer if one was sent. */
+class AbortedError extends CatalogError {
+    executionId;
+    crawl;
+    history;
+    elapsedMs;
+    cancel;
+    /** The error of the DELETE, when cancelOnAbort was set and it failed. */
+    cancelError;
+    constructor(message, context = {}) {
+        super(message, 'ABORTED', { cause: context.cause });
+        this.executionId = context.executionId;
+        this.crawl = context.crawl;
+        this.history = context.history;
+        this.elapsedMs = context.elapsedMs;
+        this.cancel = context.cancel;
+        this.cancelError = context.cancelError;
+    }
+}
+/**
+ * Maps a non-2xx answer to its error class, in the shape of openai-node's `APIError.generate`: one switch on
+ * the status, the body read in any of the documented shapes, the request id from the header or the body.
+ * Messages state facts (what was sent, what came back, the request id); what a user should change is each
+ * face's business, since only the face knows whether the key came from an input, a flag or a variable.
+ */
+function errorFromResponse(status, bodyText, headers, context) {
+    const redact = context.redact ?? ((text) => text);
+    const info = parseErrorBody(redact(bodyText));
+    const headerId = headers.get('request-id') ?? headers.get('x-request-id');
+    const rawId = headerId ?? info.requestId;
+    const requestId = rawId ? clip(redact(rawId), 200) : undefined;
+    const serverMessage = info.message === undefined ? undefined : clip(redact(info.message), 300);
+    const code = info.code === undefined ? undefined : clip(redact(info.code), 60);
+    const said = serverMessage ?? (info.nonJson ? `the API sent ${info.nonJson}` : undefined);
+    const what = `${context.label} failed with HTTP ${status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`;
+    const quote = requestId ? ` (request id ${requestId}: quote it to support)` : '';
+    const details = { status, requestId, serverMessage };
+    switch (true) {
+        case status === 401:
+            return new AuthError(`${what}. The API key is missing, invalid or revoked${quote}`, code ?? 'UNAUTHORIZED', details);
+        case status === 403:
+            return new AuthError(`${what}. The API key is not allowed to do this (starting crawls also needs auto top-up on)${quote}`, code ?? 'FORBIDDEN', details);
+        case status === 402:
+            return new PaymentRequiredError(`${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`, code ?? 'PAYMENT_REQUIRED', details);
+        case status === 404:
+            return new NotFoundError(`${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of this API key: check the execution id and the key${quote}`, code ?? 'NOT_FOUND', details);
+        case status === 400:
+            return new ValidationError(`${what}. The API rejected the request${quote}`, code ?? 'INVALID_REQUEST', details);
+        case status === 409:
+            return new ConflictError(`${what}${quote}`, code ?? 'CONFLICT', details);
+        case status === 429: {
+            const retryAfterMs = serverDelayMs(headers, context.now ?? Date.now);
+            const wait = retryAfterMs === undefined ? '' : ` (the API asked to wait ${formatDuration(retryAfterMs)})`;
+            return new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: too many requests from this client or address${quote}`, { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs });
+        }
+        case status >= 500 || status === 408:
+            return new ServerError(`${what}. The Catalog API had a problem: try again later; if it persists, ${requestId ? `quote request id ${requestId} to support` : 'contact support'}`, code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'), { ...details, retryAfterMs: serverDelayMs(headers, context.now ?? Date.now) });
+        case status >= 300 && status < 400:
+            return new ApiError(`${context.label} was redirected (HTTP ${status}); redirects are not followed, so that the API key is not sent elsewhere: the base URL must be the final address${quote}`, code ?? `HTTP_${status}`, details);
+        default:
+            return new ApiError(`${what}${quote}`, code ?? `HTTP_${status}`, details);
+    }
+}
+/** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
+function serverDelayMs(headers, now) {
+    const t = now();
+    const parse = (value) => {
+        if (!value)
+            return undefined;
+        const text = value.trim();
+        if (/^\d+(\.\d+)?$/.test(text)) {
+            const n = Number(text);
+            // A value this large is an epoch timestamp in seconds, not a delta.
+            return n > 1e9 ? Math.max(0, n * 1000 - t) : n * 1000;
+        }
+        const at = Date.parse(text);
+        return Number.isNaN(at) ? undefined : Math.max(0, at - t);
+    };
+    const values = [parse(headers.get('retry-after')), parse(headers.get('ratelimit-reset'))].filter((v) => v !== undefined);
+    return values.length === 0 ? undefined : Math.round(Math.max(...values));
+}
+/**
+ * Whether `error` is one of this package's errors. Use it (or `instanceof` a class) rather than comparing
+ * `error.name`: the name is for people, and a subclass keeps the guard true.
+ */
+function isCatalogError(error) {
+    return error instanceof CatalogError;
+}
+//# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../core/dist/config.js
+
+
+/**
+ * Checks an API key and returns it trimmed. `source` names where the key came from, so that each face can say
+ * it its own way (`the API key`, `Input "api-key":`). Messages never quote the key.
+ */
+function validateApiKey(key, source = 'the API key') {
+    if (typeof key !== 'string' || key.trim() === '') {
+        throw new errors_InvalidInputError('apiKey', `${source} is empty: pass a Catalog API key`);
+    }
+    const apiKey = key.trim();
+    // A newline or space would make fetch reject the header with a message that may quote it.
+    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+        throw new errors_InvalidInputError('apiKey', `${source} contains spaces, control or non-ASCII characters: check it for a stray character or a second line`);
+    }
+    return apiKey;
+}
+/** Checks a base URL and returns it without a trailing slash. `source` names where it came from. */
+function validateBaseUrl(value, source = 'the base URL') {
+    const text = typeof value === 'string' ? value.trim() : '';
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        throw new errors_InvalidInputError('baseUrl', `${source} ${JSON.stringify(clip(text, 80))} is not a URL: write it like https://api.getcatalog.ai`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors_InvalidInputError('baseUrl', `${source} must be an http(s) URL (http or https): it must start with https://, or http:// for a local server such as the emulator`);
+    }
+    if (url.username || url.password || url.search || url.hash) {
+        throw new errors_InvalidInputError('baseUrl', `${source} must not contain credentials, a query or a fragment (the key is passed on its own)`);
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+//# sourceMappingURL=config.js.map
+;// CONCATENATED MODULE: ../core/dist/env.js
+// The environment variables every face that reads an environment (the CLI, the MCP server) understands.
+
+const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
+const ENV_API_KEY = 'CATALOG_API_KEY';
+const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
+/** What the environment says: each value trimmed, undefined when unset or blank. Nothing is validated here. */
+function readEnv(env = process.env) {
+    const value = (name) => {
+        const text = env[name]?.trim();
+        return text ? text : undefined;
+    };
+    return { apiKey: value(ENV_API_KEY), baseUrl: value(ENV_BASE_URL) };
+}
+/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
+function clientOptionsFromEnv(env = process.env) {
+    const { apiKey, baseUrl } = readEnv(env);
+    if (!apiKey) {
+        throw new InvalidInputError(ENV_API_KEY, `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`, 'is not set');
+    }
+    return { apiKey, baseUrl: baseUrl ?? DEFAULT_BASE_URL };
+}
+//# sourceMappingURL=env.js.map
+;// CONCATENATED MODULE: ../core/dist/ratelimit.js
+
+/**
+ * Client-side sliding-window limiter (not exported from the package).
+ *
+ * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
+ * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
+ * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
+ * keeps a timer only while someone is queued. Time is the client's clock, so a simulated clock drives it too.
+ */
+/** Extra time a slot is held, for servers that count both ends of their window. */
+const MARGIN_MS = 25;
+class LimiterTimeoutError extends Error {
+}
+class SlidingWindowLimiter {
+    requests;
+    windowMs;
+    inFlight = 0;
+    /** Monotonic instants at which finished requests leave the window, ascending. */
+    releases = [];
+    queue = [];
+    /** Aborts the pending wake-up; undefined while none is pending. */
+    timer;
+    now;
+    sleep;
+    constructor(requests, windowMs, clock = {
+        now: () => performance.now(),
+        sleep: defaultSleep,
+    }) {
+        this.requests = requests;
+        this.windowMs = windowMs;
+        this.now = typeof clock === 'function' ? clock : clock.now;
+        this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
+    }
+    /** Calls `fn` after `ms` unless the returned controller aborts first. */
+    after(ms, fn) {
+        const controller = new AbortController();
+        this.sleep(ms, controller.signal).then(fn, () => { });
+        return controller;
+    }
+    /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
+    acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        if (this.queue.length === 0 && this.used() < this.requests)
+            return Promise.resolve(this.take());
+        return new Promise((resolve, reject) => {
+            let timeout;
+            const cleanup = () => {
+                timeout?.abort();
+                signal?.removeEventListener('abort', onAbort);
+            };
+            const leave = (reason) => {
+                const i = this.queue.indexOf(waiter);
+                if (i >= 0)
+                    this.queue.splice(i, 1);
+                cleanup();
+                if (this.queue.length === 0)
+                    this.clearTimer();
+                reject(reason);
+            };
+            const onAbort = () => leave(signal?.reason);
+            const waiter = {
+                grant: (release) => {
+                    cleanup();
+                    resolve(release);
+                },
+                fail: leave,
+            };
+            if (Number.isFinite(maxWaitMs)) {
+                timeout = this.after(Math.max(0, maxWaitMs), () => leave(new LimiterTimeoutError('rate limiter wait exceeded')));
+            }
+            signal?.addEventListener('abort', onAbort, { once: true });
+            this.queue.push(waiter);
+            this.drain();
+        });
+    }
+    /** Waiting requests (for tests and diagnostics). */
+    get pending() {
+        return this.queue.length;
+    }
+    used() {
+        const now = this.now();
+        while (this.releases.length > 0 && this.releases[0] <= now)
+            this.releases.shift();
+        return this.inFlight + this.releases.length;
+    }
+    take() {
+        this.inFlight++;
+        let released = false;
+        return () => {
+            if (released)
+                return;
+            released = true;
+            this.inFlight--;
+            this.releases.push(this.now() + this.windowMs + MARGIN_MS);
+            this.drain();
+        };
+    }
+    clearTimer() {
+        this.timer?.abort();
+        this.timer = undefined;
+    }
+    drain() {
+        this.clearTimer();
+        while (this.queue.length > 0 && this.used() < this.requests) {
+            this.queue.shift().grant(this.take());
+        }
+        // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
+        // through their release() instead, so no timer is needed for them.
+        if (this.queue.length > 0 && this.releases.length > 0) {
+            this.timer = this.after(Math.max(1, this.releases[0] - this.now()), () => this.drain());
+        }
+    }
+}
+//# sourceMappingURL=ratelimit.js.map
+;// CONCATENATED MODULE: ../core/dist/redact.js
+/** Secrets shorter than this are left alone: replacing one or two letters everywhere would garble every text. */
+const MIN_SECRET_LENGTH = 4;
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/**
+ * A function that replaces every secret, and its URL-encoded form, with `***`. Every face runs what it prints
+ * through one, so a key that reached a message by any route (a server echoing it, a URL) still never leaves.
+ */
+function createRedactor(secrets) {
+    const forms = new Set();
+    for (const secret of secrets) {
+        if (!secret)
+            continue;
+        for (const form of [secret, secret.trim(), encodeURIComponent(secret)]) {
+            if (form.length >= MIN_SECRET_LENGTH)
+                forms.add(form);
+        }
+    }
+    if (forms.size === 0)
+        return (text) => text;
+    // Longest first, so that a secret containing another is replaced whole.
+    const pattern = new RegExp([...forms]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'), 'g');
+    return (text) => text.replace(pattern, '***');
+}
+//# sourceMappingURL=redact.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/is-network-error@1.3.2/node_modules/is-network-error/index.js
 const objectToString = Object.prototype.toString;
 
@@ -28666,747 +29700,242 @@ function makeRetriable(function_, options) {
 	};
 }
 
-;// CONCATENATED MODULE: ../core/dist/errors.js
-/**
- * Base of every error this package throws. Messages never contain the API key: the client redacts it from
- * anything it did not write itself (server bodies, network error texts) before building an error.
- */
-class CatalogError extends Error {
-    /** HTTP status, when a response was received. */
-    status;
-    /** API error code (e.g. `VALIDATION_ERROR`) or one of ours (e.g. `NETWORK_ERROR`). */
-    code;
-    /** `Request-ID` of the failing response: quote it to support. */
-    requestId;
-    /** Whether the client retries this kind of failure. */
-    retryable = false;
-    constructor(message, code, details = {}) {
-        super(message, details.cause === undefined ? undefined : { cause: details.cause });
-        this.name = new.target.name;
-        this.code = code;
-        this.status = details.status;
-        this.requestId = details.requestId;
-    }
-    toJSON() {
-        return {
-            name: this.name,
-            message: this.message,
-            code: this.code,
-            status: this.status,
-            requestId: this.requestId,
-        };
-    }
-}
-/** An HTTP answer the client does not accept (base of the per-status classes). */
-class ApiError extends CatalogError {
-}
-/** 401 or 403: the key is missing, invalid, or not allowed. */
-class AuthError extends ApiError {
-}
-/** 402: the account has no credits or auto top-up is off. */
-class PaymentRequiredError extends ApiError {
-}
-/** 404: no such execution id in this organisation. */
-class NotFoundError extends ApiError {
-}
-/** 400: the API rejected the request. */
-class ValidationError extends ApiError {
-}
-/** 409: a state conflict (for example cancelling a finished crawl). */
-class ConflictError extends ApiError {
-}
-/** 429 after the retries were used up. */
-class RateLimitError extends ApiError {
-    retryable = true;
-    /** The server's requested delay, when it sent one. */
-    retryAfterMs;
-    constructor(message, details = {}) {
-        super(message, details.code ?? 'RATE_LIMITED', details);
-        this.retryAfterMs = details.retryAfterMs;
-    }
-}
-/** 5xx or 408. */
-class ServerError extends ApiError {
-    retryable = true;
-}
-/** No HTTP answer: DNS, connection refused or reset, or the request timed out. */
-class NetworkError extends CatalogError {
-    retryable = true;
-    timedOut;
-    constructor(message, details = {}) {
-        super(message, details.code ?? (details.timedOut ? 'REQUEST_TIMEOUT' : 'NETWORK_ERROR'), details);
-        this.timedOut = details.timedOut ?? false;
-    }
-}
-/** A 2xx (or error) body that is not the documented shape: HTML, truncated JSON, wrong types. */
-class InvalidResponseError extends CatalogError {
-    retryable = true;
-}
-/** Input rejected before any request was sent (bad id, url, duration, option). */
-class errors_InvalidInputError extends CatalogError {
-    /** The name of the input, e.g. `executionId`. */
-    field;
-    constructor(field, message) {
-        super(message, 'INVALID_INPUT');
-        this.field = field;
-    }
-    toJSON() {
-        return { ...super.toJSON(), field: this.field };
-    }
-}
-/** The waiter could not reach the API (no successful poll) for `lostContactMs`. */
-class LostContactError extends CatalogError {
-    executionId;
-    crawl;
-    history;
-    elapsedMs;
-    constructor(message, context) {
-        super(message, 'LOST_CONTACT', { cause: context.cause, requestId: context.requestId });
-        this.executionId = context.executionId;
-        this.crawl = context.crawl;
-        this.history = context.history;
-        this.elapsedMs = context.elapsedMs;
-    }
-}
-/** The caller's signal aborted the wait. Carries what was seen, and the DELETE's answer if one was sent. */
-class AbortedError extends CatalogError {
-    executionId;
-    crawl;
-    history;
-    elapsedMs;
-    cancel;
-    /** The error of the DELETE, when cancelOnAbort was set and it failed. */
-    cancelError;
-    constructor(message, context = {}) {
-        super(message, 'ABORTED', { cause: context.cause });
-        this.executionId = context.executionId;
-        this.crawl = context.crawl;
-        this.history = context.history;
-        this.elapsedMs = context.elapsedMs;
-        this.cancel = context.cancel;
-        this.cancelError = context.cancelError;
-    }
-}
-//# sourceMappingURL=errors.js.map
-;// CONCATENATED MODULE: ../core/dist/parse.js
-class ShapeError extends Error {
-}
-function isObj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function obj(value, path) {
-    if (!isObj(value))
-        throw new ShapeError(`${path} is not an object`);
-    return value;
-}
-/** An optional object: absent or null gives undefined. */
-function optObj(value, path) {
-    return value === undefined || value === null ? undefined : obj(value, path);
-}
-function str(value, path) {
-    if (typeof value !== 'string')
-        throw new ShapeError(`${path} is not a string`);
-    return value;
-}
-function optStr(value, path) {
-    return value === undefined || value === null ? undefined : str(value, path);
-}
-function optNum(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value))
-        throw new ShapeError(`${path} is not a number`);
-    return value;
-}
-function count(value, path) {
-    const n = optNum(value, path) ?? 0;
-    if (n < 0)
-        throw new ShapeError(`${path} is negative`);
-    return n;
-}
-function optBool(value, path) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value !== 'boolean')
-        throw new ShapeError(`${path} is not a boolean`);
-    return value;
-}
-function progressOf(value) {
-    const p = optObj(value, 'meta.progress');
-    if (!p)
-        return undefined;
-    return {
-        collectionsFound: count(p.collections_found, 'meta.progress.collections_found'),
-        listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
-    };
-}
-function totalsOf(value) {
-    const r = optObj(value, 'meta.result');
-    if (!r)
-        return undefined;
-    return {
-        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
-    };
-}
-function stepsOf(value) {
-    if (value === undefined || value === null)
-        return [];
-    if (!Array.isArray(value))
-        throw new ShapeError('meta.steps is not an array');
-    return value.map((item, i) => {
-        const s = obj(item, `meta.steps[${i}]`);
-        return { name: str(s.name, `meta.steps[${i}].name`), status: str(s.status, `meta.steps[${i}].status`) };
-    });
-}
-/** GET /v2/crawl/{id}. `fallbackId` is used when the body omits execution_id. */
-function parseCrawl(body, fallbackId, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const crawl = {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        status: str(root.status, 'status'),
-        error: optStr(root.error, 'error') ?? null,
-        steps: stepsOf(meta.steps),
-        requestId,
-        raw: body,
-    };
-    const vendor = optStr(meta.vendor, 'meta.vendor');
-    if (vendor !== undefined)
-        crawl.vendor = vendor;
-    const startDate = optStr(meta.start_date, 'meta.start_date');
-    if (startDate !== undefined)
-        crawl.startDate = startDate;
-    if ('stop_date' in meta)
-        crawl.stopDate = optStr(meta.stop_date, 'meta.stop_date') ?? null;
-    const durationMs = optNum(meta.duration_ms, 'meta.duration_ms');
-    if (durationMs !== undefined)
-        crawl.durationMs = durationMs;
-    const progress = progressOf(meta.progress);
-    if (progress)
-        crawl.progress = progress;
-    const result = totalsOf(meta.result);
-    if (result)
-        crawl.result = result;
-    return crawl;
-}
-/** POST /v2/crawl. */
-function parseStarted(body, requestId) {
-    const root = obj(body, 'body');
-    const meta = optObj(root.meta, 'meta') ?? {};
-    const started = {
-        executionId: str(root.execution_id, 'execution_id'),
-        status: optStr(root.status, 'status') ?? 'pending',
-        requestId,
-        raw: body,
-    };
-    if (started.executionId.trim() === '')
-        throw new ShapeError('execution_id is empty');
-    const credits = optNum(meta.credits_used, 'meta.credits_used');
-    if (credits !== undefined)
-        started.creditsUsed = credits;
-    return started;
-}
-/** A 2xx DELETE /v2/crawl/{id}. An empty body (e.g. 204) is accepted: the status code already says it worked. */
-function parseCancel(body, fallbackId, requestId) {
-    const root = body === undefined ? {} : obj(body, 'body');
-    return {
-        executionId: optStr(root.execution_id, 'execution_id') ?? fallbackId,
-        outcome: 'canceled',
-        stopDate: optStr(root.stop_date, 'stop_date') ?? null,
-        requestId,
-        raw: body,
-    };
-}
-function itemOf(value, i) {
-    const o = obj(value, `data[${i}]`);
-    const item = {
-        executionId: str(o.execution_id, `data[${i}].execution_id`),
-        status: str(o.status, `data[${i}].status`),
-    };
-    const createdAt = optStr(o.created_at, `data[${i}].created_at`);
-    if (createdAt !== undefined)
-        item.createdAt = createdAt;
-    return item;
-}
-/** GET /v2/crawl. A missing pagination block is derived from the request and the items. */
-function parseList(body, asked, requestId) {
-    const root = obj(body, 'body');
-    if (root.data !== undefined && root.data !== null && !Array.isArray(root.data)) {
-        throw new ShapeError('data is not an array');
-    }
-    const items = (root.data ?? []).map(itemOf);
-    const p = optObj(root.pagination, 'pagination') ?? {};
-    const page = optNum(p.page, 'pagination.page') ?? asked.page ?? 1;
-    const pageSize = optNum(p.page_size, 'pagination.page_size') ?? asked.pageSize ?? 20;
-    const totalItems = optNum(p.total_items, 'pagination.total_items') ?? (page - 1) * pageSize + items.length;
-    const totalPages = optNum(p.total_pages, 'pagination.total_pages') ?? Math.max(page, Math.ceil(totalItems / pageSize));
-    const pagination = {
-        page,
-        pageSize,
-        totalItems,
-        totalPages,
-        hasNext: optBool(p.has_next, 'pagination.has_next') ?? page < totalPages,
-        hasPrev: optBool(p.has_prev, 'pagination.has_prev') ?? page > 1,
-    };
-    return { items, pagination, requestId, raw: body };
-}
-/** Reads any of the three documented error shapes, or describes a body that is not JSON. Never throws. */
-function parseErrorBody(text) {
-    let body;
-    try {
-        body = JSON.parse(text);
-    }
-    catch {
-        return { nonJson: describeNonJson(text) };
-    }
-    if (!isObj(body))
-        return { nonJson: describeNonJson(text) };
-    const info = {};
-    const err = body.error;
-    if (isObj(err)) {
-        // Envelope: {"error": {"code", "message", "request_id"}}
-        if (typeof err.code === 'string')
-            info.code = err.code;
-        if (typeof err.message === 'string')
-            info.message = err.message;
-        if (typeof err.request_id === 'string')
-            info.requestId = err.request_id;
-    }
-    else if (typeof err === 'string') {
-        // Flat {"error", "status"} or older {"error", "details"}.
-        info.message = typeof body.details === 'string' && body.details !== '' ? `${err}: ${body.details}` : err;
-    }
-    if (info.code === undefined && typeof body.code === 'string')
-        info.code = body.code;
-    if (info.message === undefined && typeof body.message === 'string')
-        info.message = body.message;
-    if (info.requestId === undefined && typeof body.request_id === 'string')
-        info.requestId = body.request_id;
-    return info;
-}
-function describeNonJson(text) {
-    const trimmed = text.trim();
-    if (trimmed === '')
-        return 'an empty body';
-    if (trimmed.startsWith('<')) {
-        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.trim();
-        return title ? `an HTML page titled ${JSON.stringify(clip(title, 80))}` : 'an HTML page';
-    }
-    return `a non-JSON body starting ${JSON.stringify(clip(trimmed, 80))}`;
-}
-function clip(text, max) {
-    const oneLine = text.replace(/\s+/g, ' ');
-    return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
-}
-//# sourceMappingURL=parse.js.map
-;// CONCATENATED MODULE: ../core/dist/config.js
+;// CONCATENATED MODULE: ../core/dist/retry.js
+// Retry of transient failures inside one client call (not exported from the package).
 
 
-/**
- * Checks an API key and returns it trimmed. `source` names where the key came from, so that each face can say
- * it its own way (`the API key`, `Input "api-key":`). Messages never quote the key.
- */
-function validateApiKey(key, source = 'the API key') {
-    if (typeof key !== 'string' || key.trim() === '') {
-        throw new errors_InvalidInputError('apiKey', `${source} is empty: pass a Catalog API key`);
-    }
-    const apiKey = key.trim();
-    // A newline or space would make fetch reject the header with a message that may quote it.
-    if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-        throw new errors_InvalidInputError('apiKey', `${source} contains spaces, control or non-ASCII characters: check it for a stray character or a second line`);
-    }
-    return apiKey;
-}
-/** Checks a base URL and returns it without a trailing slash. `source` names where it came from. */
-function validateBaseUrl(value, source = 'the base URL') {
-    const text = typeof value === 'string' ? value.trim() : '';
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new errors_InvalidInputError('baseUrl', `${source} ${JSON.stringify(clip(text, 80))} is not a URL: write it like https://api.getcatalog.ai`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors_InvalidInputError('baseUrl', `${source} must be an http(s) URL (http or https): it must start with https://, or http:// for a local server such as the emulator`);
-    }
-    if (url.username || url.password || url.search || url.hash) {
-        throw new errors_InvalidInputError('baseUrl', `${source} must not contain credentials, a query or a fragment (the key is passed on its own)`);
-    }
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-//# sourceMappingURL=config.js.map
-;// CONCATENATED MODULE: ../core/dist/crawl.js
-
-/** Longest execution id accepted; real ids are ~40 characters. */
-const MAX_EXECUTION_ID_LENGTH = 200;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const WHITESPACE = /\s/;
-// Encoded forms of characters that would change the path once a server or proxy decodes it.
-const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
-/** completed and failed are terminal; pending, running and unknown strings are not. */
-function crawl_isTerminalStatus(status) {
-    return status === 'completed' || status === 'failed';
-}
-/** The running step, else the first pending one after the last completed, else undefined. */
-function currentStep(crawl) {
-    const steps = crawl.steps;
-    const running = steps.findIndex((s) => s.status === 'running');
-    if (running >= 0)
-        return { step: steps[running], index: running };
-    let lastDone = -1;
-    steps.forEach((s, i) => {
-        if (s.status === 'completed')
-            lastDone = i;
-    });
-    for (let i = lastDone + 1; i < steps.length; i++) {
-        if (steps[i].status === 'pending')
-            return { step: steps[i], index: i };
-    }
-    return undefined;
-}
-function show(value) {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+/** Network errors, request timeouts, 408, 429, 5xx and malformed 2xx bodies. */
+function isTransient(error) {
+    return (error instanceof NetworkError ||
+        error instanceof ServerError ||
+        error instanceof RateLimitError ||
+        error instanceof InvalidResponseError);
 }
 /**
- * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
- * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
- */
-function validateExecutionId(id) {
-    const field = 'executionId';
-    if (typeof id !== 'string') {
-        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
-    }
-    const value = id.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
-    };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
-    }
-    if (value.length > MAX_EXECUTION_ID_LENGTH) {
-        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
-    }
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    if (value.includes('/') || value.includes('\\'))
-        fail('contains a slash: pass only the id, not a URL or path');
-    if (value.includes('?') || value.includes('#'))
-        fail("contains '?' or '#': pass only the id, not a URL");
-    if (value.includes('..') || value === '.')
-        fail("contains '..' or is '.', which cannot be an id");
-    if (ENCODED_DANGER.test(value))
-        fail('contains a percent-encoded slash, dot, ? or # or control character');
-    return value;
-}
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
-const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
-function validateCrawlUrl(url) {
-    const field = 'url';
-    if (typeof url !== 'string') {
-        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
-    }
-    const value = url.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
-    };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
-    }
-    if (value.length > 2048)
-        fail('is longer than 2048 characters');
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
-    let hasScheme = false;
-    if (scheme) {
-        const rest = value.slice(scheme[0].length);
-        if (rest.startsWith('//')) {
-            hasScheme = true;
-            const name = scheme[1].toLowerCase();
-            if (name !== 'http' && name !== 'https')
-                fail(`uses ${name}: only http and https websites can be crawled`);
-        }
-        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
-            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
-            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
-        }
-    }
-    let parsed;
-    try {
-        parsed = new URL(hasScheme ? value : `https://${value}`);
-    }
-    catch {
-        return fail('is not a valid website address');
-    }
-    if (parsed.username || parsed.password)
-        fail('must not contain a user name or password');
-    const host = parsed.hostname.toLowerCase();
-    const ipv4 = IPV4.exec(host);
-    const plausible = host === 'localhost' ||
-        (host.startsWith('[') && host.endsWith(']')) ||
-        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
-        (ipv4 === null && DOTTED_HOST.test(host));
-    if (!plausible)
-        fail('has no plausible host name: pass a website such as skims.com');
-    return value;
-}
-//# sourceMappingURL=crawl.js.map
-;// CONCATENATED MODULE: ../core/dist/duration.js
-
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const UNIT_ORDER = ['d', 'h', 'm', 's', 'ms'];
-/** Longer than any sensible wait; guards against typos such as `3000h`. */
-const MAX_DURATION_MS = 30 * UNIT_MS.d;
-const COMPONENT = /(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)/y;
-/** `90s`, `15m`, `2h`, `1h30m`, `500ms`, `1d` -> milliseconds. Bare numbers, negatives, junk: InvalidInputError(field). */
-function parseDuration(text, field = 'duration') {
-    if (typeof text !== 'string') {
-        throw new errors_InvalidInputError(field, `${field} must be a duration string such as 90s, 15m or 2h`);
-    }
-    const input = text.trim().toLowerCase();
-    const shown = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-    if (input === '') {
-        throw new errors_InvalidInputError(field, `${field} is empty: write a duration such as 90s, 15m or 2h`);
-    }
-    if (/^[+-]?\d+(\.\d+)?$/.test(input)) {
-        const n = input.replace(/^\+/, '');
-        throw new errors_InvalidInputError(field, `${field} ${shown} has no unit: write ${n}s, ${n}m or ${n}h`);
-    }
-    if (input.startsWith('-')) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} is negative: durations must be positive`);
-    }
-    let total = 0;
-    let lastUnit = -1;
-    let pos = 0;
-    while (pos < input.length) {
-        COMPONENT.lastIndex = pos;
-        const match = COMPONENT.exec(input);
-        if (!match) {
-            throw new errors_InvalidInputError(field, `${field} ${shown} is not a duration: use a number with a unit (ms, s, m, h, d), e.g. 90s, 15m, 1h30m`);
-        }
-        const unit = match[2];
-        const rank = UNIT_ORDER.indexOf(unit);
-        if (rank <= lastUnit) {
-            throw new errors_InvalidInputError(field, `${field} ${shown}: write each unit once, from largest to smallest, e.g. 1h30m`);
-        }
-        lastUnit = rank;
-        total += Number(match[1]) * UNIT_MS[unit];
-        pos = COMPONENT.lastIndex;
-        while (input[pos] === ' ')
-            pos++;
-    }
-    const ms = Math.round(total);
-    if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} is too long: the maximum is 30d`);
-    }
-    if (ms <= 0) {
-        throw new errors_InvalidInputError(field, `${field} ${shown} must be greater than zero`);
-    }
-    return ms;
-}
-/** 5_400_000 -> `1h30m`, 90_000 -> `1m30s`, 1_500 -> `1.5s`, 500 -> `500ms`. Round-trips through parseDuration. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms))
-        return String(ms);
-    let rest = Math.round(ms);
-    if (rest < 0)
-        return `-${formatDuration(-rest)}`;
-    if (rest < 1_000)
-        return `${rest}ms`;
-    let out = '';
-    for (const unit of ['d', 'h', 'm']) {
-        const n = Math.floor(rest / UNIT_MS[unit]);
-        if (n > 0)
-            out += `${n}${unit}`;
-        rest -= n * UNIT_MS[unit];
-    }
-    // Seconds keep their millisecond fraction so that the text parses back to the same value.
-    if (rest > 0)
-        out += `${Number((rest / 1_000).toFixed(3))}s`;
-    return out;
-}
-//# sourceMappingURL=duration.js.map
-;// CONCATENATED MODULE: ../core/dist/internal.js
-// Small helpers shared by the client and the waiter (not exported from the package).
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
-function defaultSleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason);
-        };
-        // Not unref'd: a pending wait is exactly what should keep the process alive.
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-/**
- * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
- * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
- */
-function internal_linkedController(parent) {
-    const controller = new AbortController();
-    if (!parent)
-        return { controller, dispose() { } };
-    if (parent.aborted) {
-        controller.abort(parent.reason);
-        return { controller, dispose() { } };
-    }
-    const onAbort = () => controller.abort(parent.reason);
-    parent.addEventListener('abort', onAbort, { once: true });
-    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
-}
-//# sourceMappingURL=internal.js.map
-;// CONCATENATED MODULE: ../core/dist/ratelimit.js
-/**
- * Client-side sliding-window limiter (not exported from the package).
+ * Runs `attempt` until it succeeds, fails permanently, or the retries or the deadline run out.
  *
- * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
- * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
- * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
- * keeps a timer only while someone is queued.
+ * p-retry owns the attempt count, the decision loop and the error bookkeeping. Its own delay cannot be used:
+ * it computes `minTimeout × factor^n` with multiplicative randomisation and waits on a real `setTimeout`,
+ * while a `Retry-After`/`RateLimit-Reset` delay must be a floor that jitter only lengthens, the wait must stop
+ * short of the caller's deadline, and it must run on the injected clock so schedules are testable in simulated
+ * time. So p-retry's delay is set to 0 and `shouldRetry` does the waiting.
  */
-/** Extra time a slot is held, for servers that count both ends of their window. */
-const MARGIN_MS = 25;
-class LimiterTimeoutError extends Error {
-}
-class SlidingWindowLimiter {
-    requests;
-    windowMs;
-    now;
-    inFlight = 0;
-    /** Monotonic instants at which finished requests leave the window, ascending. */
-    releases = [];
-    queue = [];
-    timer;
-    constructor(requests, windowMs, now = () => performance.now()) {
-        this.requests = requests;
-        this.windowMs = windowMs;
-        this.now = now;
-    }
-    /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
-    acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
-        if (signal?.aborted)
-            return Promise.reject(signal.reason);
-        if (this.queue.length === 0 && this.used() < this.requests)
-            return Promise.resolve(this.take());
-        return new Promise((resolve, reject) => {
-            let timeout;
-            const cleanup = () => {
-                if (timeout)
-                    clearTimeout(timeout);
-                signal?.removeEventListener('abort', onAbort);
-            };
-            const leave = (reason) => {
-                const i = this.queue.indexOf(waiter);
-                if (i >= 0)
-                    this.queue.splice(i, 1);
-                cleanup();
-                if (this.queue.length === 0)
-                    this.clearTimer();
-                reject(reason);
-            };
-            const onAbort = () => leave(signal?.reason);
-            const waiter = {
-                grant: (release) => {
-                    cleanup();
-                    resolve(release);
-                },
-                fail: leave,
-            };
-            if (Number.isFinite(maxWaitMs)) {
-                timeout = setTimeout(() => leave(new LimiterTimeoutError('rate limiter wait exceeded')), Math.max(0, maxWaitMs));
+function withRetry(attempt, policy, ctx) {
+    return pRetry(attempt, {
+        retries: policy.retries,
+        minTimeout: 0,
+        factor: 1,
+        shouldRetry: async ({ error, retriesConsumed }) => {
+            if (!isTransient(error))
+                return false;
+            const n = retriesConsumed + 1;
+            const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (n - 1));
+            const requested = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
+            const floor = Math.min(requested, policy.maxServerDelayMs);
+            // Full jitter; a server-requested delay is a floor that jitter only lengthens.
+            const delayMs = Math.round(floor + ctx.clock.random() * ceiling);
+            if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline)
+                return false;
+            ctx.onRetry?.({ attempt: n, error, delayMs });
+            try {
+                await ctx.clock.sleep(delayMs, ctx.signal);
             }
-            signal?.addEventListener('abort', onAbort, { once: true });
-            this.queue.push(waiter);
-            this.drain();
+            catch (sleepError) {
+                if (ctx.signal?.aborted)
+                    throw ctx.aborted();
+                throw sleepError;
+            }
+            if (ctx.signal?.aborted)
+                throw ctx.aborted();
+            return true;
+        },
+    });
+}
+//# sourceMappingURL=retry.js.map
+;// CONCATENATED MODULE: ../core/dist/request.js
+
+
+
+
+
+/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
+const NOT_SENT = 'NOT_SENT';
+class Requester {
+    config;
+    constructor(config) {
+        this.config = config;
+    }
+    /** Sends `spec` with the client's limiter, retry policy and timeouts; resolves with the parsed value. */
+    async request(spec, options = {}) {
+        const { signal, deadline, onRetry } = options;
+        const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+        if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+            throw new errors_InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds');
+        }
+        if (signal?.aborted)
+            throw aborted(spec);
+        const attempt = () => this.#attempt(spec, signal, timeoutMs, deadline);
+        const policy = this.config.retry;
+        if (!policy)
+            return attempt();
+        return withRetry(attempt, policy, {
+            signal,
+            deadline,
+            onRetry,
+            clock: this.config.clock,
+            aborted: () => aborted(spec),
         });
     }
-    /** Waiting requests (for tests and diagnostics). */
-    get pending() {
-        return this.queue.length;
+    async #attempt(spec, signal, timeoutMs, deadline) {
+        if (signal?.aborted)
+            throw aborted(spec);
+        const timeLeft = () => deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
+        if (timeLeft() <= 0)
+            throw noTimeLeft(spec);
+        // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
+        let release = () => { };
+        const limiter = this.config.limiter;
+        if (limiter) {
+            try {
+                release = await limiter.acquire(signal, timeLeft());
+            }
+            catch (error) {
+                if (error instanceof LimiterTimeoutError)
+                    throw noTimeLeft(spec);
+                throw aborted(spec);
+            }
+        }
+        try {
+            const budget = Math.min(timeoutMs, timeLeft());
+            if (budget <= 0)
+                throw noTimeLeft(spec);
+            return await this.#send(spec, signal, budget);
+        }
+        finally {
+            release();
+        }
     }
-    used() {
-        const now = this.now();
-        while (this.releases.length > 0 && this.releases[0] <= now)
-            this.releases.shift();
-        return this.inFlight + this.releases.length;
-    }
-    take() {
-        this.inFlight++;
-        let released = false;
-        return () => {
-            if (released)
-                return;
-            released = true;
-            this.inFlight--;
-            this.releases.push(this.now() + this.windowMs + MARGIN_MS);
-            this.drain();
+    async #send(spec, signal, budgetMs) {
+        const { baseUrl, apiKey, userAgent } = this.config;
+        const controller = new AbortController();
+        let timedOut = false;
+        // The timeout runs on the client's clock, so simulated time can time a request out too.
+        const timer = new AbortController();
+        this.config.clock.sleep(budgetMs, timer.signal).then(() => {
+            timedOut = true;
+            controller.abort();
+        }, () => { });
+        const onAbort = () => controller.abort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const headers = {
+            accept: 'application/json',
+            'user-agent': userAgent,
+            'x-api-key': apiKey,
         };
-    }
-    clearTimer() {
-        if (this.timer)
-            clearTimeout(this.timer);
-        this.timer = undefined;
-    }
-    drain() {
-        this.clearTimer();
-        while (this.queue.length > 0 && this.used() < this.requests) {
-            this.queue.shift().grant(this.take());
+        if (spec.body !== undefined)
+            headers['content-type'] = 'application/json';
+        try {
+            let response;
+            let text;
+            try {
+                response = await this.config.fetch(`${baseUrl}${spec.path}`, {
+                    method: spec.method,
+                    headers,
+                    body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+                    signal: controller.signal,
+                    // A redirect would carry x-api-key to wherever it points: refuse to follow.
+                    redirect: 'manual',
+                });
+                text = await response.text();
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw aborted(spec);
+                const detail = this.#describeFailure(error);
+                if (timedOut) {
+                    throw new NetworkError(`${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable`, { timedOut: true, cause: new Error(detail) });
+                }
+                throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail})`, {
+                    cause: new Error(detail),
+                });
+            }
+            return this.#handle(spec, response, text);
         }
-        // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
-        // through their release() instead, so no timer is needed for them.
-        if (this.queue.length > 0 && this.releases.length > 0) {
-            this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0] - this.now()));
-        }
-    }
-}
-//# sourceMappingURL=ratelimit.js.map
-;// CONCATENATED MODULE: ../core/dist/redact.js
-/** Secrets shorter than this are left alone: replacing one or two letters everywhere would garble every text. */
-const MIN_SECRET_LENGTH = 4;
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/**
- * A function that replaces every secret, and its URL-encoded form, with `***`. Every face runs what it prints
- * through one, so a key that reached a message by any route (a server echoing it, a URL) still never leaves.
- */
-function createRedactor(secrets) {
-    const forms = new Set();
-    for (const secret of secrets) {
-        if (!secret)
-            continue;
-        for (const form of [secret, secret.trim(), encodeURIComponent(secret)]) {
-            if (form.length >= MIN_SECRET_LENGTH)
-                forms.add(form);
+        finally {
+            timer.abort();
+            signal?.removeEventListener('abort', onAbort);
         }
     }
-    if (forms.size === 0)
-        return (text) => text;
-    // Longest first, so that a secret containing another is replaced whole.
-    const pattern = new RegExp([...forms]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegExp)
-        .join('|'), 'g');
-    return (text) => text.replace(pattern, '***');
+    #handle(spec, response, rawText) {
+        const { status } = response;
+        const { redact, clock } = this.config;
+        if (status < 200 || status >= 300) {
+            throw errorFromResponse(status, rawText, response.headers, {
+                label: spec.label,
+                notFound: spec.notFound,
+                redact,
+                now: clock.now,
+            });
+        }
+        const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
+        const requestId = headerId ? clip(redact(headerId), 200) : undefined;
+        let body;
+        try {
+            body = rawText.trim() === '' ? undefined : JSON.parse(rawText);
+        }
+        catch {
+            throw invalid(spec, status, requestId, `${describeNonJson(redact(rawText))} instead of JSON`);
+        }
+        if (body === undefined && !(spec.allowEmpty ?? spec.method === 'DELETE')) {
+            throw invalid(spec, status, requestId, 'an empty body instead of JSON');
+        }
+        try {
+            return spec.parse(body, requestId);
+        }
+        catch (error) {
+            const why = error instanceof ShapeError ? error.message : 'a body of an unexpected shape';
+            throw invalid(spec, status, requestId, `an unexpected JSON body (${why})`);
+        }
+    }
+    /**
+     * A short, redacted description of a fetch failure, including its causes' codes (e.g. ECONNREFUSED). The
+     * original error is never attached: it may reference the request, whose headers carry the key.
+     */
+    #describeFailure(error) {
+        const parts = [];
+        let current = error;
+        for (let depth = 0; depth < 4 && current; depth++) {
+            if (typeof current === 'object' && current !== null) {
+                const e = current;
+                const message = typeof e.message === 'string' ? e.message : '';
+                const code = typeof e.code === 'string' ? e.code : '';
+                const piece = code && !message.includes(code) ? `${message} ${code}`.trim() : message;
+                if (piece && !parts.includes(piece))
+                    parts.push(piece);
+                current = e.cause;
+            }
+            else {
+                parts.push(String(current));
+                break;
+            }
+        }
+        return clip(this.config.redact(parts.join(': ') || 'unknown network error'), 300);
+    }
 }
-//# sourceMappingURL=redact.js.map
+function invalid(spec, status, requestId, what) {
+    const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
+    return new InvalidResponseError(`${spec.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`, 'INVALID_RESPONSE', { status, requestId });
+}
+function aborted(spec) {
+    return new AbortedError(`${spec.label} was aborted by the caller`);
+}
+function noTimeLeft(spec) {
+    return new NetworkError(`${spec.label} was not sent: no time left before the deadline`, {
+        timedOut: true,
+        code: NOT_SENT,
+    });
+}
+//# sourceMappingURL=request.js.map
 ;// CONCATENATED MODULE: ../core/dist/version.js
 /** Kept equal to package.json's version by test/version.test.ts (tsc's rootDir=src keeps package.json out of reach). */
 const VERSION = '0.1.0';
@@ -29423,9 +29952,6 @@ const VERSION = '0.1.0';
 
 
 
-const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
-const ENV_API_KEY = 'CATALOG_API_KEY';
-const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY = {
     retries: 4,
@@ -29434,68 +29960,59 @@ const DEFAULT_RETRY = {
     maxServerDelayMs: 60_000,
 };
 const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 };
-/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
-function clientOptionsFromEnv(env = process.env) {
-    const apiKey = env[ENV_API_KEY]?.trim();
-    if (!apiKey) {
-        throw new InvalidInputError(ENV_API_KEY, `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`);
-    }
-    const baseUrl = env[ENV_BASE_URL]?.trim();
-    return { apiKey, baseUrl: baseUrl ? baseUrl : DEFAULT_BASE_URL };
-}
-/** Server-requested minimum delay before a retry, remembered per error without putting it on the error. */
-const serverDelays = new WeakMap();
 const ALREADY_FINISHED = /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
+let requesterOf;
+let clockOfClient;
 class CatalogClient {
     baseUrl;
-    #apiKey;
-    #redact;
-    #fetch;
-    #timeoutMs;
-    #retry;
-    #limiter;
-    #userAgent;
-    #now;
-    #random;
-    #sleep;
+    #requester;
+    #clock;
+    static {
+        requesterOf = (client) => client.#requester;
+        clockOfClient = (client) => client.#clock;
+    }
     constructor(options) {
-        const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-        this.#apiKey = apiKey;
-        this.#redact = createRedactor([apiKey]);
-        this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, `the base URL (usually ${ENV_BASE_URL})`);
-        this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-        this.#timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
-        if (options.retry === false) {
-            this.#retry = false;
-        }
-        else {
+        const apiKey = validateApiKey(options?.apiKey, 'the API key');
+        this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, 'the base URL');
+        let retry = false;
+        if (options.retry !== false) {
             const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
             if (!Number.isInteger(r.retries) || r.retries < 0) {
                 throw new errors_InvalidInputError('retry.retries', 'retry.retries must be a whole number >= 0');
             }
-            this.#retry = {
+            retry = {
                 retries: r.retries,
                 minDelayMs: nonNegative(r.minDelayMs, 'retry.minDelayMs'),
                 maxDelayMs: nonNegative(r.maxDelayMs, 'retry.maxDelayMs'),
                 maxServerDelayMs: nonNegative(r.maxServerDelayMs, 'retry.maxServerDelayMs'),
             };
         }
+        const clock = toClock(options.clock);
+        this.#clock = clock;
+        let limiter;
         if (options.rateLimit !== false) {
             const l = { ...DEFAULT_RATE_LIMIT, ...stripUndefined(options.rateLimit ?? {}) };
             if (!Number.isInteger(l.requests) || l.requests < 1) {
                 throw new errors_InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
             }
-            this.#limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
+            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock);
         }
-        this.#userAgent = options.userAgent ?? `catalog-crawl/${VERSION}`;
-        this.#now = options.now ?? Date.now;
-        this.#random = options.random ?? Math.random;
-        this.#sleep = options.sleep ?? defaultSleep;
+        this.#requester = new Requester({
+            apiKey,
+            baseUrl: this.baseUrl,
+            fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+            timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+            retry,
+            limiter,
+            userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
+            redact: createRedactor([apiKey]),
+            clock,
+        });
     }
     /** POST /v2/crawl. Idempotent per hostname on the API side, so it is retried like the other calls. */
     async startCrawl(params, options = {}) {
         const url = validateCrawlUrl(params?.url);
-        return this.#call({
+        return this.#requester.request({
             method: 'POST',
             path: '/v2/crawl',
             label: 'POST /v2/crawl',
@@ -29506,7 +30023,7 @@ class CatalogClient {
     /** GET /v2/crawl/{id}. */
     async getCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
-        return this.#call({
+        return this.#requester.request({
             method: 'GET',
             path: `/v2/crawl/${encodeURIComponent(id)}`,
             label: 'GET /v2/crawl/{id}',
@@ -29517,29 +30034,32 @@ class CatalogClient {
     /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
     async cancelCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
-        return this.#call({
-            method: 'DELETE',
-            path: `/v2/crawl/${encodeURIComponent(id)}`,
-            label: 'DELETE /v2/crawl/{id}',
-            parse: (body, requestId) => parseCancel(body, id, requestId),
-            recover: (error, message) => {
-                const finished = error instanceof ConflictError ||
-                    (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-                if (!finished)
-                    return undefined;
-                const result = {
-                    executionId: id,
-                    outcome: 'already_finished',
-                    stopDate: null,
-                    requestId: error.requestId,
-                    raw: undefined,
-                };
-                if (message !== undefined)
-                    result.message = message;
-                return result;
-            },
-            notFound: `crawl ${id}`,
-        }, options);
+        try {
+            return await this.#requester.request({
+                method: 'DELETE',
+                path: `/v2/crawl/${encodeURIComponent(id)}`,
+                label: 'DELETE /v2/crawl/{id}',
+                parse: (body, requestId) => parseCancel(body, id, requestId),
+                notFound: `crawl ${id}`,
+            }, options);
+        }
+        catch (error) {
+            const message = error instanceof ApiError ? error.serverMessage : undefined;
+            const finished = error instanceof ConflictError ||
+                (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
+            if (!finished)
+                throw error;
+            const result = {
+                executionId: id,
+                outcome: 'already_finished',
+                stopDate: null,
+                requestId: error.requestId,
+                raw: undefined,
+            };
+            if (message !== undefined)
+                result.message = message;
+            return result;
+        }
     }
     /** GET /v2/crawl?status&page&page_size. */
     async listCrawls(params = {}, options = {}) {
@@ -29555,275 +30075,27 @@ class CatalogClient {
         if (params.pageSize !== undefined)
             query.set('page_size', String(wholeNumber(params.pageSize, 'pageSize')));
         const qs = query.toString();
-        return this.#call({
+        return this.#requester.request({
             method: 'GET',
             path: `/v2/crawl${qs ? `?${qs}` : ''}`,
             label: 'GET /v2/crawl',
             parse: (body, requestId) => parseList(body, params, requestId),
         }, options);
     }
-    async #call(call, options) {
-        const { signal, deadline, onRetry } = options;
-        const timeoutMs = positive(options.timeoutMs ?? this.#timeoutMs, 'timeoutMs');
-        const policy = this.#retry;
-        if (signal?.aborted)
-            throw aborted(call);
-        if (!policy)
-            return this.#attempt(call, signal, timeoutMs, deadline);
-        // p-retry counts attempts and decides; we do the waiting in shouldRetry so that it honours server delays,
-        // the deadline, the injected clock and sleep, and the caller's signal (p-retry's own delay is 0).
-        return pRetry(() => this.#attempt(call, signal, timeoutMs, deadline), {
-            retries: policy.retries,
-            minTimeout: 0,
-            factor: 1,
-            shouldRetry: async ({ error, retriesConsumed }) => {
-                if (!isTransient(error))
-                    return false;
-                const attempt = retriesConsumed + 1;
-                const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
-                const floor = Math.min(serverDelays.get(error) ?? 0, policy.maxServerDelayMs);
-                // Full jitter; a server-requested delay is a floor that jitter only lengthens.
-                const delayMs = Math.round(floor + this.#random() * ceiling);
-                if (deadline !== undefined && this.#now() + delayMs >= deadline)
-                    return false;
-                onRetry?.({ attempt, error, delayMs });
-                try {
-                    await this.#sleep(delayMs, signal);
-                }
-                catch (sleepError) {
-                    if (signal?.aborted)
-                        throw aborted(call);
-                    throw sleepError;
-                }
-                if (signal?.aborted)
-                    throw aborted(call);
-                return true;
-            },
-        });
-    }
-    async #attempt(call, signal, timeoutMs, deadline) {
-        if (signal?.aborted)
-            throw aborted(call);
-        const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.#now());
-        if (timeLeft() <= 0)
-            throw noTimeLeft(call);
-        let release = () => { };
-        if (this.#limiter) {
-            try {
-                release = await this.#limiter.acquire(signal, timeLeft());
-            }
-            catch (error) {
-                if (error instanceof LimiterTimeoutError)
-                    throw noTimeLeft(call);
-                throw aborted(call);
-            }
-        }
-        try {
-            const budget = Math.min(timeoutMs, timeLeft());
-            if (budget <= 0)
-                throw noTimeLeft(call);
-            return await this.#send(call, signal, budget);
-        }
-        finally {
-            release();
-        }
-    }
-    async #send(call, signal, budgetMs) {
-        const controller = new AbortController();
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-        }, budgetMs);
-        const onAbort = () => controller.abort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const headers = {
-            accept: 'application/json',
-            'user-agent': this.#userAgent,
-            'x-api-key': this.#apiKey,
-        };
-        if (call.body !== undefined)
-            headers['content-type'] = 'application/json';
-        try {
-            let response;
-            let text;
-            try {
-                response = await this.#fetch(`${this.baseUrl}${call.path}`, {
-                    method: call.method,
-                    headers,
-                    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-                    signal: controller.signal,
-                    // A redirect would carry x-api-key to wherever it points: refuse to follow.
-                    redirect: 'manual',
-                });
-                text = await response.text();
-            }
-            catch (error) {
-                if (signal?.aborted)
-                    throw aborted(call);
-                if (timedOut) {
-                    throw new NetworkError(`${call.label} timed out after ${formatDuration(budgetMs)} without an answer from ${this.baseUrl}; ` +
-                        'the API may be slow or unreachable: try again, or allow more time (timeoutMs)', { timedOut: true, cause: this.#safeCause(error) });
-                }
-                const detail = this.#describeFailure(error);
-                throw new NetworkError(`Could not reach the Catalog API at ${this.baseUrl} (${call.label}: ${detail}); ` +
-                    `check the network and ${ENV_BASE_URL}`, { cause: new Error(detail) });
-            }
-            return this.#handle(call, response, text);
-        }
-        finally {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-        }
-    }
-    #handle(call, response, rawText) {
-        const status = response.status;
-        const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
-        const requestId = headerId ? clip(this.#redact(headerId), 200) : undefined;
-        if (status >= 200 && status < 300) {
-            let body;
-            try {
-                body = rawText.trim() === '' ? undefined : JSON.parse(rawText);
-            }
-            catch {
-                throw this.#invalid(call, status, requestId, `${describeNonJson(this.#redact(rawText))} instead of JSON`);
-            }
-            if (body === undefined && call.method !== 'DELETE') {
-                throw this.#invalid(call, status, requestId, 'an empty body instead of JSON');
-            }
-            try {
-                return call.parse(body, requestId);
-            }
-            catch (error) {
-                const why = error instanceof ShapeError ? error.message : 'a body of an unexpected shape';
-                throw this.#invalid(call, status, requestId, `an unexpected JSON body (${why})`);
-            }
-        }
-        const text = this.#redact(rawText);
-        const info = parseErrorBody(text);
-        const id = requestId ?? (info.requestId ? clip(this.#redact(info.requestId), 200) : undefined);
-        const serverMessage = info.message === undefined ? undefined : clip(this.#redact(info.message), 300);
-        const code = info.code === undefined ? undefined : clip(this.#redact(info.code), 60);
-        const error = this.#httpError(call, response, { id, serverMessage, code, nonJson: info.nonJson });
-        const recovered = error instanceof ApiError ? call.recover?.(error, serverMessage) : undefined;
-        if (recovered !== undefined)
-            return recovered;
-        throw error;
-    }
-    #httpError(call, response, info) {
-        const status = response.status;
-        const { id } = info;
-        const said = info.serverMessage ?? (info.nonJson ? `the API sent ${info.nonJson}` : undefined);
-        const what = `${call.label} failed with HTTP ${status}${info.code ? ` ${info.code}` : ''}${said ? `: ${said}` : ''}`;
-        const quote = id ? ` (request id ${id}: quote it to support)` : '';
-        const details = { status, requestId: id };
-        if (status === 401) {
-            return new AuthError(`${what}. Check ${ENV_API_KEY}: the key is missing, invalid or revoked${quote}`, info.code ?? 'UNAUTHORIZED', details);
-        }
-        if (status === 403) {
-            return new AuthError(`${what}. Check that ${ENV_API_KEY} is allowed to do this (and that auto top-up is on for starting crawls)${quote}`, info.code ?? 'FORBIDDEN', details);
-        }
-        if (status === 402) {
-            return new PaymentRequiredError(`${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`, info.code ?? 'PAYMENT_REQUIRED', details);
-        }
-        if (status === 404) {
-            return new NotFoundError(`${what}. ${call.notFound ? `No ${call.notFound}` : 'Not found'} in the organisation of ${ENV_API_KEY}: check the execution id and the key${quote}`, info.code ?? 'NOT_FOUND', details);
-        }
-        if (status === 400) {
-            return new ValidationError(`${what}. Fix the request and try again${quote}`, info.code ?? 'INVALID_REQUEST', details);
-        }
-        if (status === 409) {
-            return new ConflictError(`${what}${quote}`, info.code ?? 'CONFLICT', details);
-        }
-        const serverDelay = this.#serverDelayMs(response);
-        if (status === 429) {
-            const wait = serverDelay === undefined ? '' : ` (the API asked to wait ${formatDuration(serverDelay)})`;
-            const error = new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`, { status, requestId: id, code: info.code ?? 'RATE_LIMITED', retryAfterMs: serverDelay });
-            if (serverDelay !== undefined)
-                serverDelays.set(error, serverDelay);
-            return error;
-        }
-        if (status >= 500 || status === 408) {
-            const error = new ServerError(`${what}. The Catalog API had a problem: try again later; if it persists, ${id ? `quote request id ${id} to support` : 'contact support'}`, info.code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'), details);
-            if (serverDelay !== undefined)
-                serverDelays.set(error, serverDelay);
-            return error;
-        }
-        if (status >= 300 && status < 400) {
-            return new ApiError(`${call.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set ${ENV_BASE_URL} to the final address${quote}`, info.code ?? `HTTP_${status}`, details);
-        }
-        return new ApiError(`${what}${quote}`, info.code ?? `HTTP_${status}`, details);
-    }
-    /** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
-    #serverDelayMs(response) {
-        const now = this.#now();
-        const parse = (value) => {
-            if (!value)
-                return undefined;
-            const text = value.trim();
-            if (/^\d+(\.\d+)?$/.test(text)) {
-                const n = Number(text);
-                // A value this large is an epoch timestamp in seconds, not a delta.
-                return n > 1e9 ? Math.max(0, n * 1000 - now) : n * 1000;
-            }
-            const at = Date.parse(text);
-            return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-        };
-        const values = [
-            parse(response.headers.get('retry-after')),
-            parse(response.headers.get('ratelimit-reset')),
-        ].filter((v) => v !== undefined);
-        return values.length === 0 ? undefined : Math.round(Math.max(...values));
-    }
-    #invalid(call, status, requestId, what) {
-        const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
-        return new InvalidResponseError(`${call.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`, 'INVALID_RESPONSE', { status, requestId });
-    }
-    /** A short, redacted description of a fetch failure, including its cause's code (e.g. ECONNREFUSED). */
-    #describeFailure(error) {
-        const parts = [];
-        let current = error;
-        for (let depth = 0; depth < 4 && current; depth++) {
-            if (current instanceof Error || (typeof current === 'object' && current !== null)) {
-                const e = current;
-                const message = typeof e.message === 'string' ? e.message : '';
-                const code = typeof e.code === 'string' ? e.code : '';
-                const piece = code && !message.includes(code) ? `${message} ${code}`.trim() : message;
-                if (piece && !parts.includes(piece))
-                    parts.push(piece);
-                current = e.cause;
-            }
-            else {
-                parts.push(String(current));
-                break;
-            }
-        }
-        return clip(this.#redact(parts.join(': ') || 'unknown network error'), 300);
-    }
-    /**
-     * The cause attached to our errors is a fresh Error holding only a redacted description: the original may
-     * reference the request (its headers carry the key), so it is never attached.
-     */
-    #safeCause(error) {
-        return new Error(this.#describeFailure(error));
-    }
 }
-function isTransient(error) {
-    return (error instanceof NetworkError ||
-        error instanceof ServerError ||
-        error instanceof RateLimitError ||
-        error instanceof InvalidResponseError);
+/**
+ * Package-internal entry point for other core modules (results pages, exporters): sends `spec` through the
+ * client's rate limiter, retry policy, timeouts and error mapping, exactly as the client's own methods do.
+ * `spec.path` includes the query string (already encoded); `options` takes `signal`, `deadline`, `timeoutMs`
+ * and `onRetry`. Failures are the same typed errors (`NotFoundError` names `spec.notFound`; any other status,
+ * e.g. 405, is an `ApiError` carrying `status`). Not exported from the package's index.
+ */
+function sendRequest(client, spec, options = {}) {
+    return requesterOf(client).request(spec, options);
 }
-function aborted(call) {
-    return new AbortedError(`${call.label} was aborted by the caller`);
-}
-/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
-const NOT_SENT = 'NOT_SENT';
-function noTimeLeft(call) {
-    return new NetworkError(`${call.label} was not sent: no time left before the deadline`, {
-        timedOut: true,
-        code: NOT_SENT,
-    });
+/** The clock a client was built with: the waiter's default, so one simulated clock drives both. */
+function clientClock(client) {
+    return clockOfClient(client);
 }
 function positive(value, field) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -29847,6 +30119,69 @@ function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 //# sourceMappingURL=client.js.map
+;// CONCATENATED MODULE: ../core/dist/wait-options.js
+// The wait rules every face shares: defaults, floors, the "just started" grace, and the one validator a face
+// calls before any request.
+
+
+/** Defaults of waitForCrawl/watchCrawl: the API's documented 10-30 s band and a 60 min deadline. */
+const wait_options_WAIT_DEFAULTS = Object.freeze({
+    timeoutMs: 3_600_000,
+    minIntervalMs: 10_000,
+    maxIntervalMs: 30_000,
+    lostContactMs: 300_000,
+    notFoundGraceMs: 0,
+});
+/** Floor for minIntervalMs: the API asks for 10-30 s; 1 s is the fastest we allow anyone to poll. */
+const MIN_POLL_INTERVAL_MS = 1_000;
+/**
+ * Right after POST /v2/crawl a GET may answer 404 for a short while: a wait that follows a start it made
+ * itself should pass this as `notFoundGraceMs`. A wait for an id given by a user should not (404 is final).
+ */
+const NOT_FOUND_GRACE_MS = 30_000;
+/** Timeout of the DELETE sent by cancelOnAbort / cancelOnTimeout. */
+const CANCEL_TIMEOUT_MS = 5_000;
+/**
+ * Checks the wait options and fills in the defaults; waitForCrawl runs it too, but a face calls it first, so
+ * that a bad option is reported before any request (as @smithy/util-waiter exports `validateWaiterOptions`).
+ * Throws InvalidInputError whose `field` is the option's core name and whose `reason` says what is wrong;
+ * `label` names options in the message the face's way (`--min-interval`, `min-interval`).
+ */
+function validateWaitOptions(options = {}, label = (field) => field) {
+    const fail = (field, reason) => {
+        throw new errors_InvalidInputError(field, `${label(field)} ${reason}`, reason);
+    };
+    const num = (field, min, fallback, why = '') => {
+        const value = options[field];
+        if (value === undefined)
+            return fallback;
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+            return fail(field, 'must be a number of milliseconds');
+        }
+        if (value < min) {
+            return fail(field, min === 0 ? 'must not be negative' : `must be at least ${formatDuration(min)}${why}`);
+        }
+        return value;
+    };
+    const minIntervalMs = num('minIntervalMs', MIN_POLL_INTERVAL_MS, wait_options_WAIT_DEFAULTS.minIntervalMs, ' (the API asks clients not to poll faster)');
+    let maxIntervalMs = Math.max(wait_options_WAIT_DEFAULTS.maxIntervalMs, minIntervalMs);
+    if (options.maxIntervalMs !== undefined) {
+        maxIntervalMs = num('maxIntervalMs', 1, maxIntervalMs);
+        if (maxIntervalMs < minIntervalMs) {
+            fail('maxIntervalMs', `must be at least ${label('minIntervalMs')} (${formatDuration(minIntervalMs)})`);
+        }
+    }
+    return {
+        timeoutMs: num('timeoutMs', 1, wait_options_WAIT_DEFAULTS.timeoutMs),
+        minIntervalMs,
+        maxIntervalMs,
+        stallTimeoutMs: num('stallTimeoutMs', 1, undefined),
+        lostContactMs: num('lostContactMs', 1, wait_options_WAIT_DEFAULTS.lostContactMs),
+        notFoundGraceMs: num('notFoundGraceMs', 0, wait_options_WAIT_DEFAULTS.notFoundGraceMs),
+        heartbeatMs: num('heartbeatMs', 1, undefined),
+    };
+}
+//# sourceMappingURL=wait-options.js.map
 ;// CONCATENATED MODULE: ../core/dist/types.js
 /** The four documented steps, in order. Unknown step names are kept too. */
 const CRAWL_STEPS = [
@@ -29856,28 +30191,11 @@ const CRAWL_STEPS = [
     'Extracting listings',
 ];
 //# sourceMappingURL=types.js.map
-;// CONCATENATED MODULE: ../core/dist/wait.js
+;// CONCATENATED MODULE: ../core/dist/schedule.js
+// The poll schedule: when to poll next, given where the crawl is.
 
 
 
-
-
-
-const WAIT_DEFAULTS = {
-    timeoutMs: 3_600_000,
-    minIntervalMs: 10_000,
-    maxIntervalMs: 30_000,
-    lostContactMs: 300_000,
-    notFoundGraceMs: 0,
-};
-/** Floor for minIntervalMs: the API asks for 10-30 s; 1 s is the fastest we allow anyone to poll. */
-const MIN_POLL_INTERVAL_MS = 1_000;
-/** Timeout of the DELETE sent by cancelOnAbort / cancelOnTimeout. */
-const CANCEL_TIMEOUT_MS = 5_000;
-/** Progress samples kept in the history; older ones are thinned when it overflows. */
-const MAX_PROGRESS_SAMPLES = 200;
-const KNOWN_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
-const KNOWN_STEP_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
 /**
  * Where the crawl is, from 0 (nothing running yet, or an early step) to 1 (the last step runs, so it can
  * finish any moment). A crawl cannot complete before its last step runs, so early phases can be polled slowly.
@@ -29937,6 +30255,116 @@ function suggestPollIntervalMs(crawl) {
     const ms = target(crawl, WAIT_DEFAULTS.minIntervalMs, WAIT_DEFAULTS.maxIntervalMs);
     return Math.round(ms / 1_000) * 1_000;
 }
+//# sourceMappingURL=schedule.js.map
+;// CONCATENATED MODULE: ../core/dist/observe.js
+// Turning successive snapshots of a crawl into events and the history a summary needs.
+
+
+const KNOWN_STEP_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
+function sameProgress(a, b) {
+    return a?.collectionsFound === b?.collectionsFound && a?.listingsFound === b?.listingsFound;
+}
+/** Diffs each snapshot against the previous one; emits only what changed; keeps the history. */
+class Observer {
+    executionId;
+    emit;
+    base;
+    crawl;
+    history;
+    /** When status, steps or counts last changed (waiter clock). */
+    lastChangeAt;
+    /** When the last step was first seen running, and how long the crawl ran before it (for the schedule). */
+    lastStepSeenAt;
+    earlierStepsMs;
+    #progress;
+    #warned = new Set();
+    constructor(executionId, startedAt, emit, base) {
+        this.executionId = executionId;
+        this.emit = emit;
+        this.base = base;
+        this.history = { startedAt, steps: [], polls: 0, transientErrors: 0 };
+        this.lastChangeAt = startedAt;
+    }
+    warn(kind, message, error) {
+        const event = { ...this.base(), type: 'warning', kind, message };
+        if (error)
+            event.error = error;
+        this.emit(event);
+    }
+    /** Warns once per distinct key. */
+    #warnOnce(key, kind, message) {
+        if (this.#warned.has(key))
+            return;
+        this.#warned.add(key);
+        this.warn(kind, message);
+    }
+    /** Records a successful poll at time `t`; emits what changed. */
+    observe(next, t) {
+        const previous = this.crawl;
+        this.crawl = next;
+        const history = this.history;
+        history.polls++;
+        if (this.lastStepSeenAt === undefined && phase(next) === 1 && !crawl_isTerminalStatus(next.status)) {
+            this.lastStepSeenAt = t;
+            // Only a wait that saw an earlier step knows roughly when the last one started.
+            if (previous && phase(previous) < 1)
+                this.earlierStepsMs = next.durationMs ?? t - history.startedAt;
+        }
+        let changed = false;
+        if (previous?.status !== next.status) {
+            changed = true;
+            this.emit({ ...this.base(), type: 'status', previous: previous?.status, status: next.status });
+            if (!isKnownStatus(next.status)) {
+                this.#warnOnce(`status:${next.status}`, 'unknown_status', `Crawl ${this.executionId} reports an unknown status ${JSON.stringify(next.status)}; treating it as not finished`);
+            }
+        }
+        next.steps.forEach((step, index) => {
+            let seen = history.steps.find((h) => h.name === step.name);
+            if (!seen) {
+                seen = { name: step.name, status: step.status };
+                history.steps.push(seen);
+                changed = true;
+            }
+            else if (seen.status !== step.status) {
+                changed = true;
+            }
+            seen.status = step.status;
+            const done = step.status === 'completed' || step.status === 'failed';
+            if ((step.status === 'running' || done) && seen.startedAt === undefined) {
+                seen.startedAt = t;
+                this.emit({ ...this.base(), type: 'step_started', step: step.name, index });
+            }
+            if (done && seen.finishedAt === undefined) {
+                seen.finishedAt = t;
+                this.emit({ ...this.base(), type: 'step_finished', step: step.name, index, status: step.status });
+            }
+            if (!KNOWN_STEP_STATUSES.has(step.status)) {
+                this.#warnOnce(`step:${step.status}`, 'unknown_step_status', `Step ${JSON.stringify(step.name)} reports an unknown status ${JSON.stringify(step.status)}`);
+            }
+        });
+        if (next.progress && !sameProgress(next.progress, this.#progress)) {
+            changed = true;
+            const before = this.#progress ? { ...this.#progress } : undefined;
+            this.#progress = { ...next.progress };
+            this.emit({ ...this.base(), type: 'progress', progress: { ...next.progress }, previous: before });
+        }
+        if (changed)
+            this.lastChangeAt = t;
+    }
+}
+//# sourceMappingURL=observe.js.map
+;// CONCATENATED MODULE: ../core/dist/wait.js
+// The one loop behind waitForCrawl and watchCrawl: deadline, sleeps, failures, outcomes, cancel on exit.
+
+
+
+
+
+
+
+
+
+
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
 function waitForCrawl(client, executionId, options = {}) {
     return runWait(client, executionId, options, options.signal, options.onEvent);
@@ -29986,88 +30414,35 @@ async function* watchCrawl(client, executionId, options = {}) {
         link.dispose();
     }
 }
-function settings(options) {
-    const num = (field, value, min, fallback) => {
-        if (value === undefined)
-            return fallback;
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-            throw new errors_InvalidInputError(field, `${field} must be a number of milliseconds >= ${min}`);
-        }
-        return value;
-    };
-    const minIntervalMs = num('minIntervalMs', options.minIntervalMs, MIN_POLL_INTERVAL_MS, WAIT_DEFAULTS.minIntervalMs);
-    const maxDefault = Math.max(WAIT_DEFAULTS.maxIntervalMs, minIntervalMs);
-    return {
-        timeoutMs: num('timeoutMs', options.timeoutMs, 1, WAIT_DEFAULTS.timeoutMs),
-        minIntervalMs,
-        maxIntervalMs: num('maxIntervalMs', options.maxIntervalMs, minIntervalMs, maxDefault),
-        stallTimeoutMs: num('stallTimeoutMs', options.stallTimeoutMs, 1, undefined),
-        lostContactMs: num('lostContactMs', options.lostContactMs, 1, WAIT_DEFAULTS.lostContactMs),
-        notFoundGraceMs: num('notFoundGraceMs', options.notFoundGraceMs, 0, WAIT_DEFAULTS.notFoundGraceMs),
-        heartbeatMs: num('heartbeatMs', options.heartbeatMs, 1, undefined),
-    };
-}
-function outcomeOf(crawl) {
-    if (crawl.status === 'completed')
-        return 'completed';
-    return crawl.error && /cancel|abort/i.test(crawl.error) ? 'canceled' : 'failed';
-}
-function sameProgress(a, b) {
-    return a?.collectionsFound === b?.collectionsFound && a?.listingsFound === b?.listingsFound;
-}
-/** Keeps the first and last samples and every other one in between, once the list is too long. */
-function thin(samples) {
-    if (samples.length <= MAX_PROGRESS_SAMPLES)
-        return;
-    const last = samples[samples.length - 1];
-    const kept = samples.filter((_, i) => i % 2 === 0);
-    if (kept[kept.length - 1] !== last)
-        kept.push(last);
-    samples.splice(0, samples.length, ...kept);
-}
 /** The one loop behind waitForCrawl and watchCrawl. `callerSignal` decides whether an abort sends the DELETE. */
 async function runWait(client, rawId, options, callerSignal, onEvent) {
     const executionId = validateExecutionId(rawId);
-    const s = settings(options);
-    const now = options.now ?? Date.now;
-    const sleep = options.sleep ?? defaultSleep;
-    const random = options.random ?? Math.random;
+    const s = validateWaitOptions(options);
+    const clock = options.clock ? toClock(options.clock) : clientClock(client);
+    const { now } = clock;
     const signal = options.signal;
     const startedAt = now();
     const deadline = startedAt + s.timeoutMs;
     // The final poll starts this long before the deadline, so that it is answered by the deadline.
     const finalReserve = Math.min(CANCEL_TIMEOUT_MS, s.minIntervalMs / 2);
     const finalAt = deadline - finalReserve;
-    const history = {
-        startedAt,
-        steps: [],
-        progress: [],
-        statuses: [],
-        polls: 0,
-        transientErrors: 0,
-    };
-    let crawl;
     let lastSuccessAt = startedAt;
-    let lastChangeAt = startedAt;
     let lastEmitAt = startedAt;
-    let lastStepSeenAt;
-    let earlierStepsMs;
-    const warnedStatus = new Set();
-    const warnedStepStatus = new Set();
     const emit = (event) => {
         lastEmitAt = now();
         onEvent?.(event);
     };
     const base = () => {
         const t = now();
-        return { executionId, elapsedMs: t - startedAt, remainingMs: Math.max(0, deadline - t), crawl };
+        return {
+            executionId,
+            elapsedMs: t - startedAt,
+            remainingMs: Math.max(0, deadline - t),
+            crawl: seen.crawl,
+        };
     };
-    const warn = (kind, message, error) => {
-        const event = { ...base(), type: 'warning', kind, message };
-        if (error)
-            event.error = error;
-        emit(event);
-    };
+    const seen = new Observer(executionId, startedAt, emit, base);
+    const { history } = seen;
     const abort = async () => {
         let cancel;
         let cancelError;
@@ -30089,17 +30464,16 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             : cancelError
                 ? ' (the cancel request failed)'
                 : '';
-        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, {
-            executionId,
-            crawl,
-            history,
-            elapsedMs,
-            cancel,
-            cancelError,
-        });
+        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, { executionId, crawl: seen.crawl, history, elapsedMs, cancel, cancelError });
     };
     const finish = async (outcome) => {
-        const result = { outcome, executionId, crawl, history, elapsedMs: now() - startedAt };
+        const result = {
+            outcome,
+            executionId,
+            crawl: seen.crawl,
+            history,
+            elapsedMs: now() - startedAt,
+        };
         if (outcome === 'timed_out' && options.cancelOnTimeout) {
             try {
                 result.cancel = await client.cancelCrawl(executionId, {
@@ -30113,7 +30487,7 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                     return abort();
                 if (error instanceof CatalogError) {
                     result.cancelError = error;
-                    warn('poll_failed', `Could not cancel crawl ${executionId} at the deadline: ${error.message}`, error);
+                    seen.warn('poll_failed', `Could not cancel crawl ${executionId} at the deadline: ${error.message}`, error);
                 }
                 else
                     throw error;
@@ -30121,68 +30495,14 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         }
         return result;
     };
-    /** Records a successful poll; emits what changed. */
-    const observe = (next) => {
-        const t = now();
-        const previous = crawl;
-        crawl = next;
-        history.polls++;
-        lastSuccessAt = t;
-        if (lastStepSeenAt === undefined && phase(next) === 1 && !crawl_isTerminalStatus(next.status)) {
-            lastStepSeenAt = t;
-            // Only a wait that saw an earlier step knows roughly when the last one started.
-            if (previous && phase(previous) < 1)
-                earlierStepsMs = next.durationMs ?? t - startedAt;
-        }
-        let changed = false;
-        if (previous?.status !== next.status) {
-            changed = true;
-            history.statuses.push({ at: t, status: next.status });
-            emit({ ...base(), type: 'status', previous: previous?.status, status: next.status });
-            if (!KNOWN_STATUSES.has(next.status) && !warnedStatus.has(next.status)) {
-                warnedStatus.add(next.status);
-                warn('unknown_status', `Crawl ${executionId} reports an unknown status ${JSON.stringify(next.status)}; treating it as not finished`);
-            }
-        }
-        next.steps.forEach((step, index) => {
-            let seen = history.steps.find((h) => h.name === step.name);
-            if (!seen) {
-                seen = { name: step.name, status: step.status };
-                history.steps.push(seen);
-                changed = true;
-            }
-            else if (seen.status !== step.status) {
-                changed = true;
-            }
-            seen.status = step.status;
-            const done = step.status === 'completed' || step.status === 'failed';
-            if ((step.status === 'running' || done) && seen.startedAt === undefined) {
-                seen.startedAt = t;
-                emit({ ...base(), type: 'step_started', step: step.name, index });
-            }
-            if (done && seen.finishedAt === undefined) {
-                seen.finishedAt = t;
-                emit({ ...base(), type: 'step_finished', step: step.name, index, status: step.status });
-            }
-            if (!KNOWN_STEP_STATUSES.has(step.status) && !warnedStepStatus.has(step.status)) {
-                warnedStepStatus.add(step.status);
-                warn('unknown_step_status', `Step ${JSON.stringify(step.name)} reports an unknown status ${JSON.stringify(step.status)}`);
-            }
-        });
-        const lastProgress = history.progress[history.progress.length - 1];
-        if (next.progress && !sameProgress(next.progress, lastProgress)) {
-            changed = true;
-            const before = lastProgress
-                ? { collectionsFound: lastProgress.collectionsFound, listingsFound: lastProgress.listingsFound }
-                : undefined;
-            history.progress.push({ at: t, ...next.progress });
-            thin(history.progress);
-            emit({ ...base(), type: 'progress', progress: { ...next.progress }, previous: before });
-        }
-        if (changed)
-            lastChangeAt = t;
-    };
-    const lostContact = (t, error) => new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, { executionId, crawl, history, elapsedMs: t - startedAt, cause: error, requestId: error.requestId });
+    const lostContact = (t, error) => new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, {
+        executionId,
+        crawl: seen.crawl,
+        history,
+        elapsedMs: t - startedAt,
+        cause: error,
+        requestId: error.requestId,
+    });
     let lastFailure;
     let final = false;
     while (true) {
@@ -30199,10 +30519,11 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                         return;
                     retryWarned = true;
                     const kind = info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
-                    warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
+                    seen.warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
                 },
             });
-            observe(next);
+            lastSuccessAt = now();
+            seen.observe(next, lastSuccessAt);
             lastFailure = undefined;
         }
         catch (error) {
@@ -30216,11 +30537,11 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 // never asked, so this says nothing about contact. The loop ends below, timed out.
             }
             else if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
-                warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
+                seen.warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
             }
             else if (error.retryable) {
                 history.transientErrors++;
-                warn('poll_failed', `Poll failed: ${error.message}`, error);
+                seen.warn('poll_failed', `Poll failed: ${error.message}`, error);
                 lastFailure = error;
                 if (t - lastSuccessAt >= s.lostContactMs)
                     throw lostContact(t, error);
@@ -30230,12 +30551,13 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 throw error;
             }
         }
+        const crawl = seen.crawl;
         if (crawl && crawl_isTerminalStatus(crawl.status))
-            return finish(outcomeOf(crawl));
+            return finish(crawlOutcome(crawl));
         const t = now();
         if (s.heartbeatMs !== undefined && t - lastEmitAt >= s.heartbeatMs)
             emit({ ...base(), type: 'heartbeat' });
-        if (s.stallTimeoutMs !== undefined && crawl && t - lastChangeAt >= s.stallTimeoutMs)
+        if (s.stallTimeoutMs !== undefined && crawl && t - seen.lastChangeAt >= s.stallTimeoutMs)
             return finish('stalled');
         if (final || t >= finalAt) {
             // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
@@ -30245,9 +30567,9 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         }
         let delay = nextPollDelayMs(crawl, {
             ...s,
-            random,
-            lastStepRunningMs: lastStepSeenAt === undefined ? undefined : t - lastStepSeenAt,
-            earlierStepsMs,
+            random: clock.random,
+            lastStepRunningMs: seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt,
+            earlierStepsMs: seen.earlierStepsMs,
         });
         if (t + delay >= finalAt) {
             // The next regular poll would land in the final window: make it the final poll, at the deadline.
@@ -30255,7 +30577,7 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             final = true;
         }
         try {
-            await sleep(delay, signal);
+            await clock.sleep(delay, signal);
         }
         catch (error) {
             if (signal?.aborted)
@@ -30265,7 +30587,37 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
     }
 }
 //# sourceMappingURL=wait.js.map
+;// CONCATENATED MODULE: ./src/hints.ts
+
+/**
+ * What to do about an error, in the Action's own words: its inputs. Core's messages state the facts only;
+ * this table adds the advice, keyed by error class (and by field for input errors). Never names an
+ * environment variable: the Action reads only its inputs.
+ */
+function hintFor(error) {
+    if (error instanceof AuthError) {
+        return error.status === 403
+            ? 'The key in the "api-key" input is not allowed to do this; starting crawls also needs auto top-up on in the Catalog billing settings.'
+            : 'Check the "api-key" input: the secret it reads must hold a valid Catalog API key.';
+    }
+    if (error instanceof ValidationError)
+        return 'Check the "url" input.';
+    if (error instanceof ApiError && error.status !== undefined && error.status >= 300 && error.status < 400) {
+        return 'Set the "api-base-url" input to the address the API redirects to.';
+    }
+    if (error instanceof NetworkError)
+        return 'Check the "api-base-url" input and the runner\'s network.';
+    if (error instanceof errors_InvalidInputError) {
+        if (error.field === 'apiKey')
+            return 'Check the "api-key" input.';
+        if (error.field === 'baseUrl')
+            return 'Check the "api-base-url" input.';
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 /** The hostname of a `url` input, as the API names the vendor (`https://www.skims.com/x` -> `www.skims.com`). */
 function vendorFromUrl(url) {
@@ -30280,7 +30632,9 @@ function vendorFromUrl(url) {
 /** A safe, serialisable view of any error (CatalogError carries status, code and request id). */
 function toReportError(error) {
     if (error instanceof CatalogError) {
-        const out = { message: error.message, code: error.code, name: error.name };
+        const hint = hintFor(error);
+        const message = hint ? `${error.message.replace(/\.?$/, '.')} ${hint}` : error.message;
+        const out = { message, code: error.code, name: error.name };
         if (error.status !== undefined)
             out.status = error.status;
         if (error.requestId !== undefined)
@@ -30389,10 +30743,10 @@ function outcomeMessage(report) {
                     : report.cancel?.outcome === 'failed'
                         ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
                         : ' The crawl keeps running; wait for it again with execution-id.';
-            return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
+            return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
         }
         case 'stalled':
-            return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+            return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
         case 'error': {
             const error = report.error;
             if (!error)
@@ -30408,41 +30762,17 @@ function outcomeMessage(report) {
         }
     }
 }
-/** Compact duration for messages: 1h30m, 15m, 1m30s, 42s, 1.5s, 250ms. */
-function formatMs(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '0s';
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 10_000) {
-        const s = Math.round(ms / 100) / 10;
-        return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-    }
-    let seconds = Math.round(ms / 1000);
-    const h = Math.floor(seconds / 3600);
-    seconds -= h * 3600;
-    const m = Math.floor(seconds / 60);
-    seconds -= m * 60;
-    if (h > 0)
-        return `${h}h${m > 0 ? `${m}m` : ''}`;
-    if (m > 0)
-        return `${m}m${seconds > 0 ? `${seconds}s` : ''}`;
-    return `${seconds}s`;
-}
 
 ;// CONCATENATED MODULE: ./src/log.ts
+
 
 /** How often a quiet heartbeat line is printed when nothing changes (core's heartbeatMs). */
 const HEARTBEAT_MS = 180_000;
 /** Repeated transient-error warnings are folded into one info line at most this often. */
 const WARNING_INFO_EVERY_MS = 60_000;
-const numberFormat = new Intl.NumberFormat('en-US');
-function formatCount(n) {
-    return numberFormat.format(n);
-}
 /** `[+1m20s, 58m40s left]` */
 function timePrefix(elapsedMs, remainingMs) {
-    return `[+${formatMs(elapsedMs)}, ${formatMs(Math.max(0, remainingMs))} left]`;
+    return `[+${formatDuration(elapsedMs)}, ${formatDuration(Math.max(0, remainingMs))} left]`;
 }
 /** First log line: the id and vendor; the status URL on the second line (GET it with the key). */
 function headerLines(executionId, vendor, baseUrl) {
@@ -30451,32 +30781,14 @@ function headerLines(executionId, vendor, baseUrl) {
         `Status: ${baseUrl}/v2/crawl/${encodeURIComponent(executionId)}`,
     ];
 }
+/** `step 2/4 Discovering collections`: the event's step, numbered as core's formatStep numbers them. */
 function stepLabel(crawl, index, name) {
-    const total = Math.max(crawl?.steps.length ?? 0, index + 1, 4);
-    return `step ${index + 1}/${total} ${name}`;
+    const total = crawl?.steps.length || 4;
+    return `step ${index + 1}/${Math.max(total, index + 1)} ${name}`;
 }
-function countsText(crawl) {
-    if (crawl?.result) {
-        return `${formatCount(crawl.result.collectionsTotal)} collections, ${formatCount(crawl.result.listingsTotal)} listings`;
-    }
-    if (crawl?.progress) {
-        return `${formatCount(crawl.progress.collectionsFound)} collections, ${formatCount(crawl.progress.listingsFound)} listings`;
-    }
-    return undefined;
-}
-/** Where the crawl is: `running, step 2/4 Discovering collections, 12 collections, 340 listings`. */
+/** Where the crawl is (core's words): `running, step 2/4 Discovering collections, 12 collections, 340 listings so far`. */
 function positionText(crawl) {
-    if (!crawl)
-        return 'not seen yet';
-    const parts = [crawl.status];
-    const runningIndex = crawl.steps.findIndex((step) => step.status === 'running');
-    if (runningIndex >= 0) {
-        parts.push(stepLabel(crawl, runningIndex, crawl.steps[runningIndex].name));
-    }
-    const counts = countsText(crawl);
-    if (counts)
-        parts.push(counts);
-    return parts.join(', ');
+    return formatPosition(crawl);
 }
 /**
  * One log line per change (warnings are handled by WarningCollapser). Returns undefined for events that
@@ -30494,7 +30806,7 @@ function eventLine(event) {
         case 'step_finished':
             return `${prefix} ${stepLabel(event.crawl, event.index, event.step)} ${event.status}`;
         case 'progress':
-            return `${prefix} found ${formatCount(event.progress.collectionsFound)} collections, ${formatCount(event.progress.listingsFound)} listings`;
+            return `${prefix} found ${formatCountOf(event.progress.collectionsFound, 'collection')}, ${formatCountOf(event.progress.listingsFound, 'listing')}`;
         case 'heartbeat':
             return `${prefix} still waiting: ${positionText(event.crawl)}`;
         case 'warning':
@@ -30565,9 +30877,9 @@ function finalLine(report) {
     const id = report.executionId ? ` ${report.executionId}` : '';
     switch (report.outcome) {
         case 'completed': {
-            const counts = countsText(report.crawl);
+            const counts = formatCounts(report.crawl);
             const duration = report.crawl?.durationMs ?? report.elapsedMs;
-            return `${mark} Crawl${id} completed in ${formatMs(duration)}${counts ? `: ${counts}` : ''}`;
+            return `${mark} Crawl${id} completed in ${formatDuration(duration)}${counts ? `: ${counts}` : ''}`;
         }
         case 'started':
             return `${mark} Crawl${id} started (wait is false; use the execution-id output to wait for it later)`;
@@ -30599,7 +30911,7 @@ function clock(epochMs) {
 function when(at, startedAt) {
     if (at === undefined)
         return '—';
-    return `+${formatMs(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
+    return `+${formatDuration(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
 }
 const STEP_MARKS = {
     completed: '✅',
@@ -30690,8 +31002,8 @@ function buildSummary(report) {
     rows.push(['API status', status ? code(status) : '—']);
     const durations = [];
     if (crawl?.durationMs !== undefined)
-        durations.push(`${formatMs(crawl.durationMs)} (crawl)`);
-    durations.push(`${formatMs(report.elapsedMs)} (this step)`);
+        durations.push(`${formatDuration(crawl.durationMs)} (crawl)`);
+    durations.push(`${formatDuration(report.elapsedMs)} (this step)`);
     rows.push(['Duration', durations.join(', ')]);
     if (crawl?.result) {
         rows.push(['Collections', formatCount(crawl.result.collectionsTotal)]);
@@ -30822,7 +31134,10 @@ async function commentOnPullRequest(report, token, env, load = async () => (awai
 
 /** Outcomes a user may list in `fail-on`. `error` always fails the step and `started` never does. */
 const FAILABLE_OUTCOMES = ['failed', 'canceled', 'timed_out', 'stalled'];
-/** The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). */
+/**
+ * The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). The
+ * durations are core's WAIT_DEFAULTS written as action.yml writes them (a test checks they agree).
+ */
 const INPUT_DEFAULTS = {
     'api-base-url': DEFAULT_BASE_URL,
     wait: 'true',
@@ -30835,6 +31150,13 @@ const INPUT_DEFAULTS = {
     'fail-on': 'failed,canceled,timed_out,stalled',
     summary: 'true',
     'comment-on-pr': 'false',
+};
+/** The inputs that carry core's wait options. */
+const WAIT_INPUTS = {
+    timeoutMs: 'timeout',
+    minIntervalMs: 'min-interval',
+    maxIntervalMs: 'max-interval',
+    stallTimeoutMs: 'stall-timeout',
 };
 /** Every input error is an InvalidInputError whose `field` is the input's name (e.g. `timeout`). */
 function inputError(name, message) {
@@ -30964,13 +31286,18 @@ function parseInputs(get) {
     const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
     const minIntervalMs = parseDurationInput('min-interval', read(get, 'min-interval'));
     const maxIntervalMs = parseDurationInput('max-interval', read(get, 'max-interval'));
-    if (minIntervalMs < 1000) {
-        throw inputError('min-interval', 'must be at least 1s (the API asks clients not to poll faster).');
-    }
-    if (maxIntervalMs < minIntervalMs) {
-        throw inputError('max-interval', `must be at least min-interval (${read(get, 'min-interval')}).`);
-    }
     const stallTimeoutMs = parseOptionalDuration('stall-timeout', read(get, 'stall-timeout'));
+    try {
+        // Core's one validator (floors, order), in the inputs' names.
+        validateWaitOptions({ timeoutMs, minIntervalMs, maxIntervalMs, stallTimeoutMs }, (field) => WAIT_INPUTS[field] ?? field);
+    }
+    catch (error) {
+        if (error instanceof errors_InvalidInputError) {
+            const name = WAIT_INPUTS[error.field] ?? error.field;
+            throw inputError(name, `${error.reason}.`);
+        }
+        throw error;
+    }
     const inputs = {
         apiKey,
         baseUrl,
@@ -34309,7 +34636,7 @@ async function runMain(toolkit, options) {
             cancelOnAbort: inputs.cancelOnAbort,
             cancelOnTimeout: inputs.cancelOnTimeout,
             heartbeatMs: HEARTBEAT_MS,
-            notFoundGraceMs: inputs.url !== undefined ? 30_000 : 0,
+            notFoundGraceMs: inputs.url !== undefined ? NOT_FOUND_GRACE_MS : 0,
             onEvent,
             ...options.waitOverrides,
         };

@@ -2,6 +2,7 @@ import {
   CatalogClient,
   type Crawl,
   InvalidInputError,
+  NOT_FOUND_GRACE_MS,
   type WaitEvent,
   type WaitOptions,
   waitForCrawl,
@@ -297,7 +298,7 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
       cancelOnAbort: inputs.cancelOnAbort,
       cancelOnTimeout: inputs.cancelOnTimeout,
       heartbeatMs: HEARTBEAT_MS,
-      notFoundGraceMs: inputs.url !== undefined ? 30_000 : 0,
+      notFoundGraceMs: inputs.url !== undefined ? NOT_FOUND_GRACE_MS : 0,
       onEvent,
       ...options.waitOverrides,
     };

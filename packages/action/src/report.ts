@@ -3,10 +3,12 @@ import {
   type CancelResult,
   CatalogError,
   type Crawl,
+  formatDuration,
   type WaitHistory,
   type WaitOutcome,
   type WaitResult,
 } from '@catalog-crawl/core';
+import { hintFor } from './hints.js';
 
 /** Every value of the `outcome` output. `started` is only used with `wait: false`. */
 export type ActionOutcome = WaitOutcome | 'error' | 'started';
@@ -65,7 +67,9 @@ export function vendorFromUrl(url: string): string | undefined {
 /** A safe, serialisable view of any error (CatalogError carries status, code and request id). */
 export function toReportError(error: unknown): ReportError {
   if (error instanceof CatalogError) {
-    const out: ReportError = { message: error.message, code: error.code, name: error.name };
+    const hint = hintFor(error);
+    const message = hint ? `${error.message.replace(/\.?$/, '.')} ${hint}` : error.message;
+    const out: ReportError = { message, code: error.code, name: error.name };
     if (error.status !== undefined) out.status = error.status;
     if (error.requestId !== undefined) out.requestId = error.requestId;
     return out;
@@ -183,10 +187,10 @@ export function outcomeMessage(report: ActionReport): string {
             : report.cancel?.outcome === 'failed'
               ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
               : ' The crawl keeps running; wait for it again with execution-id.';
-      return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
+      return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
     }
     case 'stalled':
-      return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+      return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
     case 'error': {
       const error = report.error;
       if (!error) return 'Unknown error.';
@@ -199,22 +203,4 @@ export function outcomeMessage(report: ActionReport): string {
       return `${error.message} (${extra.join(', ')})`;
     }
   }
-}
-
-/** Compact duration for messages: 1h30m, 15m, 1m30s, 42s, 1.5s, 250ms. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '0s';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) {
-    const s = Math.round(ms / 100) / 10;
-    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-  }
-  let seconds = Math.round(ms / 1000);
-  const h = Math.floor(seconds / 3600);
-  seconds -= h * 3600;
-  const m = Math.floor(seconds / 60);
-  seconds -= m * 60;
-  if (h > 0) return `${h}h${m > 0 ? `${m}m` : ''}`;
-  if (m > 0) return `${m}m${seconds > 0 ? `${seconds}s` : ''}`;
-  return `${seconds}s`;
 }

@@ -1,6 +1,6 @@
-import { CRAWL_STEPS, type StepHistory } from '@catalog-crawl/core';
-import { formatCount, outcomeMark, positionText } from './log.js';
-import { type ActionReport, formatMs, outcomeMessage } from './report.js';
+import { CRAWL_STEPS, formatCount, formatDuration, type StepHistory } from '@catalog-crawl/core';
+import { outcomeMark, positionText } from './log.js';
+import { type ActionReport, outcomeMessage } from './report.js';
 
 /** Escapes text for a Markdown table cell or paragraph (no HTML, no table breaks, one line). */
 export function escapeMarkdown(text: string): string {
@@ -23,7 +23,7 @@ function clock(epochMs: number): string {
 
 function when(at: number | undefined, startedAt: number): string {
   if (at === undefined) return '—';
-  return `+${formatMs(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
+  return `+${formatDuration(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
 }
 
 const STEP_MARKS: Record<string, string> = {
@@ -113,8 +113,8 @@ export function buildSummary(report: ActionReport): string {
   const status = crawl?.status ?? report.status;
   rows.push(['API status', status ? code(status) : '—']);
   const durations: string[] = [];
-  if (crawl?.durationMs !== undefined) durations.push(`${formatMs(crawl.durationMs)} (crawl)`);
-  durations.push(`${formatMs(report.elapsedMs)} (this step)`);
+  if (crawl?.durationMs !== undefined) durations.push(`${formatDuration(crawl.durationMs)} (crawl)`);
+  durations.push(`${formatDuration(report.elapsedMs)} (this step)`);
   rows.push(['Duration', durations.join(', ')]);
   if (crawl?.result) {
     rows.push(['Collections', formatCount(crawl.result.collectionsTotal)]);

@@ -47,8 +47,6 @@ export function history(overrides: Partial<WaitHistory> = {}): WaitHistory {
       { name: CRAWL_STEPS[2], status: 'completed', startedAt: T0 + 200_000, finishedAt: T0 + 400_000 },
       { name: CRAWL_STEPS[3], status: 'completed', startedAt: T0 + 400_000, finishedAt: T0 + 590_000 },
     ],
-    progress: [],
-    statuses: [],
     polls: 30,
     transientErrors: 0,
     ...overrides,

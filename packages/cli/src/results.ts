@@ -3,19 +3,21 @@ import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import type {
-  CatalogClient,
-  Collection,
-  ExportFormat,
-  ExportProgress,
-  ExportSummary,
-  Listing,
-  ResultItem,
-  Results,
+import {
+  type CatalogClient,
+  type Collection,
+  type ExportFormat,
+  type ExportProgress,
+  type ExportSummary,
+  formatCount,
+  formatCountOf,
+  type Listing,
+  type ResultItem,
+  type Results,
 } from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
-import { EXIT, UsageError } from './exit-codes.js';
-import { count, plural, safeText, UNSAFE_CHARS } from './format.js';
+import { EXIT, UsageError, WriteError } from './exit-codes.js';
+import { safeText, UNSAFE_CHARS } from './format.js';
 import type { OutStream } from './output.js';
 
 /** `results` options as commander parses them. */
@@ -83,15 +85,6 @@ export async function checkOutputPath(file: string, option: string): Promise<voi
   } catch (error) {
     if (error instanceof UsageError) throw error;
     // Absent: it will be created.
-  }
-}
-
-/** The output could not be written (a file that cannot be created, a full disk...): exit 11. */
-export class WriteError extends Error {
-  readonly exitCode = EXIT.OUTPUT;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WriteError';
   }
 }
 
@@ -243,9 +236,9 @@ class ProgressLine {
     const fraction = p.total ? Math.min(1, p.items / p.total) : 0;
     const filled = Math.round(fraction * width);
     const bar = p.total ? `${c.cyan('█'.repeat(filled))}${c.dim('░'.repeat(width - filled))} ` : '';
-    const of = p.total ? ` / ${count(p.total)}` : '';
+    const of = p.total ? ` / ${formatCount(p.total)}` : '';
     this.ctx.out.stderr.write(
-      `\r\u001b[2K${bar}${count(p.items)}${of} ${this.label}, ${plural(p.pagesRead, 'page')}`,
+      `\r\u001b[2K${bar}${formatCount(p.items)}${of} ${this.label}, ${formatCountOf(p.pagesRead, 'page')}`,
     );
     this.#shown = true;
   }
@@ -325,12 +318,12 @@ export async function exportTo(
 /** The human summary of an export, for stderr (or stdout when the data went to a file). */
 export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome): string[] {
   const { summary } = outcome;
-  const what = plural(summary.items, target.kind === 'listings' ? 'listing' : 'collection');
+  const what = formatCountOf(summary.items, target.kind === 'listings' ? 'listing' : 'collection');
   const where = target.file && target.file !== '-' ? ` to ${target.file}` : '';
   const lines: string[] = [];
   if (outcome.brokenPipe) return lines;
   lines.push(
-    `Wrote ${what} of ${target.vendor} (${target.format}, ${plural(summary.pagesRead, 'page')})${where}${summary.limited ? `, stopped at --limit ${count(target.limit ?? summary.items)}` : ''}.`,
+    `Wrote ${what} of ${target.vendor} (${target.format}, ${formatCountOf(summary.pagesRead, 'page')})${where}${summary.limited ? `, stopped at --limit ${formatCount(target.limit ?? summary.items)}` : ''}.`,
   );
   if (summary.items === 0 && (summary.stopReason === 'not_found' || summary.stopReason === 'empty')) {
     lines.push(
@@ -338,10 +331,10 @@ export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome)
     );
   }
   if (summary.filteredOut > 0) {
-    lines.push(`${plural(summary.filteredOut, 'item')} left out by the since-start filter.`);
+    lines.push(`${formatCountOf(summary.filteredOut, 'item')} left out by the since-start filter.`);
   }
   if (summary.skipped > 0) {
-    lines.push(`${plural(summary.skipped, 'item')} skipped: the API sent them without an id or url.`);
+    lines.push(`${formatCountOf(summary.skipped, 'item')} skipped: the API sent them without an id or url.`);
   }
   if (summary.stopReason === 'hard_cap' || summary.stopReason === 'repeated') {
     lines.push(
@@ -351,7 +344,7 @@ export function exportSummaryLines(target: ExportTarget, outcome: ExportOutcome)
   const complete = !summary.limited && target.approximations.length === 0 && target.expected !== undefined;
   if (complete && summary.items !== target.expected) {
     lines.push(
-      `Note: the crawl reported ${count(target.expected as number)} ${target.kind}; the vendor's index has ${count(summary.items)} now (the index is cumulative and shared, not keyed by crawl).`,
+      `Note: the crawl reported ${formatCount(target.expected as number)} ${target.kind}; the vendor's index has ${formatCount(summary.items)} now (the index is cumulative and shared, not keyed by crawl).`,
     );
   }
   for (const note of target.approximations) lines.push(note);

@@ -68,7 +68,7 @@ export function makeResult(partial: Partial<WaitResult> = {}): WaitResult {
       result: { collectionsTotal: 45, listingsTotal: 1200 },
       durationMs: 32_000,
     }),
-    history: { startedAt: 0, steps: [], progress: [], statuses: [], polls: 5, transientErrors: 0 },
+    history: { startedAt: 0, steps: [], polls: 5, transientErrors: 0 },
     elapsedMs: 32_000,
     ...partial,
   };

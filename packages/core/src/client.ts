@@ -1,7 +1,8 @@
+import { type Clock, toClock } from './clock.js';
 import { validateApiKey, validateBaseUrl } from './config.js';
 import { validateCrawlUrl, validateExecutionId } from './crawl.js';
+import { DEFAULT_BASE_URL } from './env.js';
 import { ApiError, ConflictError, InvalidInputError, ValidationError } from './errors.js';
-import { defaultSleep } from './internal.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
 import { createProxyFetch, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -19,10 +20,6 @@ import type {
 import { VERSION } from './version.js';
 
 export { NOT_SENT, VERSION };
-export const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
-export const ENV_API_KEY = 'CATALOG_API_KEY';
-export const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
-
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY = {
   retries: 4,
@@ -32,40 +29,25 @@ export const DEFAULT_RETRY = {
 } as const;
 export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 } as const;
 
-/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
-export function clientOptionsFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): Pick<CatalogClientOptions, 'apiKey' | 'baseUrl'> {
-  const apiKey = env[ENV_API_KEY]?.trim();
-  if (!apiKey) {
-    throw new InvalidInputError(
-      ENV_API_KEY,
-      `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`,
-    );
-  }
-  const baseUrl = env[ENV_BASE_URL]?.trim();
-  return { apiKey, baseUrl: baseUrl ? baseUrl : DEFAULT_BASE_URL };
-}
-
 const ALREADY_FINISHED =
   /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
 
 let requesterOf: (client: CatalogClient) => Requester;
+let clockOfClient: (client: CatalogClient) => Clock;
 
 export class CatalogClient {
   readonly baseUrl: string;
   readonly #requester: Requester;
+  readonly #clock: Clock;
 
   static {
     requesterOf = (client) => client.#requester;
+    clockOfClient = (client) => client.#clock;
   }
 
   constructor(options: CatalogClientOptions) {
-    const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-    this.baseUrl = validateBaseUrl(
-      options.baseUrl ?? DEFAULT_BASE_URL,
-      `the base URL (usually ${ENV_BASE_URL})`,
-    );
+    const apiKey = validateApiKey(options?.apiKey, 'the API key');
+    this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, 'the base URL');
     let retry: ConstructorParameters<typeof Requester>[0]['retry'] = false;
     if (options.retry !== false) {
       const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
@@ -79,13 +61,15 @@ export class CatalogClient {
         maxServerDelayMs: nonNegative(r.maxServerDelayMs, 'retry.maxServerDelayMs'),
       };
     }
+    const clock = toClock(options.clock);
+    this.#clock = clock;
     let limiter: SlidingWindowLimiter | undefined;
     if (options.rateLimit !== false) {
       const l = { ...DEFAULT_RATE_LIMIT, ...stripUndefined(options.rateLimit ?? {}) };
       if (!Number.isInteger(l.requests) || l.requests < 1) {
         throw new InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
       }
-      limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
+      limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock);
     }
     this.#requester = new Requester({
       apiKey,
@@ -96,9 +80,7 @@ export class CatalogClient {
       limiter,
       userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
       redact: createRedactor([apiKey, ...proxySecrets()]),
-      now: options.now ?? Date.now,
-      sleep: options.sleep ?? defaultSleep,
-      random: options.random ?? Math.random,
+      clock,
     });
   }
 
@@ -205,6 +187,11 @@ export function sendRequest<T>(
 }
 
 export type { RequestSpec };
+
+/** The clock a client was built with: the waiter's default, so one simulated clock drives both. */
+export function clientClock(client: CatalogClient): Clock {
+  return clockOfClient(client);
+}
 
 function positive(value: number, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { CatalogError } from './errors.js';
 
 /** Statuses documented for GET /v2/crawl/{id}; any other string is kept as-is and treated as not terminal. */
@@ -156,10 +157,11 @@ export interface CatalogClientOptions {
   rateLimit?: RateLimitPolicy | false;
   /** Default `catalog-crawl/<version>`. */
   userAgent?: string;
-  /** Injectable for tests. */
-  now?: () => number;
-  random?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Time and chance for retries, request timeouts and the rate limiter; also the default clock of the waits
+   * run through this client. Parts left out come from the system clock.
+   */
+  clock?: Partial<Clock>;
 }
 
 export type WaitOutcome = 'completed' | 'failed' | 'canceled' | 'timed_out' | 'stalled';
@@ -174,22 +176,10 @@ export interface StepHistory {
   finishedAt?: number;
 }
 
-export interface ProgressSample extends CrawlProgress {
-  at: number;
-}
-
-export interface StatusSample {
-  at: number;
-  status: CrawlStatus;
-}
-
 /** What the waiter observed: enough to draw a summary or a timeline. Times are epoch ms on the waiter clock. */
 export interface WaitHistory {
   startedAt: number;
   steps: StepHistory[];
-  /** One sample per change of counts (bounded; oldest samples are thinned). */
-  progress: ProgressSample[];
-  statuses: StatusSample[];
   /** Successful polls. */
   polls: number;
   /** Transient failures seen (retried inside the client or tolerated by the loop). */
@@ -256,10 +246,8 @@ export interface WaitOptions {
   heartbeatMs?: number;
   /** Called for every event (waitForCrawl); watchCrawl yields them instead. */
   onEvent?: (event: WaitEvent) => void;
-  /** Injectable for simulated-time tests. */
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
+  /** Time and chance of the loop. Default: the client's clock. */
+  clock?: Partial<Clock>;
 }
 
 /** What watchCrawl yields: every WaitEvent, then one final `result`. */

@@ -16,6 +16,7 @@ import {
   NetworkError,
   type Results,
   rememberedMethod,
+  systemClock,
   UPDATED_SINCE_START_NOTE,
   ValidationError,
   validateVendor,
@@ -32,8 +33,11 @@ function makeClient(extra: Partial<CatalogClientOptions> = {}) {
     apiKey: KEY,
     baseUrl: BASE,
     rateLimit: false,
-    random: () => 0,
-    sleep: async () => {},
+    // A sleep with a signal is a request timeout (real time); without one it is a retry delay (skipped).
+    clock: {
+      random: () => 0,
+      sleep: (ms, signal) => (signal ? systemClock.sleep(ms, signal) : Promise.resolve()),
+    },
     ...extra,
   });
   return { client, retries };
@@ -188,7 +192,15 @@ describe('through the client: retry, typed errors, signal, deadline, limiter', (
       .query({ vendor: VENDOR, page: '2', page_size: '100' })
       .reply(200, v2(2, 2, 150, pageItems(2, 150)));
     const delays: number[] = [];
-    const { client } = makeClient({ sleep: async (ms) => void delays.push(ms) });
+    const { client } = makeClient({
+      clock: {
+        random: () => 0,
+        sleep: async (ms: number, signal?: AbortSignal) => {
+          if (signal) return systemClock.sleep(ms, signal);
+          delays.push(ms);
+        },
+      },
+    });
     const retried: string[] = [];
     const items = await all(listListings(client, VENDOR, { onRetry: (r) => retried.push(r.error.name) }));
     expect(items).toHaveLength(150);
