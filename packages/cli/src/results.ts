@@ -99,6 +99,9 @@ class AtomicFile {
   constructor(readonly file: string) {
     this.temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
     this.stream = createWriteStream(this.temp, { flags: 'wx' });
+    // Errors are read where they matter (opened, commit, the export's own listener); this one keeps a late
+    // error of a discarded stream from crashing the process.
+    this.stream.on('error', () => {});
     this.#opened = new Promise((resolve, reject) => {
       this.stream.once('open', () => resolve());
       this.stream.once('error', reject);
@@ -168,6 +171,8 @@ function filtered(target: Target, transform: (text: string) => string): Writable
     },
   });
   target.on?.('error', onTargetError);
+  // The exporter listens while it writes; afterwards (a discarded file, a closed pipe) an error is expected.
+  sink.on('error', () => {});
   return sink;
 }
 
@@ -265,9 +270,10 @@ export async function exportTo(
   const redact = (text: string) => ctx.out.redactor.redact(text);
   const transform = toStdout && stdout.isTTY ? (text: string) => terminalSafe(redact(text)) : redact;
   const progress = ctx.out.stderr.isTTY ? new ProgressLine(ctx, target.kind) : undefined;
+  let sink: Writable | undefined;
   try {
     if (file) await file.opened();
-    const sink = filtered(file ? (file.stream as unknown as Target) : stdout, transform);
+    sink = filtered(file ? (file.stream as unknown as Target) : stdout, transform);
     try {
       const summary = await exportResults(results as Results<ResultItem>, sink, {
         format: target.format,
@@ -276,9 +282,10 @@ export async function exportTo(
         onProgress: (p) => progress?.update(p),
       });
       // The sink may still hold chunks waiting for the target's drain: flush them before the file is closed.
+      const flushing = sink;
       await new Promise<void>((resolve, reject) => {
-        sink.once('error', reject);
-        sink.end(() => resolve());
+        flushing.once('error', reject);
+        flushing.end(() => resolve());
       });
       progress?.clear();
       if (file) await file.commit();
@@ -310,6 +317,7 @@ export async function exportTo(
       throw error;
     }
   } catch (error) {
+    sink?.destroy();
     await file?.discard();
     throw error;
   }

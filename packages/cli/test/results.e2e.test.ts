@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { allOutputs, BIN, binEnv, host, jsonLines, runBin, startTestEmulator } from './bin.js';
+import { allOutputs, BIN, binEnv, host, jsonLines, runBin, spawnBin, startTestEmulator } from './bin.js';
 import { CANARY } from './helpers.js';
 
 const FAST = ['--min-interval', '1s', '--max-interval', '1s'];
@@ -71,6 +71,14 @@ async function completedCrawl(e: Emulator, url: string) {
     listings: crawl.result['listingsTotal'] as number,
     collections: crawl.result['collectionsTotal'] as number,
   };
+}
+
+async function waitForRequests(e: Emulator, vendor: string, n: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (resultsRequests(e).filter((q) => q.query.includes(vendor)).length < n) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} results requests for ${vendor}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function expectUnique(ids: unknown[], count: number) {
@@ -249,6 +257,19 @@ describe.concurrent('results against the emulator', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${LISTING_COLUMNS.join(',')}\n`);
     expect(r.stderr).toMatch(/Nothing is indexed for never-crawled/);
+  });
+
+  it('Ctrl-C during a long export: exit 130, no file, no temporary file left', async () => {
+    const crawl = await completedCrawl(emulator, host('listings-100000'));
+    const out = file('interrupted.jsonl');
+    // 1,000 pages under the documented 50 requests per 4 s: over a minute, so the signal lands mid-read.
+    const run = spawnBin(['results', crawl.vendor, '--out', out], env);
+    await waitForRequests(emulator, crawl.vendor, 3);
+    run.child.kill('SIGINT');
+    const r = await run.result;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/Stopped reading results on Ctrl-C/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('an existing file is replaced only when the export succeeds', async () => {
