@@ -381,6 +381,7 @@ export async function resultsCommand(
   value: string,
   raw: RawResultsOptions,
 ): Promise<number> {
+  ctx.dataOnStdout = raw.out === undefined || raw.out === '-';
   const target = await parseResultsTarget(value);
   const kind = raw.collections ? 'collections' : 'listings';
   const filters = raw.updatedSinceStart === true || raw.newSinceStart === true;

@@ -272,6 +272,24 @@ describe.concurrent('results against the emulator', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--json: while data goes to stdout, the error object goes to stderr (stdout stays data only)', async () => {
+    const r = await runBin(['--json', 'results', 'crawl-does-not-exist'], env);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(
+      jsonLines(
+        r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .join('\n'),
+      )[0],
+    ).toMatchObject({
+      type: 'error',
+      exitCode: 4,
+      error: { name: 'NotFoundError', status: 404 },
+    });
+  });
+
   it('an existing file is replaced only when the export succeeds', async () => {
     const out = file('kept.jsonl');
     writeFileSync(out, 'previous\n');
