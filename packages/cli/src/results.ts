@@ -12,7 +12,6 @@ import {
   formatCount,
   formatCountOf,
   type Listing,
-  type ResultItem,
   type Results,
 } from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
@@ -275,7 +274,7 @@ export async function exportTo(
     if (file) await file.opened();
     sink = filtered(file ? (file.stream as unknown as Target) : stdout, transform);
     try {
-      const summary = await exportResults(results as Results<ResultItem>, sink, {
+      const summary = await exportResults(results, sink, {
         format: target.format,
         ...(target.limit !== undefined ? { limit: target.limit } : {}),
         ...(target.signal ? { signal: target.signal } : {}),

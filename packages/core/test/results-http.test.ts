@@ -14,6 +14,7 @@ import {
   listVendors,
   NEW_SINCE_START_NOTE,
   NetworkError,
+  parseResultsTarget,
   type Results,
   rememberedMethod,
   systemClock,
@@ -322,7 +323,7 @@ describe('crawlResults: the results of one crawl', () => {
     },
   });
 
-  it.each(['running', 'pending', 'failed', 'paused'])(
+  it.each(['running', 'pending', 'failed', 'cancelled', 'paused'])(
     'refuses a %s crawl with CrawlNotCompletedError',
     async (status) => {
       nock(BASE).get(`/v2/crawl/${ID}`).reply(200, crawl(status));
@@ -331,8 +332,18 @@ describe('crawlResults: the results of one crawl', () => {
         (e: unknown) => e,
       )) as CrawlNotCompletedError;
       expect(error).toBeInstanceOf(CrawlNotCompletedError);
-      expect(error).toMatchObject({ code: 'CRAWL_NOT_COMPLETED', crawlStatus: status, executionId: ID });
-      expect(error.message).toMatch(status === 'failed' ? /failed \(Crawl aborted\)/ : /completed/);
+      expect(error).toMatchObject({
+        code: 'CRAWL_NOT_COMPLETED',
+        crawlStatus: status === 'paused' ? 'unknown' : status === 'cancelled' ? 'canceled' : status,
+        executionId: ID,
+      });
+      expect(error.message).toMatch(
+        status === 'failed'
+          ? /failed: it has no results/
+          : status === 'cancelled'
+            ? /was cancelled: it has no results/
+            : /completed/,
+      );
     },
   );
 
@@ -379,10 +390,13 @@ describe('crawlResults: the results of one crawl', () => {
   it('without filters: the whole vendor index, no approximation; bad combinations and missing fields are clear errors', async () => {
     nock(BASE)
       .get(`/v2/crawl/${ID}`)
-      .reply(200, crawl('completed', { result: undefined, total_listings_found: 9 }));
+      .reply(
+        200,
+        crawl('completed', { result: undefined, total_listings_found: 9, total_collections_found: 4 }),
+      );
     const { client } = makeClient();
     const plain = await crawlResults(client, ID, 'collections');
-    expect(plain).toMatchObject({ approximations: [], expected: { listings: 9 } });
+    expect(plain).toMatchObject({ approximations: [], expected: { listings: 9, collections: 4 } });
     expect(plain.results.kind).toBe('collections');
 
     await expect(crawlResults(client, ID, 'collections', { newSinceStart: true })).rejects.toThrow(
@@ -400,4 +414,21 @@ describe('crawlResults: the results of one crawl', () => {
     );
     await expect(crawlResults(client, 'bad id', 'listings')).rejects.toBeInstanceOf(InvalidInputError);
   });
+});
+
+it('a first argument that is not a CatalogClient is an InvalidInputError before any request', () => {
+  expect(() => listListings({} as CatalogClient, VENDOR)).toThrow(/must be a CatalogClient/);
+  expect(() => listVendors(undefined as unknown as CatalogClient)).toThrow(InvalidInputError);
+});
+
+it('parseResultsTarget: a dot means a vendor, anything else an execution id; both validated', () => {
+  expect(parseResultsTarget(' Skims.com ')).toEqual({ kind: 'vendor', vendor: 'skims.com' });
+  expect(parseResultsTarget('crawl-skims-com-a1b2c3d4')).toEqual({
+    kind: 'execution',
+    executionId: 'crawl-skims-com-a1b2c3d4',
+  });
+  expect(() => parseResultsTarget('https://skims.com/x')).toThrow(/did you mean skims.com/);
+  expect(() => parseResultsTarget('crawl a')).toThrow(expect.objectContaining({ field: 'executionId' }));
+  expect(() => parseResultsTarget('  ')).toThrow(/vendor hostname .* or an execution id/);
+  expect(() => parseResultsTarget(42)).toThrow(InvalidInputError);
 });

@@ -290,3 +290,34 @@ describe('page loop: laziness, signal, deadline, input', () => {
     expect(s.requests).toHaveLength(0);
   });
 });
+
+describe('page(n): one page on demand', () => {
+  it('fetches exactly that page and says whether it is the last', async () => {
+    const s = server(250);
+    const results = make(s.fetchPage, { pageSize: 50 });
+    const third = await results.page(3);
+    expect(s.requests.map((r) => [r.page, r.pageSize, r.pagesRead])).toEqual([[3, 50, 0]]);
+    expect(third).toMatchObject({ page: 3, totalItems: 250, totalPages: 5, pagesRead: 1, itemsRead: 50 });
+    expect(third.items[0]?.id).toBe('l100');
+    expect(third.last).toBeUndefined();
+    expect((await results.page(5)).last).toBe('has_next_false');
+    expect(await results.page(9)).toMatchObject({ items: [], last: 'empty' });
+    expect(await make(async () => undefined).page(1)).toMatchObject({
+      items: [],
+      last: 'not_found',
+      pagesRead: 0,
+    });
+    expect(results.stats.pagesRead).toBe(0);
+  });
+
+  it('refuses page 0 and checks the signal first', async () => {
+    const s = server(10);
+    await expect(make(s.fetchPage).page(0)).rejects.toBeInstanceOf(InvalidInputError);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(make(s.fetchPage, { signal: controller.signal }).page(1)).rejects.toBeInstanceOf(
+      AbortedError,
+    );
+    expect(s.requests).toHaveLength(0);
+  });
+});

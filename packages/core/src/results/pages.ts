@@ -76,9 +76,7 @@ export class Results<T> implements AsyncIterable<T> {
   }
 
   async *pages(): AsyncGenerator<ResultsPage<T>, void, undefined> {
-    const { signal, deadline, filter, what } = this.#options;
-    const now = this.#options.now ?? Date.now;
-    const parse = KINDS[this.kind].parse as (value: unknown) => T | undefined;
+    const { signal, deadline } = this.#options;
     const keyOf = KINDS[this.kind].key as (item: T) => string;
     const stats: ResultsStats = { pagesRead: 0, itemsRead: 0, skipped: 0, filteredOut: 0 };
     this.stats = stats;
@@ -91,17 +89,7 @@ export class Results<T> implements AsyncIterable<T> {
     let firstPaging: Paging | undefined;
     let previousKeys: string[] | undefined;
     for (let page = 1; ; page++) {
-      if (signal?.aborted) {
-        throw new AbortedError(`Reading ${what} was aborted after ${pages(stats.pagesRead)}`, {
-          cause: signal.reason,
-        });
-      }
-      if (deadline !== undefined && now() >= deadline) {
-        throw new NetworkError(
-          `Reading ${what} stopped after ${pages(stats.pagesRead)}: the deadline passed; allow more time`,
-          { timedOut: true, code: 'NOT_SENT' },
-        );
-      }
+      this.#guard(stats.pagesRead);
       const fetched = await this.#fetchPage({
         page,
         pageSize: this.#pageSize,
@@ -133,18 +121,13 @@ export class Results<T> implements AsyncIterable<T> {
         stop('empty');
         return;
       }
-      const valid: T[] = [];
-      for (const raw of envelope.items) {
-        const item = parse(raw);
-        if (item !== undefined) valid.push(item);
-      }
+      const { valid, items } = this.#items(envelope.items);
       const keys = valid.map(keyOf);
       if (previousKeys !== undefined && keys.length > 0 && sameKeys(keys, previousKeys)) {
         stop('repeated');
         return;
       }
       previousKeys = keys;
-      const items = filter ? valid.filter(filter) : valid;
       stats.pagesRead++;
       stats.itemsRead += items.length;
       stats.skipped += envelope.items.length - valid.length;
@@ -172,6 +155,81 @@ export class Results<T> implements AsyncIterable<T> {
       yield result;
       if (last !== undefined) return;
     }
+  }
+
+  /**
+   * Reads exactly page `n` (one request, with the same method fallback, validation and errors), for callers
+   * that hand out one page at a time (an agent asking for page 3). `last` is set when the stop rules say it is
+   * the last page (`not_found` or `empty` when there is nothing on it). `stats` is not touched.
+   */
+  async page(n: number): Promise<ResultsPage<T>> {
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidInputError('page', 'page must be a whole number >= 1');
+    }
+    this.#guard(0);
+    const { signal, deadline } = this.#options;
+    const fetched = await this.#fetchPage({
+      page: n,
+      pageSize: this.#pageSize,
+      pagesRead: 0,
+      signal,
+      deadline,
+    });
+    const received = fetched?.envelope.items ?? [];
+    const paging = fetched?.envelope.paging ?? {};
+    const { valid, items } = this.#items(received);
+    const totalPages = paging.totalPages ?? derivedTotalPages(paging, this.#pageSize);
+    const last: StopReason | undefined =
+      fetched === undefined
+        ? 'not_found'
+        : received.length === 0
+          ? 'empty'
+          : stopRule(n, paging, totalPages, received.length, this.#pageSize);
+    const result: ResultsPage<T> = {
+      kind: this.kind,
+      page: n,
+      items,
+      skipped: received.length - valid.length,
+      filteredOut: valid.length - items.length,
+      paging,
+      pagesRead: fetched === undefined ? 0 : 1,
+      itemsRead: items.length,
+      method: fetched?.method ?? 'GET',
+    };
+    if (paging.totalItems !== undefined) result.totalItems = paging.totalItems;
+    if (totalPages !== undefined) result.totalPages = totalPages;
+    if (fetched?.requestId !== undefined) result.requestId = fetched.requestId;
+    if (last !== undefined) result.last = last;
+    return result;
+  }
+
+  /** Signal and deadline, checked before every request. */
+  #guard(pagesRead: number): void {
+    const { signal, deadline, what } = this.#options;
+    const now = this.#options.now ?? Date.now;
+    if (signal?.aborted) {
+      throw new AbortedError(`Reading ${what} was aborted after ${pages(pagesRead)}`, {
+        cause: signal.reason,
+      });
+    }
+    if (deadline !== undefined && now() >= deadline) {
+      throw new NetworkError(
+        `Reading ${what} stopped after ${pages(pagesRead)}: the deadline passed; allow more time`,
+        { timedOut: true, code: 'NOT_SENT' },
+      );
+    }
+  }
+
+  /** Valid items (required fields present), and those the filter keeps. */
+  #items(received: unknown[]): { valid: T[]; items: T[] } {
+    const parse = KINDS[this.kind].parse as (value: unknown) => T | undefined;
+    const valid: T[] = [];
+    for (const raw of received) {
+      const item = parse(raw);
+      if (item !== undefined) valid.push(item);
+    }
+    const filter = this.#options.filter;
+    return { valid, items: filter ? valid.filter(filter) : valid };
   }
 }
 
