@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5297);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7100);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5297:
+/***/ 7100:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,6 +28392,219 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SIGNAL_GRACE_MS, STATE
 
+;// CONCATENATED MODULE: ../core/dist/internal.js
+// Small helpers shared by the client and the waiter (not exported from the package).
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
+function defaultSleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(signal.reason);
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        // Not unref'd: a pending wait is exactly what should keep the process alive.
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+/**
+ * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
+ * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
+ */
+function internal_linkedController(parent) {
+    const controller = new AbortController();
+    if (!parent)
+        return { controller, dispose() { } };
+    if (parent.aborted) {
+        controller.abort(parent.reason);
+        return { controller, dispose() { } };
+    }
+    const onAbort = () => controller.abort(parent.reason);
+    parent.addEventListener('abort', onAbort, { once: true });
+    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+//# sourceMappingURL=internal.js.map
+;// CONCATENATED MODULE: ../core/dist/clock.js
+
+/** `Date.now`, an abortable `setTimeout` and `Math.random`. */
+const systemClock = Object.freeze({
+    now: () => Date.now(),
+    sleep: defaultSleep,
+    random: () => Math.random(),
+});
+/** Fills the parts of a clock the caller left out from the system clock. */
+function toClock(partial) {
+    if (!partial)
+        return systemClock;
+    return {
+        now: partial.now ?? systemClock.now,
+        sleep: partial.sleep ?? systemClock.sleep,
+        random: partial.random ?? systemClock.random,
+    };
+}
+//# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../core/dist/crawl.js
+
+/** Longest execution id accepted; real ids are ~40 characters. */
+const MAX_EXECUTION_ID_LENGTH = 200;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const WHITESPACE = /\s/;
+// Encoded forms of characters that would change the path once a server or proxy decodes it.
+const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
+/** `canceled` (the DELETE's own word) and `cancelled`: a crawl some API versions report after a cancel. */
+const CANCELED_STATUSES = new Set(['canceled', 'cancelled']);
+const KNOWN_STATUSES = new Set(['pending', 'running', 'completed', 'failed', ...CANCELED_STATUSES]);
+/** completed, failed and canceled/cancelled are terminal; pending, running and unknown strings are not. */
+function crawl_isTerminalStatus(status) {
+    return status === 'completed' || status === 'failed' || CANCELED_STATUSES.has(status);
+}
+/** A status this package knows; any other string is kept, warned about once and treated as not finished. */
+function isKnownStatus(status) {
+    return KNOWN_STATUSES.has(status);
+}
+/**
+ * Whether a finished crawl was cancelled: status `canceled`/`cancelled`, or `failed` (which the API documents
+ * as "failed or was aborted") with an error that says it was cancelled or aborted.
+ */
+function isCanceledCrawl(crawl) {
+    if (!crawl)
+        return false;
+    if (CANCELED_STATUSES.has(crawl.status))
+        return true;
+    return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+}
+/** How a finished crawl ended; undefined while it is not finished. */
+function crawlOutcome(crawl) {
+    if (!crawl_isTerminalStatus(crawl.status))
+        return undefined;
+    if (crawl.status === 'completed')
+        return 'completed';
+    return isCanceledCrawl(crawl) ? 'canceled' : 'failed';
+}
+/**
+ * The step a crawl is at: the failed step if one failed, else the running one, else the first pending one
+ * after the last completed; undefined when there is none (no steps, or all completed). `number` counts from
+ * 1 and `of` is the number of steps the API sent, so every face reads "step 2/4" the same way.
+ */
+function currentStep(crawl) {
+    const steps = crawl.steps;
+    const at = (index) => ({ step: steps[index], index, number: index + 1, of: steps.length });
+    const failed = steps.findIndex((s) => s.status === 'failed');
+    if (failed >= 0)
+        return at(failed);
+    const running = steps.findIndex((s) => s.status === 'running');
+    if (running >= 0)
+        return at(running);
+    let lastDone = -1;
+    steps.forEach((s, i) => {
+        if (s.status === 'completed')
+            lastDone = i;
+    });
+    for (let i = lastDone + 1; i < steps.length; i++) {
+        if (steps[i].status === 'pending')
+            return at(i);
+    }
+    return undefined;
+}
+function show(value) {
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+/**
+ * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
+ * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
+ */
+function validateExecutionId(id) {
+    const field = 'executionId';
+    if (typeof id !== 'string') {
+        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
+    }
+    const value = id.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
+    }
+    if (value.length > MAX_EXECUTION_ID_LENGTH) {
+        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
+    }
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    if (value.includes('/') || value.includes('\\'))
+        fail('contains a slash: pass only the id, not a URL or path');
+    if (value.includes('?') || value.includes('#'))
+        fail("contains '?' or '#': pass only the id, not a URL");
+    if (value.includes('..') || value === '.')
+        fail("contains '..' or is '.', which cannot be an id");
+    if (ENCODED_DANGER.test(value))
+        fail('contains a percent-encoded slash, dot, ? or # or control character');
+    return value;
+}
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
+const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
+function validateCrawlUrl(url) {
+    const field = 'url';
+    if (typeof url !== 'string') {
+        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
+    }
+    const value = url.trim();
+    const fail = (why) => {
+        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
+    };
+    if (value === '') {
+        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
+    }
+    if (value.length > 2048)
+        fail('is longer than 2048 characters');
+    if (CONTROL.test(value))
+        fail('contains a control character');
+    if (WHITESPACE.test(value))
+        fail('contains whitespace');
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
+    let hasScheme = false;
+    if (scheme) {
+        const rest = value.slice(scheme[0].length);
+        if (rest.startsWith('//')) {
+            hasScheme = true;
+            const name = scheme[1].toLowerCase();
+            if (name !== 'http' && name !== 'https')
+                fail(`uses ${name}: only http and https websites can be crawled`);
+        }
+        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
+            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
+            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
+        }
+    }
+    let parsed;
+    try {
+        parsed = new URL(hasScheme ? value : `https://${value}`);
+    }
+    catch {
+        return fail('is not a valid website address');
+    }
+    if (parsed.username || parsed.password)
+        fail('must not contain a user name or password');
+    const host = parsed.hostname.toLowerCase();
+    const ipv4 = IPV4.exec(host);
+    const plausible = host === 'localhost' ||
+        (host.startsWith('[') && host.endsWith(']')) ||
+        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
+        (ipv4 === null && DOTTED_HOST.test(host));
+    if (!plausible)
+        fail('has no plausible host name: pass a website such as skims.com');
+    return value;
+}
+//# sourceMappingURL=crawl.js.map
 ;// CONCATENATED MODULE: ../core/dist/duration.js
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
@@ -28445,28 +28658,148 @@ function parseDuration(text, field = 'duration') {
     }
     return ms;
 }
-/** 5_400_000 -> `1h30m`, 90_000 -> `1m30s`, 1_500 -> `1.5s`, 500 -> `500ms`. Round-trips through parseDuration. */
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../core/dist/format.js
+// The words every face uses for the same things: durations, counts, where a crawl is, how far it got.
+// Faces add only their own glyphs, colours and markup around these.
+
+
+const BIG_UNITS = ['d', 'h', 'm', 's'];
+/**
+ * A duration for people, with one precision rule: below 1 s in whole milliseconds (`450ms`), below 10 s to
+ * a tenth of a second (`1.5s`), below 1 min in whole seconds (`42s`), and from 1 min on in at most two units,
+ * the smaller one rounded (`1m31s` for 90,500 ms, `1h2m`, `1d1h`). A zero second unit is left out (`2h`).
+ * The text parses back with parseDuration to the value rounded to its last unit.
+ */
 function formatDuration(ms) {
     if (!Number.isFinite(ms))
         return String(ms);
-    let rest = Math.round(ms);
-    if (rest < 0)
-        return `-${formatDuration(-rest)}`;
-    if (rest < 1_000)
-        return `${rest}ms`;
-    let out = '';
-    for (const unit of ['d', 'h', 'm']) {
-        const n = Math.floor(rest / UNIT_MS[unit]);
-        if (n > 0)
-            out += `${n}${unit}`;
-        rest -= n * UNIT_MS[unit];
+    if (ms < 0)
+        return `-${formatDuration(-ms)}`;
+    let value = ms;
+    if (value < 1_000) {
+        const r = Math.round(value);
+        if (r < 1_000)
+            return `${r}ms`;
+        value = 1_000;
     }
-    // Seconds keep their millisecond fraction so that the text parses back to the same value.
-    if (rest > 0)
-        out += `${Number((rest / 1_000).toFixed(3))}s`;
-    return out;
+    if (value < 10_000) {
+        const s = Number((value / 1_000).toFixed(1));
+        if (s < 10)
+            return `${s}s`;
+        value = 10_000;
+    }
+    if (value < 60_000) {
+        const s = Math.round(value / 1_000);
+        if (s < 60)
+            return `${s}s`;
+        value = 60_000;
+    }
+    const split = (v) => {
+        const i = BIG_UNITS.findIndex((u) => v >= UNIT_MS[u]);
+        return { big: BIG_UNITS[i], small: BIG_UNITS[i + 1] };
+    };
+    const { small } = split(value);
+    const rounded = Math.round(value / UNIT_MS[small]) * UNIT_MS[small];
+    // Rounding may carry into a larger unit (59m59.7s -> 1h): split again.
+    const { big, small: next } = split(rounded);
+    const n = Math.floor(rounded / UNIT_MS[big]);
+    const rest = Math.round((rounded - n * UNIT_MS[big]) / UNIT_MS[next]);
+    return `${n}${big}${rest > 0 ? `${rest}${next}` : ''}`;
 }
-//# sourceMappingURL=duration.js.map
+const numberFormat = new Intl.NumberFormat('en-US');
+/** `12,345`, whatever the machine's locale. */
+function formatCount(n) {
+    return numberFormat.format(n);
+}
+/** `1 listing`, `12,345 listings`. */
+function formatCountOf(n, noun) {
+    return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+/** The counts to show: the final totals when the crawl reported them, else what it found so far. */
+function crawlCounts(crawl) {
+    if (crawl?.result) {
+        return { collections: crawl.result.collectionsTotal, listings: crawl.result.listingsTotal, final: true };
+    }
+    if (crawl?.progress) {
+        return {
+            collections: crawl.progress.collectionsFound,
+            listings: crawl.progress.listingsFound,
+            final: false,
+        };
+    }
+    return undefined;
+}
+/** `12 collections, 340 listings` (totals) or `12 collections, 340 listings so far`; undefined when unknown. */
+function formatCounts(crawl) {
+    const counts = crawlCounts(crawl);
+    if (!counts)
+        return undefined;
+    const text = `${formatCountOf(counts.collections, 'collection')}, ${formatCountOf(counts.listings, 'listing')}`;
+    return counts.final ? text : `${text} so far`;
+}
+/** `step 2/4 Discovering collections` for the step currentStep picks; undefined when there is none. */
+function formatStep(crawl) {
+    const current = crawl ? currentStep(crawl) : undefined;
+    return current ? `step ${current.number}/${current.of} ${current.step.name}` : undefined;
+}
+/**
+ * Where the crawl is, as parts a face joins with its own separator: the status, the step (while not
+ * finished, or the step a failed crawl stopped at) and the counts.
+ */
+function crawlPosition(crawl) {
+    if (!crawl)
+        return ['not seen yet'];
+    const parts = [crawl.status];
+    const step = !crawl_isTerminalStatus(crawl.status) || crawl.steps.some((s) => s.status === 'failed')
+        ? formatStep(crawl)
+        : undefined;
+    if (step)
+        parts.push(step);
+    const counts = formatCounts(crawl);
+    if (counts)
+        parts.push(counts);
+    return parts;
+}
+/** `running, step 2/4 Discovering collections, 12 collections, 340 listings so far`. */
+function formatPosition(crawl, separator = ', ') {
+    return crawlPosition(crawl).join(separator);
+}
+/**
+ * How far the crawl got, from 0 to 1: each finished step counts 1, the running step up to 0.9 of one as its
+ * counts grow (never reaching the next step), and a completed crawl 1. A failed or cancelled crawl stays
+ * where it stopped. Without steps: 0 until completed.
+ */
+function progressFraction(crawl) {
+    if (!crawl)
+        return 0;
+    if (crawl.status === 'completed')
+        return 1;
+    const total = crawl.steps.length;
+    if (total === 0)
+        return 0;
+    const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;
+    const running = crawl.steps.some((s) => s.status === 'running');
+    const found = (crawl.progress?.collectionsFound ?? 0) + (crawl.progress?.listingsFound ?? 0);
+    const within = running ? 0.9 * (1 - 1 / (1 + found / 100)) : 0;
+    return Math.min(1, (done + within) / total);
+}
+/**
+ * How long the crawl has run: the API's `duration_ms`, else its start and stop dates (stop = `now` while it
+ * runs); undefined when neither is usable.
+ */
+function crawlDurationMs(crawl, now = Date.now()) {
+    if (typeof crawl.durationMs === 'number' && Number.isFinite(crawl.durationMs))
+        return crawl.durationMs;
+    if (!crawl.startDate)
+        return undefined;
+    const start = Date.parse(crawl.startDate);
+    if (!Number.isFinite(start))
+        return undefined;
+    const stop = crawl.stopDate ? Date.parse(crawl.stopDate) : now;
+    return Number.isFinite(stop) && stop >= start ? stop - start : undefined;
+}
+//# sourceMappingURL=format.js.map
 ;// CONCATENATED MODULE: ../core/dist/parse.js
 class ShapeError extends Error {
 }
@@ -28519,14 +28852,32 @@ function progressOf(value) {
         listingsFound: count(p.listings_found, 'meta.progress.listings_found'),
     };
 }
-function totalsOf(value) {
-    const r = optObj(value, 'meta.result');
-    if (!r)
+/**
+ * Totals, each the first present of `meta.result.<kind>_total`, `total_<kind>_found` (root, then meta) and,
+ * once the crawl completed, `meta.progress.<kind>_found`: the migration guide and the product-index guide name
+ * them differently. Undefined when none is present.
+ */
+function totalsOf(root, meta, completed) {
+    const result = optObj(meta.result, 'meta.result');
+    const progress = completed ? optObj(meta.progress, 'meta.progress') : undefined;
+    const pick = (kind) => {
+        const sources = [
+            [result?.[`${kind}_total`], `meta.result.${kind}_total`],
+            [root[`total_${kind}_found`], `total_${kind}_found`],
+            [meta[`total_${kind}_found`], `meta.total_${kind}_found`],
+            [progress?.[`${kind}_found`], `meta.progress.${kind}_found`],
+        ];
+        for (const [value, path] of sources) {
+            if (value !== undefined && value !== null)
+                return count(value, path);
+        }
         return undefined;
-    return {
-        collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-        listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
     };
+    const collections = pick('collections');
+    const listings = pick('listings');
+    if (!result && collections === undefined && listings === undefined)
+        return undefined;
+    return { collectionsTotal: collections ?? 0, listingsTotal: listings ?? 0 };
 }
 function stepsOf(value) {
     if (value === undefined || value === null)
@@ -28564,7 +28915,7 @@ function parseCrawl(body, fallbackId, requestId) {
     const progress = progressOf(meta.progress);
     if (progress)
         crawl.progress = progress;
-    const result = totalsOf(meta.result);
+    const result = totalsOf(root, meta, crawl.status === 'completed');
     if (result)
         crawl.result = result;
     return crawl;
@@ -28770,9 +29121,15 @@ class InvalidResponseError extends CatalogError {
 class errors_InvalidInputError extends CatalogError {
     /** The name of the input, e.g. `executionId`. */
     field;
-    constructor(field, message) {
+    /**
+     * What is wrong, without naming the input (e.g. `must be at least 1s`), so that a face can name it its own
+     * way (`Input "min-interval": must be at least 1s`). Defaults to the message.
+     */
+    reason;
+    constructor(field, message, reason) {
         super(message, 'INVALID_INPUT');
         this.field = field;
+        this.reason = reason ?? message;
     }
     toJSON() {
         return { ...super.toJSON(), field: this.field };
@@ -28831,26 +29188,26 @@ function errorFromResponse(status, bodyText, headers, context) {
     const details = { status, requestId, serverMessage };
     switch (true) {
         case status === 401:
-            return new AuthError(`${what}. Check CATALOG_API_KEY: the key is missing, invalid or revoked${quote}`, code ?? 'UNAUTHORIZED', details);
+            return new AuthError(`${what}. The API key is missing, invalid or revoked${quote}`, code ?? 'UNAUTHORIZED', details);
         case status === 403:
-            return new AuthError(`${what}. Check that CATALOG_API_KEY is allowed to do this (and that auto top-up is on for starting crawls)${quote}`, code ?? 'FORBIDDEN', details);
+            return new AuthError(`${what}. The API key is not allowed to do this (starting crawls also needs auto top-up on)${quote}`, code ?? 'FORBIDDEN', details);
         case status === 402:
             return new PaymentRequiredError(`${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`, code ?? 'PAYMENT_REQUIRED', details);
         case status === 404:
-            return new NotFoundError(`${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of CATALOG_API_KEY: check the execution id and the key${quote}`, code ?? 'NOT_FOUND', details);
+            return new NotFoundError(`${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of this API key: check the execution id and the key${quote}`, code ?? 'NOT_FOUND', details);
         case status === 400:
-            return new ValidationError(`${what}. Fix the request and try again${quote}`, code ?? 'INVALID_REQUEST', details);
+            return new ValidationError(`${what}. The API rejected the request${quote}`, code ?? 'INVALID_REQUEST', details);
         case status === 409:
             return new ConflictError(`${what}${quote}`, code ?? 'CONFLICT', details);
         case status === 429: {
             const retryAfterMs = serverDelayMs(headers, context.now ?? Date.now);
             const wait = retryAfterMs === undefined ? '' : ` (the API asked to wait ${formatDuration(retryAfterMs)})`;
-            return new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`, { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs });
+            return new RateLimitError(`${what}. Rate limited by the Catalog API${wait}: too many requests from this client or address${quote}`, { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs });
         }
         case status >= 500 || status === 408:
             return new ServerError(`${what}. The Catalog API had a problem: try again later; if it persists, ${requestId ? `quote request id ${requestId} to support` : 'contact support'}`, code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'), { ...details, retryAfterMs: serverDelayMs(headers, context.now ?? Date.now) });
         case status >= 300 && status < 400:
-            return new ApiError(`${context.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set CATALOG_API_BASE_URL to the final address${quote}`, code ?? `HTTP_${status}`, details);
+            return new ApiError(`${context.label} was redirected (HTTP ${status}); redirects are not followed, so that the API key is not sent elsewhere: the base URL must be the final address${quote}`, code ?? `HTTP_${status}`, details);
         default:
             return new ApiError(`${what}${quote}`, code ?? `HTTP_${status}`, details);
     }
@@ -28872,6 +29229,13 @@ function serverDelayMs(headers, now) {
     };
     const values = [parse(headers.get('retry-after')), parse(headers.get('ratelimit-reset'))].filter((v) => v !== undefined);
     return values.length === 0 ? undefined : Math.round(Math.max(...values));
+}
+/**
+ * Whether `error` is one of this package's errors. Use it (or `instanceof` a class) rather than comparing
+ * `error.name`: the name is for people, and a subclass keeps the guard true.
+ */
+function isCatalogError(error) {
+    return error instanceof CatalogError;
 }
 //# sourceMappingURL=errors.js.map
 ;// CONCATENATED MODULE: ../core/dist/config.js
@@ -28911,410 +29275,38 @@ function validateBaseUrl(value, source = 'the base URL') {
     return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 //# sourceMappingURL=config.js.map
-;// CONCATENATED MODULE: ../core/dist/crawl.js
+;// CONCATENATED MODULE: ../core/dist/env.js
+// The environment variables every face that reads an environment (the CLI, the MCP server) understands.
 
-/** Longest execution id accepted; real ids are ~40 characters. */
-const MAX_EXECUTION_ID_LENGTH = 200;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const WHITESPACE = /\s/;
-// Encoded forms of characters that would change the path once a server or proxy decodes it.
-const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
-/** completed and failed are terminal; pending, running and unknown strings are not. */
-function crawl_isTerminalStatus(status) {
-    return status === 'completed' || status === 'failed';
-}
-/** The running step, else the first pending one after the last completed, else undefined. */
-function currentStep(crawl) {
-    const steps = crawl.steps;
-    const running = steps.findIndex((s) => s.status === 'running');
-    if (running >= 0)
-        return { step: steps[running], index: running };
-    let lastDone = -1;
-    steps.forEach((s, i) => {
-        if (s.status === 'completed')
-            lastDone = i;
-    });
-    for (let i = lastDone + 1; i < steps.length; i++) {
-        if (steps[i].status === 'pending')
-            return { step: steps[i], index: i };
-    }
-    return undefined;
-}
-function show(value) {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-}
-/**
- * Returns the id without surrounding whitespace, or throws InvalidInputError('executionId', ...) saying what
- * is wrong. Inner whitespace is rejected, not removed: an id with a space in it was pasted wrongly.
- */
-function validateExecutionId(id) {
-    const field = 'executionId';
-    if (typeof id !== 'string') {
-        throw new errors_InvalidInputError(field, `execution id must be a string, got ${id === null ? 'null' : typeof id}`);
-    }
-    const value = id.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `execution id ${show(value)} ${why}`);
+const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
+const ENV_API_KEY = 'CATALOG_API_KEY';
+const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
+/** What the environment says: each value trimmed, undefined when unset or blank. Nothing is validated here. */
+function readEnv(env = process.env) {
+    const value = (name) => {
+        const text = env[name]?.trim();
+        return text ? text : undefined;
     };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'execution id is empty: pass the execution_id returned when the crawl was started (e.g. crawl-skims-com-a1b2c3d4)');
-    }
-    if (value.length > MAX_EXECUTION_ID_LENGTH) {
-        fail(`is ${value.length} characters long; execution ids are at most ${MAX_EXECUTION_ID_LENGTH}`);
-    }
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    if (value.includes('/') || value.includes('\\'))
-        fail('contains a slash: pass only the id, not a URL or path');
-    if (value.includes('?') || value.includes('#'))
-        fail("contains '?' or '#': pass only the id, not a URL");
-    if (value.includes('..') || value === '.')
-        fail("contains '..' or is '.', which cannot be an id");
-    if (ENCODED_DANGER.test(value))
-        fail('contains a percent-encoded slash, dot, ? or # or control character');
-    return value;
+    return { apiKey: value(ENV_API_KEY), baseUrl: value(ENV_BASE_URL) };
 }
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-// A dotted name whose last label is alphabetic (or punycode), e.g. skims.com, shop.example, xn--80ak6aa92e.com.
-const DOTTED_HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-/** Returns the url without surrounding whitespace, or throws InvalidInputError('url', ...). */
-function validateCrawlUrl(url) {
-    const field = 'url';
-    if (typeof url !== 'string') {
-        throw new errors_InvalidInputError(field, `url must be a string, got ${url === null ? 'null' : typeof url}`);
+/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
+function clientOptionsFromEnv(env = process.env) {
+    const { apiKey, baseUrl } = readEnv(env);
+    if (!apiKey) {
+        throw new InvalidInputError(ENV_API_KEY, `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`, 'is not set');
     }
-    const value = url.trim();
-    const fail = (why) => {
-        throw new errors_InvalidInputError(field, `url ${show(value)} ${why}`);
-    };
-    if (value === '') {
-        throw new errors_InvalidInputError(field, 'url is empty: pass a website such as skims.com or https://skims.com');
-    }
-    if (value.length > 2048)
-        fail('is longer than 2048 characters');
-    if (CONTROL.test(value))
-        fail('contains a control character');
-    if (WHITESPACE.test(value))
-        fail('contains whitespace');
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value);
-    let hasScheme = false;
-    if (scheme) {
-        const rest = value.slice(scheme[0].length);
-        if (rest.startsWith('//')) {
-            hasScheme = true;
-            const name = scheme[1].toLowerCase();
-            if (name !== 'http' && name !== 'https')
-                fail(`uses ${name}: only http and https websites can be crawled`);
-        }
-        else if (!/^\d+(?:[/?#]|$)/.test(rest)) {
-            // `host:8080` is a bare host with a port; `javascript:x` or `mailto:x` is a scheme we do not crawl.
-            fail(`uses ${scheme[1].toLowerCase()}: only http and https websites can be crawled`);
-        }
-    }
-    let parsed;
-    try {
-        parsed = new URL(hasScheme ? value : `https://${value}`);
-    }
-    catch {
-        return fail('is not a valid website address');
-    }
-    if (parsed.username || parsed.password)
-        fail('must not contain a user name or password');
-    const host = parsed.hostname.toLowerCase();
-    const ipv4 = IPV4.exec(host);
-    const plausible = host === 'localhost' ||
-        (host.startsWith('[') && host.endsWith(']')) ||
-        ipv4?.slice(1).every((part) => Number(part) <= 255) === true ||
-        (ipv4 === null && DOTTED_HOST.test(host));
-    if (!plausible)
-        fail('has no plausible host name: pass a website such as skims.com');
-    return value;
+    return { apiKey, baseUrl: baseUrl ?? DEFAULT_BASE_URL };
 }
-//# sourceMappingURL=crawl.js.map
-;// CONCATENATED MODULE: ../core/dist/internal.js
-// Small helpers shared by the client and the waiter (not exported from the package).
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. Leaves no timer behind. */
-function defaultSleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason);
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason);
-        };
-        // Not unref'd: a pending wait is exactly what should keep the process alive.
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-/**
- * A controller that aborts when `parent` aborts. `dispose()` removes the listener, so a long-lived parent
- * signal does not collect one listener per request (AbortSignal.any has leaked that way on Node 20).
- */
-function internal_linkedController(parent) {
-    const controller = new AbortController();
-    if (!parent)
-        return { controller, dispose() { } };
-    if (parent.aborted) {
-        controller.abort(parent.reason);
-        return { controller, dispose() { } };
-    }
-    const onAbort = () => controller.abort(parent.reason);
-    parent.addEventListener('abort', onAbort, { once: true });
-    return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
-}
-//# sourceMappingURL=internal.js.map
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ../core/dist/proxy.js
-
-
-const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
-/** The first non-empty value among the names, lowercase first (as curl and undici read them). */
-function pick(env, names) {
-    for (const variable of names) {
-        const value = env[variable]?.trim();
-        if (value)
-            return { variable, value };
-    }
-    return undefined;
-}
-/** A proxy URL shown without its user name and password. */
-function describeProxy(url) {
-    const hidden = url.username || url.password ? '***@' : '';
-    return `${url.protocol}//${hidden}${url.host}`;
-}
-function parseProxy(env, names) {
-    const found = pick(env, names);
-    if (!found)
-        return undefined;
-    const { variable, value } = found;
-    // Like curl, a value without a scheme (`proxy.corp:3128`) means an http:// proxy.
-    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        // The value is not echoed: it may hold credentials.
-        throw new errors_InvalidInputError(variable, `${variable} is not a valid proxy URL: set it to http://host:port (or http://user:password@host:port), or unset it`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new errors_InvalidInputError(variable, `${variable} uses ${url.protocol.slice(0, -1)}://, which is not supported: set it to an http:// or https:// proxy URL, or unset it`);
-    }
-    return { url, display: describeProxy(url), variable };
-}
-function port(text) {
-    const n = Number(text);
-    return Number.isInteger(n) && n > 0 && n < 65536 ? n : -1;
-}
-/** Parses NO_PROXY: see the README's "Proxies" section for the rules. Entries it cannot read are skipped. */
-function parseNoProxy(value) {
-    const result = { all: false, names: [], ips: [] };
-    for (const raw of (value ?? '').toLowerCase().split(/[\s,]+/)) {
-        let entry = raw.trim();
-        if (!entry)
-            continue;
-        if (entry === '*') {
-            result.all = true;
-            continue;
-        }
-        let p = 0;
-        const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-        if (bracketed) {
-            entry = bracketed[1];
-            p = bracketed[2] ? port(bracketed[2]) : 0;
-        }
-        else if ((entry.match(/:/g) ?? []).length === 1) {
-            // host:port (a bare IPv6 address has several colons and no port).
-            const at = entry.lastIndexOf(':');
-            p = port(entry.slice(at + 1));
-            entry = entry.slice(0, at);
-        }
-        if (p < 0 || !entry)
-            continue;
-        const slash = entry.indexOf('/');
-        const address = slash < 0 ? entry : entry.slice(0, slash);
-        const family = (0,external_node_net_.isIP)(address);
-        if (family) {
-            const list = new external_node_net_.BlockList();
-            const type = family === 6 ? 'ipv6' : 'ipv4';
-            if (slash < 0) {
-                list.addAddress(address, type);
-            }
-            else {
-                const prefix = Number(entry.slice(slash + 1));
-                if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32))
-                    continue;
-                list.addSubnet(address, prefix, type);
-            }
-            result.ips.push({ list, port: p });
-            continue;
-        }
-        // `.example.com` and `*.example.com` mean the same as `example.com` (curl): the name and its subdomains.
-        const name = entry.replace(/^\*?\.+/, '').replace(/\.$/, '');
-        if (name && !name.includes('/') && !name.includes('*'))
-            result.names.push({ name, port: p });
-    }
-    return result;
-}
-function isLoopback(host, family) {
-    if (family === 4)
-        return host.startsWith('127.');
-    if (family === 6)
-        return host === '::1' || host === '0:0:0:0:0:0:0:1';
-    return host === 'localhost' || host.endsWith('.localhost');
-}
-/** Whether NO_PROXY (or the loopback rule) sends a request to this URL direct. */
-function bypassesProxy(target, noProxy) {
-    const host = target.hostname
-        .toLowerCase()
-        .replace(/^\[(.*)\]$/, '$1')
-        .replace(/\.$/, '');
-    const family = (0,external_node_net_.isIP)(host);
-    if (isLoopback(host, family))
-        return true;
-    if (noProxy.all)
-        return true;
-    const p = Number(target.port) || DEFAULT_PORTS[target.protocol] || 0;
-    const portOk = (entry) => entry.port === 0 || entry.port === p;
-    if (family) {
-        const type = family === 6 ? 'ipv6' : 'ipv4';
-        return noProxy.ips.some((e) => portOk(e) && e.list.check(host, type));
-    }
-    return noProxy.names.some((e) => portOk(e) && (host === e.name || host.endsWith(`.${e.name}`)));
-}
-/** Reads the proxy variables once. Throws InvalidInputError for an unusable proxy URL. */
-function readProxyEnv(env = process.env) {
-    const http = parseProxy(env, ['http_proxy', 'HTTP_PROXY']);
-    const https = parseProxy(env, ['https_proxy', 'HTTPS_PROXY']);
-    if (!http && !https)
-        return undefined;
-    const noProxy = parseNoProxy(pick(env, ['no_proxy', 'NO_PROXY'])?.value);
-    return { http, https, noProxy };
-}
-/**
- * The proxy a request to `target` goes through, or undefined for a direct request. https URLs use
- * HTTPS_PROXY, http URLs HTTP_PROXY (no cross-over, as in curl and Node's NODE_USE_ENV_PROXY).
- */
-function proxyForUrl(target, env = process.env) {
-    return choose(readProxyEnv(env), new URL(target));
-}
-function choose(config, target) {
-    if (!config)
-        return undefined;
-    const proxy = target.protocol === 'https:' ? config.https : target.protocol === 'http:' ? config.http : undefined;
-    if (!proxy || bypassesProxy(target, config.noProxy))
-        return undefined;
-    return proxy;
-}
-/**
- * The secrets in the proxy URLs, for the redactor: the password (as written and decoded), the whole
- * user:password, and the Basic token built from them; a user name alone (a token-style proxy URL) when there
- * is no password.
- */
-function proxySecrets(env = process.env) {
-    const secrets = [];
-    for (const names of [
-        ['http_proxy', 'HTTP_PROXY'],
-        ['https_proxy', 'HTTPS_PROXY'],
-    ]) {
-        for (const name of names) {
-            const value = env[name]?.trim();
-            if (!value)
-                continue;
-            let url;
-            try {
-                url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-            }
-            catch {
-                continue;
-            }
-            const user = safeDecode(url.username);
-            const password = safeDecode(url.password);
-            if (url.password) {
-                secrets.push(url.password, password, `${url.username}:${url.password}`, `${user}:${password}`);
-                secrets.push(Buffer.from(`${user}:${password}`).toString('base64'));
-            }
-            else if (url.username) {
-                secrets.push(url.username, user);
-            }
-        }
-    }
-    return secrets;
-}
-function safeDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-// One ProxyAgent per proxy URL, created on first use; undici is imported only then.
-const loadUndici = () => Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5345, 19));
-let undici;
-const agents = new Map();
-async function agentFor(proxy) {
-    undici ??= loadUndici();
-    const lib = await undici;
-    let agent = agents.get(proxy.url.href);
-    if (!agent) {
-        agent = new lib.ProxyAgent({ uri: proxy.url.href });
-        agents.set(proxy.url.href, agent);
-    }
-    return { lib, agent };
-}
-/**
- * A fetch that honours the proxy variables: requests a proxy applies to go through undici's own fetch with a
- * ProxyAgent (not the global fetch, whose bundled undici may be another major version than the npm one);
- * every other request uses the global fetch. A failure through a proxy names the proxy (without credentials)
- * and the variable it came from. Takes URL strings or URL objects (what the client passes).
- */
-function createProxyFetch(env = process.env) {
-    const config = readProxyEnv(env);
-    if (!config)
-        return (input, init) => fetch(input, init);
-    return async (input, init) => {
-        if (typeof input !== 'string' && !(input instanceof URL)) {
-            throw new TypeError('the proxy-aware fetch takes a URL, not a Request');
-        }
-        const proxy = choose(config, new URL(input));
-        if (!proxy)
-            return fetch(input, init);
-        const { lib, agent } = await agentFor(proxy);
-        try {
-            const response = await lib.fetch(input, {
-                ...init,
-                dispatcher: agent,
-            });
-            return response;
-        }
-        catch (error) {
-            if (error?.name === 'AbortError')
-                throw error;
-            throw new TypeError(`fetch failed through the proxy ${proxy.display} (from ${proxy.variable}; NO_PROXY lists hosts to reach directly)`, 
-            // undici's own "fetch failed" adds nothing: keep what is under it (e.g. ECONNREFUSED, a 407).
-            { cause: error?.message === 'fetch failed' ? (error.cause ?? error) : error });
-        }
-    };
-}
-//# sourceMappingURL=proxy.js.map
+//# sourceMappingURL=env.js.map
 ;// CONCATENATED MODULE: ../core/dist/ratelimit.js
+
 /**
  * Client-side sliding-window limiter (not exported from the package).
  *
  * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
  * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
  * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
- * keeps a timer only while someone is queued.
+ * keeps a timer only while someone is queued. Time is the client's clock, so a simulated clock drives it too.
  */
 /** Extra time a slot is held, for servers that count both ends of their window. */
 const MARGIN_MS = 25;
@@ -29323,28 +29315,43 @@ class LimiterTimeoutError extends Error {
 class SlidingWindowLimiter {
     requests;
     windowMs;
-    now;
+    maxInFlight;
     inFlight = 0;
     /** Monotonic instants at which finished requests leave the window, ascending. */
     releases = [];
     queue = [];
+    /** Aborts the pending wake-up; undefined while none is pending. */
     timer;
-    constructor(requests, windowMs, now = () => performance.now()) {
+    now;
+    sleep;
+    constructor(requests, windowMs, clock = {
+        now: () => performance.now(),
+        sleep: defaultSleep,
+    }, 
+    /** Requests let through and not yet answered, at most: a window's burst then goes out as a stream. */
+    maxInFlight = Number.POSITIVE_INFINITY) {
         this.requests = requests;
         this.windowMs = windowMs;
-        this.now = now;
+        this.maxInFlight = maxInFlight;
+        this.now = typeof clock === 'function' ? clock : clock.now;
+        this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
+    }
+    /** Calls `fn` after `ms` unless the returned controller aborts first. */
+    after(ms, fn) {
+        const controller = new AbortController();
+        this.sleep(ms, controller.signal).then(fn, () => { });
+        return controller;
     }
     /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
     acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
         if (signal?.aborted)
             return Promise.reject(signal.reason);
-        if (this.queue.length === 0 && this.used() < this.requests)
+        if (this.queue.length === 0 && this.free())
             return Promise.resolve(this.take());
         return new Promise((resolve, reject) => {
             let timeout;
             const cleanup = () => {
-                if (timeout)
-                    clearTimeout(timeout);
+                timeout?.abort();
                 signal?.removeEventListener('abort', onAbort);
             };
             const leave = (reason) => {
@@ -29365,7 +29372,7 @@ class SlidingWindowLimiter {
                 fail: leave,
             };
             if (Number.isFinite(maxWaitMs)) {
-                timeout = setTimeout(() => leave(new LimiterTimeoutError('rate limiter wait exceeded')), Math.max(0, maxWaitMs));
+                timeout = this.after(Math.max(0, maxWaitMs), () => leave(new LimiterTimeoutError('rate limiter wait exceeded')));
             }
             signal?.addEventListener('abort', onAbort, { once: true });
             this.queue.push(waiter);
@@ -29375,6 +29382,9 @@ class SlidingWindowLimiter {
     /** Waiting requests (for tests and diagnostics). */
     get pending() {
         return this.queue.length;
+    }
+    free() {
+        return this.inFlight < this.maxInFlight && this.used() < this.requests;
     }
     used() {
         const now = this.now();
@@ -29395,19 +29405,18 @@ class SlidingWindowLimiter {
         };
     }
     clearTimer() {
-        if (this.timer)
-            clearTimeout(this.timer);
+        this.timer?.abort();
         this.timer = undefined;
     }
     drain() {
         this.clearTimer();
-        while (this.queue.length > 0 && this.used() < this.requests) {
+        while (this.queue.length > 0 && this.free()) {
             this.queue.shift().grant(this.take());
         }
         // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
         // through their release() instead, so no timer is needed for them.
         if (this.queue.length > 0 && this.releases.length > 0) {
-            this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0] - this.now()));
+            this.timer = this.after(Math.max(1, this.releases[0] - this.now()), () => this.drain());
         }
     }
 }
@@ -29749,12 +29758,12 @@ function withRetry(attempt, policy, ctx) {
             const requested = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
             const floor = Math.min(requested, policy.maxServerDelayMs);
             // Full jitter; a server-requested delay is a floor that jitter only lengthens.
-            const delayMs = Math.round(floor + ctx.random() * ceiling);
-            if (ctx.deadline !== undefined && ctx.now() + delayMs >= ctx.deadline)
+            const delayMs = Math.round(floor + ctx.clock.random() * ceiling);
+            if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline)
                 return false;
             ctx.onRetry?.({ attempt: n, error, delayMs });
             try {
-                await ctx.sleep(delayMs, ctx.signal);
+                await ctx.clock.sleep(delayMs, ctx.signal);
             }
             catch (sleepError) {
                 if (ctx.signal?.aborted)
@@ -29769,8 +29778,6 @@ function withRetry(attempt, policy, ctx) {
 }
 //# sourceMappingURL=retry.js.map
 ;// CONCATENATED MODULE: ../core/dist/request.js
-// Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
-// package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
 
 
 
@@ -29796,21 +29803,18 @@ class Requester {
         const policy = this.config.retry;
         if (!policy)
             return attempt();
-        const { now, sleep, random } = this.config;
         return withRetry(attempt, policy, {
             signal,
             deadline,
             onRetry,
-            now,
-            sleep,
-            random,
+            clock: this.config.clock,
             aborted: () => aborted(spec),
         });
     }
     async #attempt(spec, signal, timeoutMs, deadline) {
         if (signal?.aborted)
             throw aborted(spec);
-        const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.now());
+        const timeLeft = () => deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
         if (timeLeft() <= 0)
             throw noTimeLeft(spec);
         // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
@@ -29840,10 +29844,12 @@ class Requester {
         const { baseUrl, apiKey, userAgent } = this.config;
         const controller = new AbortController();
         let timedOut = false;
-        const timer = setTimeout(() => {
+        // The timeout runs on the client's clock, so simulated time can time a request out too.
+        const timer = new AbortController();
+        this.config.clock.sleep(budgetMs, timer.signal).then(() => {
             timedOut = true;
             controller.abort();
-        }, budgetMs);
+        }, () => { });
         const onAbort = () => controller.abort();
         signal?.addEventListener('abort', onAbort, { once: true });
         const headers = {
@@ -29872,28 +29878,28 @@ class Requester {
                     throw aborted(spec);
                 const detail = this.#describeFailure(error);
                 if (timedOut) {
-                    throw new NetworkError(`${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable: try again, or allow more time (timeoutMs)`, { timedOut: true, cause: new Error(detail) });
+                    throw new NetworkError(`${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable`, { timedOut: true, cause: new Error(detail) });
                 }
-                throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail}); check the network and CATALOG_API_BASE_URL`, {
+                throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail})`, {
                     cause: new Error(detail),
                 });
             }
             return this.#handle(spec, response, text);
         }
         finally {
-            clearTimeout(timer);
+            timer.abort();
             signal?.removeEventListener('abort', onAbort);
         }
     }
     #handle(spec, response, rawText) {
         const { status } = response;
-        const { redact, now } = this.config;
+        const { redact, clock } = this.config;
         if (status < 200 || status >= 300) {
             throw errorFromResponse(status, rawText, response.headers, {
                 label: spec.label,
                 notFound: spec.notFound,
                 redact,
-                now,
+                now: clock.now,
             });
         }
         const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
@@ -29971,9 +29977,6 @@ const VERSION = '0.1.0';
 
 
 
-const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
-const ENV_API_KEY = 'CATALOG_API_KEY';
-const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY = {
     retries: 4,
@@ -29982,26 +29985,26 @@ const DEFAULT_RETRY = {
     maxServerDelayMs: 60_000,
 };
 const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 };
-/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
-function clientOptionsFromEnv(env = process.env) {
-    const apiKey = env[ENV_API_KEY]?.trim();
-    if (!apiKey) {
-        throw new InvalidInputError(ENV_API_KEY, `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`);
-    }
-    const baseUrl = env[ENV_BASE_URL]?.trim();
-    return { apiKey, baseUrl: baseUrl ? baseUrl : DEFAULT_BASE_URL };
+/** Default cap of requests in flight: the window's own limit, but never more than this. */
+const MAX_IN_FLIGHT = 64;
+/** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
+function isRefusal(error) {
+    const status = error instanceof ApiError ? error.status : undefined;
+    return status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
 }
-const ALREADY_FINISHED = /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
 let requesterOf;
+let clockOfClient;
 class CatalogClient {
     baseUrl;
     #requester;
+    #clock;
     static {
         requesterOf = (client) => client.#requester;
+        clockOfClient = (client) => client.#clock;
     }
     constructor(options) {
-        const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-        this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, `the base URL (usually ${ENV_BASE_URL})`);
+        const apiKey = validateApiKey(options?.apiKey, 'the API key');
+        this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, 'the base URL');
         let retry = false;
         if (options.retry !== false) {
             const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
@@ -30015,26 +30018,30 @@ class CatalogClient {
                 maxServerDelayMs: nonNegative(r.maxServerDelayMs, 'retry.maxServerDelayMs'),
             };
         }
+        const clock = toClock(options.clock);
+        this.#clock = clock;
         let limiter;
         if (options.rateLimit !== false) {
             const l = { ...DEFAULT_RATE_LIMIT, ...stripUndefined(options.rateLimit ?? {}) };
             if (!Number.isInteger(l.requests) || l.requests < 1) {
                 throw new errors_InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
             }
-            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
+            const maxInFlight = options.rateLimit?.maxInFlight ?? Math.min(l.requests, MAX_IN_FLIGHT);
+            if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+                throw new errors_InvalidInputError('rateLimit.maxInFlight', 'rateLimit.maxInFlight must be a whole number >= 1');
+            }
+            limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock, maxInFlight);
         }
         this.#requester = new Requester({
             apiKey,
             baseUrl: this.baseUrl,
-            fetch: options.fetch ?? createProxyFetch(),
+            fetch: options.fetch ?? ((input, init) => fetch(input, init)),
             timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
             retry,
             limiter,
             userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
-            redact: createRedactor([apiKey, ...proxySecrets()]),
-            now: options.now ?? Date.now,
-            sleep: options.sleep ?? defaultSleep,
-            random: options.random ?? Math.random,
+            redact: createRedactor([apiKey]),
+            clock,
         });
     }
     /** POST /v2/crawl. Idempotent per hostname on the API side, so it is retried like the other calls. */
@@ -30059,7 +30066,13 @@ class CatalogClient {
             notFound: `crawl ${id}`,
         }, options);
     }
-    /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
+    /**
+     * DELETE /v2/crawl/{id}. The API cancels only a running crawl; any other answer in 4xx except 401, 403,
+     * 404, 408 and 429 is read as a refusal, and the refusal's wording is never read: the crawl is read instead.
+     * Pending gives `not_running_yet`, finished (completed, failed, canceled) gives `already_finished`, and
+     * running, or a status this package does not know, rethrows the refusal as the typed error it was (with its
+     * request id).
+     */
     async cancelCrawl(executionId, options = {}) {
         const id = validateExecutionId(executionId);
         try {
@@ -30072,20 +30085,26 @@ class CatalogClient {
             }, options);
         }
         catch (error) {
-            const message = error instanceof ApiError ? error.serverMessage : undefined;
-            const finished = error instanceof ConflictError ||
-                (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-            if (!finished)
+            if (!isRefusal(error))
+                throw error;
+            const crawl = await this.getCrawl(id, options);
+            const outcome = crawl.status === 'pending'
+                ? 'not_running_yet'
+                : crawl_isTerminalStatus(crawl.status)
+                    ? 'already_finished'
+                    : undefined;
+            if (!outcome)
                 throw error;
             const result = {
                 executionId: id,
-                outcome: 'already_finished',
-                stopDate: null,
+                outcome,
+                stopDate: crawl.stopDate ?? null,
+                status: crawl.status,
                 requestId: error.requestId,
-                raw: undefined,
+                raw: crawl.raw,
             };
-            if (message !== undefined)
-                result.message = message;
+            if (error.serverMessage !== undefined)
+                result.message = error.serverMessage;
             return result;
         }
     }
@@ -30121,6 +30140,10 @@ class CatalogClient {
 function sendRequest(client, spec, options = {}) {
     return requesterOf(client).request(spec, options);
 }
+/** The clock a client was built with: the waiter's default, so one simulated clock drives both. */
+function clientClock(client) {
+    return clockOfClient(client);
+}
 function positive(value, field) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
         throw new errors_InvalidInputError(field, `${field} must be a positive number of milliseconds`);
@@ -30143,6 +30166,76 @@ function stripUndefined(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
 }
 //# sourceMappingURL=client.js.map
+;// CONCATENATED MODULE: ../core/dist/wait-options.js
+// The wait rules every face shares: defaults, floors, the "just started" grace, and the one validator a face
+// calls before any request.
+
+
+/** Defaults of waitForCrawl/watchCrawl: the API's documented 10-30 s band and a 60 min deadline. */
+const wait_options_WAIT_DEFAULTS = Object.freeze({
+    timeoutMs: 3_600_000,
+    minIntervalMs: 10_000,
+    maxIntervalMs: 30_000,
+    lostContactMs: 300_000,
+    notFoundGraceMs: 0,
+});
+/** Floor for minIntervalMs: the API asks for 10-30 s; 1 s is the fastest we allow anyone to poll. */
+const MIN_POLL_INTERVAL_MS = 1_000;
+/**
+ * Right after POST /v2/crawl a GET may answer 404 for a short while: a wait that follows a start it made
+ * itself should pass this as `notFoundGraceMs`. A wait for an id given by a user should not (404 is final).
+ */
+const NOT_FOUND_GRACE_MS = 30_000;
+/** Default budget of the cancels the waiter makes (cancelOnAbort, cancelOnTimeout, cancelOnStall). */
+const CANCEL_TIMEOUT_MS = 5_000;
+/**
+ * A status this package does not know is not terminal, and must not make a wait last its full length in
+ * silence: when it has not changed (nor steps nor counts) for this long, the wait ends as stalled, even with
+ * stall detection off. stallTimeoutMs, when set, is used instead.
+ */
+const UNKNOWN_STATUS_STALL_MS = 600_000;
+/**
+ * Checks the wait options and fills in the defaults; waitForCrawl runs it too, but a face calls it first, so
+ * that a bad option is reported before any request (as @smithy/util-waiter exports `validateWaiterOptions`).
+ * Throws InvalidInputError whose `field` is the option's core name and whose `reason` says what is wrong;
+ * `label` names options in the message the face's way (`--min-interval`, `min-interval`).
+ */
+function validateWaitOptions(options = {}, label = (field) => field) {
+    const fail = (field, reason) => {
+        throw new errors_InvalidInputError(field, `${label(field)} ${reason}`, reason);
+    };
+    const num = (field, min, fallback, why = '') => {
+        const value = options[field];
+        if (value === undefined)
+            return fallback;
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+            return fail(field, 'must be a number of milliseconds');
+        }
+        if (value < min) {
+            return fail(field, min === 0 ? 'must not be negative' : `must be at least ${formatDuration(min)}${why}`);
+        }
+        return value;
+    };
+    const minIntervalMs = num('minIntervalMs', MIN_POLL_INTERVAL_MS, wait_options_WAIT_DEFAULTS.minIntervalMs, ' (the API asks clients not to poll faster)');
+    let maxIntervalMs = Math.max(wait_options_WAIT_DEFAULTS.maxIntervalMs, minIntervalMs);
+    if (options.maxIntervalMs !== undefined) {
+        maxIntervalMs = num('maxIntervalMs', 1, maxIntervalMs);
+        if (maxIntervalMs < minIntervalMs) {
+            fail('maxIntervalMs', `must be at least ${label('minIntervalMs')} (${formatDuration(minIntervalMs)})`);
+        }
+    }
+    return {
+        timeoutMs: num('timeoutMs', 1, wait_options_WAIT_DEFAULTS.timeoutMs),
+        minIntervalMs,
+        maxIntervalMs,
+        stallTimeoutMs: num('stallTimeoutMs', 1, undefined),
+        lostContactMs: num('lostContactMs', 1, wait_options_WAIT_DEFAULTS.lostContactMs),
+        notFoundGraceMs: num('notFoundGraceMs', 0, wait_options_WAIT_DEFAULTS.notFoundGraceMs),
+        heartbeatMs: num('heartbeatMs', 1, undefined),
+        cancelWaitMs: num('cancelWaitMs', 1, CANCEL_TIMEOUT_MS),
+    };
+}
+//# sourceMappingURL=wait-options.js.map
 ;// CONCATENATED MODULE: ../core/dist/types.js
 /** The four documented steps, in order. Unknown step names are kept too. */
 const CRAWL_STEPS = [
@@ -30152,28 +30245,11 @@ const CRAWL_STEPS = [
     'Extracting listings',
 ];
 //# sourceMappingURL=types.js.map
-;// CONCATENATED MODULE: ../core/dist/wait.js
+;// CONCATENATED MODULE: ../core/dist/schedule.js
+// The poll schedule: when to poll next, given where the crawl is.
 
 
 
-
-
-
-const WAIT_DEFAULTS = {
-    timeoutMs: 3_600_000,
-    minIntervalMs: 10_000,
-    maxIntervalMs: 30_000,
-    lostContactMs: 300_000,
-    notFoundGraceMs: 0,
-};
-/** Floor for minIntervalMs: the API asks for 10-30 s; 1 s is the fastest we allow anyone to poll. */
-const MIN_POLL_INTERVAL_MS = 1_000;
-/** Timeout of the DELETE sent by cancelOnAbort / cancelOnTimeout. */
-const CANCEL_TIMEOUT_MS = 5_000;
-/** Progress samples kept in the history; older ones are thinned when it overflows. */
-const MAX_PROGRESS_SAMPLES = 200;
-const KNOWN_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
-const KNOWN_STEP_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
 /**
  * Where the crawl is, from 0 (nothing running yet, or an early step) to 1 (the last step runs, so it can
  * finish any moment). A crawl cannot complete before its last step runs, so early phases can be polled slowly.
@@ -30233,6 +30309,218 @@ function suggestPollIntervalMs(crawl) {
     const ms = target(crawl, WAIT_DEFAULTS.minIntervalMs, WAIT_DEFAULTS.maxIntervalMs);
     return Math.round(ms / 1_000) * 1_000;
 }
+//# sourceMappingURL=schedule.js.map
+;// CONCATENATED MODULE: ../core/dist/cancel.js
+// Cancelling a crawl as soon as the API allows it: only a running crawl can be cancelled.
+
+
+
+
+
+
+/** The last look before the deadline starts at most this long before it, so that a DELETE still fits. */
+const FINAL_RESERVE_MS = 5_000;
+/**
+ * Cancels a crawl as soon as it can be cancelled. A DELETE goes out at once; if the crawl is still pending
+ * (the API refuses to cancel it), the crawl is polled at the waiter's cadence until it leaves pending or
+ * `timeoutMs` runs out (one last poll lands just before the end), and the DELETE is sent as soon as it runs.
+ * Resolves `canceled`, `already_finished` (it completed, failed or was cancelled meanwhile) or `still_pending`
+ * (it had not started by the end: nothing was cancelled, and it will run unless cancelled later). `cancel` is
+ * the DELETE's answer, or a CancelResult saying the same thing. Transient poll failures are tolerated until
+ * the end; the DELETE's own errors, a permanent failure and the caller's abort (AbortedError) are thrown.
+ */
+async function cancelWhenRunning(client, executionId, options) {
+    const id = validateExecutionId(executionId);
+    const { timeoutMs, signal } = options;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+        throw new errors_InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds', 'must be a positive duration');
+    }
+    const { minIntervalMs, maxIntervalMs } = validateWaitOptions({
+        minIntervalMs: options.minIntervalMs,
+        maxIntervalMs: options.maxIntervalMs,
+    });
+    const clock = options.clock ? toClock(options.clock) : clientClock(client);
+    const startedAt = clock.now();
+    const deadline = startedAt + timeoutMs;
+    const finalAt = deadline - Math.min(FINAL_RESERVE_MS, timeoutMs / 2);
+    let crawl;
+    let polls = 0;
+    const end = (outcome, cancel) => {
+        const result = {
+            executionId: id,
+            outcome,
+            cancel,
+            polls,
+            elapsedMs: clock.now() - startedAt,
+        };
+        if (crawl)
+            result.crawl = crawl;
+        return result;
+    };
+    const said = (outcome, status) => ({
+        executionId: id,
+        outcome,
+        stopDate: crawl?.stopDate ?? null,
+        status,
+        raw: crawl?.raw,
+    });
+    const aborted = () => new AbortedError(`Cancelling crawl ${id} was aborted by the caller`, { executionId: id });
+    while (true) {
+        if (signal?.aborted)
+            throw aborted();
+        const cancel = await client.cancelCrawl(id, { signal, deadline });
+        if (cancel.outcome === 'canceled')
+            return end('canceled', cancel);
+        if (cancel.outcome === 'already_finished')
+            return end('already_finished', cancel);
+        // Pending: the API cancels only running crawls. Poll until it starts (or finishes), then DELETE again.
+        let status = 'pending';
+        let final = false;
+        while (status === 'pending') {
+            const t = clock.now();
+            if (final || t >= finalAt)
+                return end('still_pending', { ...cancel, ...said('not_running_yet', status) });
+            let delay = nextPollDelayMs(crawl, { minIntervalMs, maxIntervalMs, random: clock.random });
+            if (t + delay >= finalAt) {
+                delay = finalAt - t;
+                final = true;
+            }
+            try {
+                await clock.sleep(delay, signal);
+            }
+            catch (error) {
+                if (signal?.aborted)
+                    throw aborted();
+                throw error;
+            }
+            try {
+                crawl = await client.getCrawl(id, { signal, deadline });
+                polls++;
+                status = crawl.status;
+            }
+            catch (error) {
+                if (error instanceof AbortedError || signal?.aborted)
+                    throw aborted();
+                // A poll that failed says nothing: keep the last status and try again at the next poll.
+                if (!(error instanceof CatalogError) || !error.retryable)
+                    throw error;
+            }
+        }
+        if (crawl_isTerminalStatus(status))
+            return end('already_finished', said('already_finished', status));
+    }
+}
+//# sourceMappingURL=cancel.js.map
+;// CONCATENATED MODULE: ../core/dist/observe.js
+// Turning successive snapshots of a crawl into events and the history a summary needs.
+
+
+const KNOWN_STEP_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
+function sameProgress(a, b) {
+    return a?.collectionsFound === b?.collectionsFound && a?.listingsFound === b?.listingsFound;
+}
+/** Diffs each snapshot against the previous one; emits only what changed; keeps the history. */
+class Observer {
+    executionId;
+    emit;
+    base;
+    crawl;
+    history;
+    /** When status, steps or counts last changed (waiter clock). */
+    lastChangeAt;
+    /** When the last step was first seen running, and how long the crawl ran before it (for the schedule). */
+    lastStepSeenAt;
+    earlierStepsMs;
+    #progress;
+    #warned = new Set();
+    constructor(executionId, startedAt, emit, base) {
+        this.executionId = executionId;
+        this.emit = emit;
+        this.base = base;
+        this.history = { startedAt, steps: [], polls: 0, transientErrors: 0 };
+        this.lastChangeAt = startedAt;
+    }
+    warn(kind, message, error) {
+        const event = { ...this.base(), type: 'warning', kind, message };
+        if (error)
+            event.error = error;
+        this.emit(event);
+    }
+    /** Warns once per distinct key. */
+    #warnOnce(key, kind, message) {
+        if (this.#warned.has(key))
+            return;
+        this.#warned.add(key);
+        this.warn(kind, message);
+    }
+    /** Records a successful poll at time `t`; emits what changed. */
+    observe(next, t) {
+        const previous = this.crawl;
+        this.crawl = next;
+        const history = this.history;
+        history.polls++;
+        if (this.lastStepSeenAt === undefined && phase(next) === 1 && !crawl_isTerminalStatus(next.status)) {
+            this.lastStepSeenAt = t;
+            // Only a wait that saw an earlier step knows roughly when the last one started.
+            if (previous && phase(previous) < 1)
+                this.earlierStepsMs = next.durationMs ?? t - history.startedAt;
+        }
+        let changed = false;
+        if (previous?.status !== next.status) {
+            changed = true;
+            this.emit({ ...this.base(), type: 'status', previous: previous?.status, status: next.status });
+            if (!isKnownStatus(next.status)) {
+                this.#warnOnce(`status:${next.status}`, 'unknown_status', `Crawl ${this.executionId} reports an unknown status ${JSON.stringify(next.status)}; treating it as not finished`);
+            }
+        }
+        next.steps.forEach((step, index) => {
+            let seen = history.steps.find((h) => h.name === step.name);
+            if (!seen) {
+                seen = { name: step.name, status: step.status };
+                history.steps.push(seen);
+                changed = true;
+            }
+            else if (seen.status !== step.status) {
+                changed = true;
+            }
+            seen.status = step.status;
+            const done = step.status === 'completed' || step.status === 'failed';
+            if ((step.status === 'running' || done) && seen.startedAt === undefined) {
+                seen.startedAt = t;
+                this.emit({ ...this.base(), type: 'step_started', step: step.name, index });
+            }
+            if (done && seen.finishedAt === undefined) {
+                seen.finishedAt = t;
+                this.emit({ ...this.base(), type: 'step_finished', step: step.name, index, status: step.status });
+            }
+            if (!KNOWN_STEP_STATUSES.has(step.status)) {
+                this.#warnOnce(`step:${step.status}`, 'unknown_step_status', `Step ${JSON.stringify(step.name)} reports an unknown status ${JSON.stringify(step.status)}`);
+            }
+        });
+        if (next.progress && !sameProgress(next.progress, this.#progress)) {
+            changed = true;
+            const before = this.#progress ? { ...this.#progress } : undefined;
+            this.#progress = { ...next.progress };
+            this.emit({ ...this.base(), type: 'progress', progress: { ...next.progress }, previous: before });
+        }
+        if (changed)
+            this.lastChangeAt = t;
+    }
+}
+//# sourceMappingURL=observe.js.map
+;// CONCATENATED MODULE: ../core/dist/wait.js
+// The one loop behind waitForCrawl and watchCrawl: deadline, sleeps, failures, outcomes, cancel on exit.
+
+
+
+
+
+
+
+
+
+
+
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
 function waitForCrawl(client, executionId, options = {}) {
     return runWait(client, executionId, options, options.signal, options.onEvent);
@@ -30282,134 +30570,86 @@ async function* watchCrawl(client, executionId, options = {}) {
         link.dispose();
     }
 }
-function settings(options) {
-    const num = (field, value, min, fallback) => {
-        if (value === undefined)
-            return fallback;
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-            throw new errors_InvalidInputError(field, `${field} must be a number of milliseconds >= ${min}`);
-        }
-        return value;
-    };
-    const minIntervalMs = num('minIntervalMs', options.minIntervalMs, MIN_POLL_INTERVAL_MS, WAIT_DEFAULTS.minIntervalMs);
-    const maxDefault = Math.max(WAIT_DEFAULTS.maxIntervalMs, minIntervalMs);
-    return {
-        timeoutMs: num('timeoutMs', options.timeoutMs, 1, WAIT_DEFAULTS.timeoutMs),
-        minIntervalMs,
-        maxIntervalMs: num('maxIntervalMs', options.maxIntervalMs, minIntervalMs, maxDefault),
-        stallTimeoutMs: num('stallTimeoutMs', options.stallTimeoutMs, 1, undefined),
-        lostContactMs: num('lostContactMs', options.lostContactMs, 1, WAIT_DEFAULTS.lostContactMs),
-        notFoundGraceMs: num('notFoundGraceMs', options.notFoundGraceMs, 0, WAIT_DEFAULTS.notFoundGraceMs),
-        heartbeatMs: num('heartbeatMs', options.heartbeatMs, 1, undefined),
-    };
-}
-function outcomeOf(crawl) {
-    if (crawl.status === 'completed')
-        return 'completed';
-    return crawl.error && /cancel|abort/i.test(crawl.error) ? 'canceled' : 'failed';
-}
-function sameProgress(a, b) {
-    return a?.collectionsFound === b?.collectionsFound && a?.listingsFound === b?.listingsFound;
-}
-/** Keeps the first and last samples and every other one in between, once the list is too long. */
-function thin(samples) {
-    if (samples.length <= MAX_PROGRESS_SAMPLES)
-        return;
-    const last = samples[samples.length - 1];
-    const kept = samples.filter((_, i) => i % 2 === 0);
-    if (kept[kept.length - 1] !== last)
-        kept.push(last);
-    samples.splice(0, samples.length, ...kept);
-}
 /** The one loop behind waitForCrawl and watchCrawl. `callerSignal` decides whether an abort sends the DELETE. */
 async function runWait(client, rawId, options, callerSignal, onEvent) {
     const executionId = validateExecutionId(rawId);
-    const s = settings(options);
-    const now = options.now ?? Date.now;
-    const sleep = options.sleep ?? defaultSleep;
-    const random = options.random ?? Math.random;
+    const s = validateWaitOptions(options);
+    const clock = options.clock ? toClock(options.clock) : clientClock(client);
+    const { now } = clock;
     const signal = options.signal;
     const startedAt = now();
     const deadline = startedAt + s.timeoutMs;
     // The final poll starts this long before the deadline, so that it is answered by the deadline.
     const finalReserve = Math.min(CANCEL_TIMEOUT_MS, s.minIntervalMs / 2);
     const finalAt = deadline - finalReserve;
-    const history = {
-        startedAt,
-        steps: [],
-        progress: [],
-        statuses: [],
-        polls: 0,
-        transientErrors: 0,
-    };
-    let crawl;
     let lastSuccessAt = startedAt;
-    let lastChangeAt = startedAt;
     let lastEmitAt = startedAt;
-    let lastStepSeenAt;
-    let earlierStepsMs;
-    const warnedStatus = new Set();
-    const warnedStepStatus = new Set();
     const emit = (event) => {
         lastEmitAt = now();
         onEvent?.(event);
     };
     const base = () => {
         const t = now();
-        return { executionId, elapsedMs: t - startedAt, remainingMs: Math.max(0, deadline - t), crawl };
+        return {
+            executionId,
+            elapsedMs: t - startedAt,
+            remainingMs: Math.max(0, deadline - t),
+            crawl: seen.crawl,
+        };
     };
-    const warn = (kind, message, error) => {
-        const event = { ...base(), type: 'warning', kind, message };
-        if (error)
-            event.error = error;
-        emit(event);
+    const seen = new Observer(executionId, startedAt, emit, base);
+    const { history } = seen;
+    /** Cancel-when-running within cancelWaitMs, at the loop's cadence; the outcome as a CancelResult. */
+    const cancel = async (cancelSignal) => {
+        const done = await cancelWhenRunning(client, executionId, {
+            signal: cancelSignal,
+            timeoutMs: s.cancelWaitMs,
+            minIntervalMs: s.minIntervalMs,
+            maxIntervalMs: s.maxIntervalMs,
+            clock,
+        });
+        return done.cancel;
     };
     const abort = async () => {
-        let cancel;
+        let cancelled;
         let cancelError;
         if (options.cancelOnAbort && callerSignal?.aborted) {
-            // The caller's signal is already aborted: the DELETE gets its own short timeout instead.
+            // The caller's signal is already aborted: the cancel gets its own budget instead.
             try {
-                cancel = await client.cancelCrawl(executionId, {
-                    timeoutMs: CANCEL_TIMEOUT_MS,
-                    deadline: now() + CANCEL_TIMEOUT_MS,
-                });
+                cancelled = await cancel(undefined);
             }
             catch (error) {
                 cancelError = error instanceof CatalogError ? error : undefined;
             }
         }
         const elapsedMs = now() - startedAt;
-        const sent = cancel
-            ? ` (cancel requested: ${cancel.outcome})`
+        const sent = cancelled
+            ? ` (cancel requested: ${cancelled.outcome})`
             : cancelError
                 ? ' (the cancel request failed)'
                 : '';
-        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, {
-            executionId,
-            crawl,
-            history,
-            elapsedMs,
-            cancel,
-            cancelError,
-        });
+        throw new AbortedError(`Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`, { executionId, crawl: seen.crawl, history, elapsedMs, cancel: cancelled, cancelError });
     };
     const finish = async (outcome) => {
-        const result = { outcome, executionId, crawl, history, elapsedMs: now() - startedAt };
-        if (outcome === 'timed_out' && options.cancelOnTimeout) {
+        const result = {
+            outcome,
+            executionId,
+            crawl: seen.crawl,
+            history,
+            elapsedMs: now() - startedAt,
+        };
+        const wanted = (outcome === 'timed_out' && options.cancelOnTimeout) ||
+            (outcome === 'stalled' && options.cancelOnStall);
+        if (wanted) {
             try {
-                result.cancel = await client.cancelCrawl(executionId, {
-                    signal,
-                    timeoutMs: CANCEL_TIMEOUT_MS,
-                    deadline: now() + CANCEL_TIMEOUT_MS,
-                });
+                result.cancel = await cancel(signal);
             }
             catch (error) {
                 if (error instanceof AbortedError)
                     return abort();
                 if (error instanceof CatalogError) {
                     result.cancelError = error;
-                    warn('poll_failed', `Could not cancel crawl ${executionId} at the deadline: ${error.message}`, error);
+                    seen.warn('poll_failed', `Could not cancel crawl ${executionId} (${outcome === 'stalled' ? 'stalled' : 'at the deadline'}): ${error.message}`, error);
                 }
                 else
                     throw error;
@@ -30417,68 +30657,14 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         }
         return result;
     };
-    /** Records a successful poll; emits what changed. */
-    const observe = (next) => {
-        const t = now();
-        const previous = crawl;
-        crawl = next;
-        history.polls++;
-        lastSuccessAt = t;
-        if (lastStepSeenAt === undefined && phase(next) === 1 && !crawl_isTerminalStatus(next.status)) {
-            lastStepSeenAt = t;
-            // Only a wait that saw an earlier step knows roughly when the last one started.
-            if (previous && phase(previous) < 1)
-                earlierStepsMs = next.durationMs ?? t - startedAt;
-        }
-        let changed = false;
-        if (previous?.status !== next.status) {
-            changed = true;
-            history.statuses.push({ at: t, status: next.status });
-            emit({ ...base(), type: 'status', previous: previous?.status, status: next.status });
-            if (!KNOWN_STATUSES.has(next.status) && !warnedStatus.has(next.status)) {
-                warnedStatus.add(next.status);
-                warn('unknown_status', `Crawl ${executionId} reports an unknown status ${JSON.stringify(next.status)}; treating it as not finished`);
-            }
-        }
-        next.steps.forEach((step, index) => {
-            let seen = history.steps.find((h) => h.name === step.name);
-            if (!seen) {
-                seen = { name: step.name, status: step.status };
-                history.steps.push(seen);
-                changed = true;
-            }
-            else if (seen.status !== step.status) {
-                changed = true;
-            }
-            seen.status = step.status;
-            const done = step.status === 'completed' || step.status === 'failed';
-            if ((step.status === 'running' || done) && seen.startedAt === undefined) {
-                seen.startedAt = t;
-                emit({ ...base(), type: 'step_started', step: step.name, index });
-            }
-            if (done && seen.finishedAt === undefined) {
-                seen.finishedAt = t;
-                emit({ ...base(), type: 'step_finished', step: step.name, index, status: step.status });
-            }
-            if (!KNOWN_STEP_STATUSES.has(step.status) && !warnedStepStatus.has(step.status)) {
-                warnedStepStatus.add(step.status);
-                warn('unknown_step_status', `Step ${JSON.stringify(step.name)} reports an unknown status ${JSON.stringify(step.status)}`);
-            }
-        });
-        const lastProgress = history.progress[history.progress.length - 1];
-        if (next.progress && !sameProgress(next.progress, lastProgress)) {
-            changed = true;
-            const before = lastProgress
-                ? { collectionsFound: lastProgress.collectionsFound, listingsFound: lastProgress.listingsFound }
-                : undefined;
-            history.progress.push({ at: t, ...next.progress });
-            thin(history.progress);
-            emit({ ...base(), type: 'progress', progress: { ...next.progress }, previous: before });
-        }
-        if (changed)
-            lastChangeAt = t;
-    };
-    const lostContact = (t, error) => new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, { executionId, crawl, history, elapsedMs: t - startedAt, cause: error, requestId: error.requestId });
+    const lostContact = (t, error) => new LostContactError(`Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`, {
+        executionId,
+        crawl: seen.crawl,
+        history,
+        elapsedMs: t - startedAt,
+        cause: error,
+        requestId: error.requestId,
+    });
     let lastFailure;
     let final = false;
     while (true) {
@@ -30495,10 +30681,11 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                         return;
                     retryWarned = true;
                     const kind = info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
-                    warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
+                    seen.warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
                 },
             });
-            observe(next);
+            lastSuccessAt = now();
+            seen.observe(next, lastSuccessAt);
             lastFailure = undefined;
         }
         catch (error) {
@@ -30512,11 +30699,11 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 // never asked, so this says nothing about contact. The loop ends below, timed out.
             }
             else if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
-                warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
+                seen.warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
             }
             else if (error.retryable) {
                 history.transientErrors++;
-                warn('poll_failed', `Poll failed: ${error.message}`, error);
+                seen.warn('poll_failed', `Poll failed: ${error.message}`, error);
                 lastFailure = error;
                 if (t - lastSuccessAt >= s.lostContactMs)
                     throw lostContact(t, error);
@@ -30526,12 +30713,15 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
                 throw error;
             }
         }
+        const crawl = seen.crawl;
         if (crawl && crawl_isTerminalStatus(crawl.status))
-            return finish(outcomeOf(crawl));
+            return finish(crawlOutcome(crawl));
         const t = now();
         if (s.heartbeatMs !== undefined && t - lastEmitAt >= s.heartbeatMs)
             emit({ ...base(), type: 'heartbeat' });
-        if (s.stallTimeoutMs !== undefined && crawl && t - lastChangeAt >= s.stallTimeoutMs)
+        // An unknown status is never waited out in silence: it falls under stall detection even when it is off.
+        const stallMs = s.stallTimeoutMs ?? (crawl && !isKnownStatus(crawl.status) ? UNKNOWN_STATUS_STALL_MS : undefined);
+        if (stallMs !== undefined && crawl && t - seen.lastChangeAt >= stallMs)
             return finish('stalled');
         if (final || t >= finalAt) {
             // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
@@ -30541,9 +30731,9 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
         }
         let delay = nextPollDelayMs(crawl, {
             ...s,
-            random,
-            lastStepRunningMs: lastStepSeenAt === undefined ? undefined : t - lastStepSeenAt,
-            earlierStepsMs,
+            random: clock.random,
+            lastStepRunningMs: seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt,
+            earlierStepsMs: seen.earlierStepsMs,
         });
         if (t + delay >= finalAt) {
             // The next regular poll would land in the final window: make it the final poll, at the deadline.
@@ -30551,7 +30741,7 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
             final = true;
         }
         try {
-            await sleep(delay, signal);
+            await clock.sleep(delay, signal);
         }
         catch (error) {
             if (signal?.aborted)
@@ -30561,7 +30751,37 @@ async function runWait(client, rawId, options, callerSignal, onEvent) {
     }
 }
 //# sourceMappingURL=wait.js.map
+;// CONCATENATED MODULE: ./src/hints.ts
+
+/**
+ * What to do about an error, in the Action's own words: its inputs. Core's messages state the facts only;
+ * this table adds the advice, keyed by error class (and by field for input errors). Never names an
+ * environment variable: the Action reads only its inputs.
+ */
+function hintFor(error) {
+    if (error instanceof AuthError) {
+        return error.status === 403
+            ? 'The key in the "api-key" input is not allowed to do this; starting crawls also needs auto top-up on in the Catalog billing settings.'
+            : 'Check the "api-key" input: the secret it reads must hold a valid Catalog API key.';
+    }
+    if (error instanceof ValidationError)
+        return 'Check the "url" input.';
+    if (error instanceof ApiError && error.status !== undefined && error.status >= 300 && error.status < 400) {
+        return 'Set the "api-base-url" input to the address the API redirects to.';
+    }
+    if (error instanceof NetworkError)
+        return 'Check the "api-base-url" input and the runner\'s network.';
+    if (error instanceof errors_InvalidInputError) {
+        if (error.field === 'apiKey')
+            return 'Check the "api-key" input.';
+        if (error.field === 'baseUrl')
+            return 'Check the "api-base-url" input.';
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 /** The hostname of a `url` input, as the API names the vendor (`https://www.skims.com/x` -> `www.skims.com`). */
 function vendorFromUrl(url) {
@@ -30576,7 +30796,9 @@ function vendorFromUrl(url) {
 /** A safe, serialisable view of any error (CatalogError carries status, code and request id). */
 function toReportError(error) {
     if (error instanceof CatalogError) {
-        const out = { message: error.message, code: error.code, name: error.name };
+        const hint = hintFor(error);
+        const message = hint ? `${error.message.replace(/\.?$/, '.')} ${hint}` : error.message;
+        const out = { message, code: error.code, name: error.name };
         if (error.status !== undefined)
             out.status = error.status;
         if (error.requestId !== undefined)
@@ -30668,11 +30890,13 @@ function outcomeMessage(report) {
                     ? 'the crawl was cancelled'
                     : report.cancel?.outcome === 'already_finished'
                         ? 'the crawl had already finished'
-                        : report.cancel?.outcome === 'failed'
-                            ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
-                            : report.cancel?.outcome === 'skipped'
-                                ? 'the crawl was left running (cancel-on-abort is false)'
-                                : 'the crawl was not cancelled in time; the post step retries';
+                        : report.cancel?.outcome === 'not_running_yet'
+                            ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                            : report.cancel?.outcome === 'failed'
+                                ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
+                                : report.cancel?.outcome === 'skipped'
+                                    ? 'the crawl was left running (cancel-on-abort is false)'
+                                    : 'the crawl was not cancelled in time; the post step retries';
                 return `The step was interrupted (${report.signal}); ${what}.`;
             }
             return crawl?.error ?? 'The crawl was cancelled.';
@@ -30682,13 +30906,15 @@ function outcomeMessage(report) {
                 ? ' The crawl was cancelled (cancel-on-timeout).'
                 : report.cancel?.outcome === 'already_finished'
                     ? ' The crawl had finished meanwhile.'
-                    : report.cancel?.outcome === 'failed'
-                        ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
-                        : ' The crawl keeps running; wait for it again with execution-id.';
-            return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
+                    : report.cancel?.outcome === 'not_running_yet'
+                        ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+                        : report.cancel?.outcome === 'failed'
+                            ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                            : ' The crawl keeps running; wait for it again with execution-id.';
+            return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
         }
         case 'stalled':
-            return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+            return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
         case 'error': {
             const error = report.error;
             if (!error)
@@ -30704,41 +30930,17 @@ function outcomeMessage(report) {
         }
     }
 }
-/** Compact duration for messages: 1h30m, 15m, 1m30s, 42s, 1.5s, 250ms. */
-function formatMs(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return '0s';
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 10_000) {
-        const s = Math.round(ms / 100) / 10;
-        return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-    }
-    let seconds = Math.round(ms / 1000);
-    const h = Math.floor(seconds / 3600);
-    seconds -= h * 3600;
-    const m = Math.floor(seconds / 60);
-    seconds -= m * 60;
-    if (h > 0)
-        return `${h}h${m > 0 ? `${m}m` : ''}`;
-    if (m > 0)
-        return `${m}m${seconds > 0 ? `${seconds}s` : ''}`;
-    return `${seconds}s`;
-}
 
 ;// CONCATENATED MODULE: ./src/log.ts
+
 
 /** How often a quiet heartbeat line is printed when nothing changes (core's heartbeatMs). */
 const HEARTBEAT_MS = 180_000;
 /** Repeated transient-error warnings are folded into one info line at most this often. */
 const WARNING_INFO_EVERY_MS = 60_000;
-const numberFormat = new Intl.NumberFormat('en-US');
-function formatCount(n) {
-    return numberFormat.format(n);
-}
 /** `[+1m20s, 58m40s left]` */
 function timePrefix(elapsedMs, remainingMs) {
-    return `[+${formatMs(elapsedMs)}, ${formatMs(Math.max(0, remainingMs))} left]`;
+    return `[+${formatDuration(elapsedMs)}, ${formatDuration(Math.max(0, remainingMs))} left]`;
 }
 /** First log line: the id and vendor; the status URL on the second line (GET it with the key). */
 function headerLines(executionId, vendor, baseUrl) {
@@ -30747,32 +30949,14 @@ function headerLines(executionId, vendor, baseUrl) {
         `Status: ${baseUrl}/v2/crawl/${encodeURIComponent(executionId)}`,
     ];
 }
+/** `step 2/4 Discovering collections`: the event's step, numbered as core's formatStep numbers them. */
 function stepLabel(crawl, index, name) {
-    const total = Math.max(crawl?.steps.length ?? 0, index + 1, 4);
-    return `step ${index + 1}/${total} ${name}`;
+    const total = crawl?.steps.length || 4;
+    return `step ${index + 1}/${Math.max(total, index + 1)} ${name}`;
 }
-function countsText(crawl) {
-    if (crawl?.result) {
-        return `${formatCount(crawl.result.collectionsTotal)} collections, ${formatCount(crawl.result.listingsTotal)} listings`;
-    }
-    if (crawl?.progress) {
-        return `${formatCount(crawl.progress.collectionsFound)} collections, ${formatCount(crawl.progress.listingsFound)} listings`;
-    }
-    return undefined;
-}
-/** Where the crawl is: `running, step 2/4 Discovering collections, 12 collections, 340 listings`. */
+/** Where the crawl is (core's words): `running, step 2/4 Discovering collections, 12 collections, 340 listings so far`. */
 function positionText(crawl) {
-    if (!crawl)
-        return 'not seen yet';
-    const parts = [crawl.status];
-    const runningIndex = crawl.steps.findIndex((step) => step.status === 'running');
-    if (runningIndex >= 0) {
-        parts.push(stepLabel(crawl, runningIndex, crawl.steps[runningIndex].name));
-    }
-    const counts = countsText(crawl);
-    if (counts)
-        parts.push(counts);
-    return parts.join(', ');
+    return formatPosition(crawl);
 }
 /**
  * One log line per change (warnings are handled by WarningCollapser). Returns undefined for events that
@@ -30790,7 +30974,7 @@ function eventLine(event) {
         case 'step_finished':
             return `${prefix} ${stepLabel(event.crawl, event.index, event.step)} ${event.status}`;
         case 'progress':
-            return `${prefix} found ${formatCount(event.progress.collectionsFound)} collections, ${formatCount(event.progress.listingsFound)} listings`;
+            return `${prefix} found ${formatCountOf(event.progress.collectionsFound, 'collection')}, ${formatCountOf(event.progress.listingsFound, 'listing')}`;
         case 'heartbeat':
             return `${prefix} still waiting: ${positionText(event.crawl)}`;
         case 'warning':
@@ -30861,9 +31045,9 @@ function finalLine(report) {
     const id = report.executionId ? ` ${report.executionId}` : '';
     switch (report.outcome) {
         case 'completed': {
-            const counts = countsText(report.crawl);
+            const counts = formatCounts(report.crawl);
             const duration = report.crawl?.durationMs ?? report.elapsedMs;
-            return `${mark} Crawl${id} completed in ${formatMs(duration)}${counts ? `: ${counts}` : ''}`;
+            return `${mark} Crawl${id} completed in ${formatDuration(duration)}${counts ? `: ${counts}` : ''}`;
         }
         case 'started':
             return `${mark} Crawl${id} started (wait is false; use the execution-id output to wait for it later)`;
@@ -30895,7 +31079,7 @@ function clock(epochMs) {
 function when(at, startedAt) {
     if (at === undefined)
         return '—';
-    return `+${formatMs(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
+    return `+${formatDuration(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
 }
 const STEP_MARKS = {
     completed: '✅',
@@ -30986,8 +31170,8 @@ function buildSummary(report) {
     rows.push(['API status', status ? code(status) : '—']);
     const durations = [];
     if (crawl?.durationMs !== undefined)
-        durations.push(`${formatMs(crawl.durationMs)} (crawl)`);
-    durations.push(`${formatMs(report.elapsedMs)} (this step)`);
+        durations.push(`${formatDuration(crawl.durationMs)} (crawl)`);
+    durations.push(`${formatDuration(report.elapsedMs)} (this step)`);
     rows.push(['Duration', durations.join(', ')]);
     if (crawl?.result) {
         rows.push(['Collections', formatCount(crawl.result.collectionsTotal)]);
@@ -31118,7 +31302,10 @@ async function commentOnPullRequest(report, token, env, load = async () => (awai
 
 /** Outcomes a user may list in `fail-on`. `error` always fails the step and `started` never does. */
 const FAILABLE_OUTCOMES = ['failed', 'canceled', 'timed_out', 'stalled'];
-/** The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). */
+/**
+ * The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). The
+ * durations are core's WAIT_DEFAULTS written as action.yml writes them (a test checks they agree).
+ */
 const INPUT_DEFAULTS = {
     'api-base-url': DEFAULT_BASE_URL,
     wait: 'true',
@@ -31131,6 +31318,13 @@ const INPUT_DEFAULTS = {
     'fail-on': 'failed,canceled,timed_out,stalled',
     summary: 'true',
     'comment-on-pr': 'false',
+};
+/** The inputs that carry core's wait options. */
+const WAIT_INPUTS = {
+    timeoutMs: 'timeout',
+    minIntervalMs: 'min-interval',
+    maxIntervalMs: 'max-interval',
+    stallTimeoutMs: 'stall-timeout',
 };
 /** Every input error is an InvalidInputError whose `field` is the input's name (e.g. `timeout`). */
 function inputError(name, message) {
@@ -31260,13 +31454,18 @@ function parseInputs(get) {
     const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
     const minIntervalMs = parseDurationInput('min-interval', read(get, 'min-interval'));
     const maxIntervalMs = parseDurationInput('max-interval', read(get, 'max-interval'));
-    if (minIntervalMs < 1000) {
-        throw inputError('min-interval', 'must be at least 1s (the API asks clients not to poll faster).');
-    }
-    if (maxIntervalMs < minIntervalMs) {
-        throw inputError('max-interval', `must be at least min-interval (${read(get, 'min-interval')}).`);
-    }
     const stallTimeoutMs = parseOptionalDuration('stall-timeout', read(get, 'stall-timeout'));
+    try {
+        // Core's one validator (floors, order), in the inputs' names.
+        validateWaitOptions({ timeoutMs, minIntervalMs, maxIntervalMs, stallTimeoutMs }, (field) => WAIT_INPUTS[field] ?? field);
+    }
+    catch (error) {
+        if (error instanceof errors_InvalidInputError) {
+            const name = WAIT_INPUTS[error.field] ?? error.field;
+            throw inputError(name, `${error.reason}.`);
+        }
+        throw error;
+    }
     const inputs = {
         apiKey,
         baseUrl,
@@ -31614,7 +31813,7 @@ class DecodedURL extends URL {
 // EXTERNAL MODULE: ../../node_modules/.pnpm/tunnel@0.0.6/node_modules/tunnel/index.js
 var node_modules_tunnel = __nccwpck_require__(5217);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/undici@6.29.1/node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(5345);
+var undici = __nccwpck_require__(5345);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -34605,7 +34804,7 @@ async function runMain(toolkit, options) {
             cancelOnAbort: inputs.cancelOnAbort,
             cancelOnTimeout: inputs.cancelOnTimeout,
             heartbeatMs: HEARTBEAT_MS,
-            notFoundGraceMs: inputs.url !== undefined ? 30_000 : 0,
+            notFoundGraceMs: inputs.url !== undefined ? NOT_FOUND_GRACE_MS : 0,
             onEvent,
             ...options.waitOverrides,
         };
@@ -34706,8 +34905,13 @@ async function runPost(toolkit, options) {
         line =
             result.outcome === 'canceled'
                 ? `Post: the main step did not finish; cancelled crawl ${executionId}.`
-                : `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`;
-        toolkit.info(line);
+                : result.outcome === 'already_finished'
+                    ? `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`
+                    : `Post: crawl ${executionId} has not started yet, so it could not be cancelled (the API cancels only running crawls); it will run unless cancelled once it starts.`;
+        if (result.outcome === 'not_running_yet')
+            toolkit.warning(line);
+        else
+            toolkit.info(line);
     }
     catch (error) {
         if (error instanceof errors_InvalidInputError) {
@@ -35044,36 +35248,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/create fake namespace object */
-/******/ (() => {
-/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 	var leafPrototypes;
-/******/ 	// create a fake namespace object
-/******/ 	// mode & 1: value is a module id, require it
-/******/ 	// mode & 2: merge all properties of value into the ns
-/******/ 	// mode & 4: return value when already ns object
-/******/ 	// mode & 16: return value when it's Promise-like
-/******/ 	// mode & 8|1: behave like require
-/******/ 	__nccwpck_require__.t = function(value, mode) {
-/******/ 		if(mode & 1) value = this(value);
-/******/ 		if(mode & 8) return value;
-/******/ 		if(typeof value === 'object' && value) {
-/******/ 			if((mode & 4) && value.__esModule) return value;
-/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 		}
-/******/ 		var ns = Object.create(null);
-/******/ 		__nccwpck_require__.r(ns);
-/******/ 		var def = {};
-/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 		}
-/******/ 		def['default'] = () => (value);
-/******/ 		__nccwpck_require__.d(ns, def);
-/******/ 		return ns;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -397,8 +397,11 @@ async function runPost(toolkit: Toolkit, options: RunOptions): Promise<void> {
     line =
       result.outcome === 'canceled'
         ? `Post: the main step did not finish; cancelled crawl ${executionId}.`
-        : `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`;
-    toolkit.info(line);
+        : result.outcome === 'already_finished'
+          ? `Post: the main step did not finish; crawl ${executionId} had already finished, nothing to cancel.`
+          : `Post: crawl ${executionId} has not started yet, so it could not be cancelled (the API cancels only running crawls); it will run unless cancelled once it starts.`;
+    if (result.outcome === 'not_running_yet') toolkit.warning(line);
+    else toolkit.info(line);
   } catch (error) {
     if (error instanceof InvalidInputError) {
       line = `Post: could not cancel crawl ${executionId}: ${error.message}`;

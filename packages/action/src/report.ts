@@ -24,8 +24,11 @@ export interface ReportError {
 
 /** What happened to the DELETE, when one was needed. */
 export interface ReportCancel {
-  /** `failed` when the DELETE itself failed; `skipped` when cancel-on-abort / cancel-on-timeout is false. */
-  outcome: 'canceled' | 'already_finished' | 'failed' | 'skipped';
+  /**
+   * `failed` when the DELETE itself failed; `skipped` when cancel-on-abort / cancel-on-timeout is false;
+   * `not_running_yet` when the crawl was still pending (the API cancels only running crawls).
+   */
+  outcome: 'canceled' | 'already_finished' | 'not_running_yet' | 'failed' | 'skipped';
   message?: string;
   requestId?: string;
 }
@@ -169,11 +172,13 @@ export function outcomeMessage(report: ActionReport): string {
             ? 'the crawl was cancelled'
             : report.cancel?.outcome === 'already_finished'
               ? 'the crawl had already finished'
-              : report.cancel?.outcome === 'failed'
-                ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
-                : report.cancel?.outcome === 'skipped'
-                  ? 'the crawl was left running (cancel-on-abort is false)'
-                  : 'the crawl was not cancelled in time; the post step retries';
+              : report.cancel?.outcome === 'not_running_yet'
+                ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                : report.cancel?.outcome === 'failed'
+                  ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
+                  : report.cancel?.outcome === 'skipped'
+                    ? 'the crawl was left running (cancel-on-abort is false)'
+                    : 'the crawl was not cancelled in time; the post step retries';
         return `The step was interrupted (${report.signal}); ${what}.`;
       }
       return crawl?.error ?? 'The crawl was cancelled.';
@@ -184,9 +189,11 @@ export function outcomeMessage(report: ActionReport): string {
           ? ' The crawl was cancelled (cancel-on-timeout).'
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
-            : report.cancel?.outcome === 'failed'
-              ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
-              : ' The crawl keeps running; wait for it again with execution-id.';
+            : report.cancel?.outcome === 'not_running_yet'
+              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              : report.cancel?.outcome === 'failed'
+                ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                : ' The crawl keeps running; wait for it again with execution-id.';
       return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
     }
     case 'stalled':

@@ -198,9 +198,17 @@ export async function cancelCommand(ctx: CliContext, id: string): Promise<number
   const executionId = validateExecutionId(id);
   const client = await ctx.client();
   const result = await client.cancelCrawl(executionId);
+  // Not cancelled yet is not success (the CLI's own exit code for it comes with --when-running).
+  const exitCode = result.outcome === 'not_running_yet' ? EXIT.FAILED : EXIT.OK;
   if (ctx.json) {
-    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode: EXIT.OK });
-    return EXIT.OK;
+    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode });
+    return exitCode;
+  }
+  if (result.outcome === 'not_running_yet') {
+    ctx.out.line(
+      `Crawl ${executionId} has not started yet (pending): the API cancels only running crawls. Cancel it again once it runs.`,
+    );
+    return EXIT.FAILED;
   }
   if (result.outcome === 'canceled') {
     ctx.out.line(`Canceled crawl ${executionId}.`);

@@ -104,6 +104,15 @@ export function finishFromError(
         hint: `See how it ended: \`${bin} status ${executionId}\``,
       };
     }
+    if (error.cancel?.outcome === 'not_running_yet') {
+      return {
+        ...base,
+        exitCode: interrupted,
+        outcome: 'interrupted',
+        message: `stopped waiting on ${how}; the crawl had not started yet, so it could not be cancelled (the API cancels only running crawls)`,
+        hint: `Cancel it once it runs: \`${bin} cancel ${executionId}\`.`,
+      };
+    }
     if (error.cancelError) {
       return {
         ...base,

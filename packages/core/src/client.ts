@@ -1,8 +1,8 @@
 import { type Clock, toClock } from './clock.js';
 import { validateApiKey, validateBaseUrl } from './config.js';
-import { validateCrawlUrl, validateExecutionId } from './crawl.js';
+import { isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl.js';
 import { DEFAULT_BASE_URL } from './env.js';
-import { ApiError, ConflictError, InvalidInputError, ValidationError } from './errors.js';
+import { ApiError, InvalidInputError } from './errors.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
 import { createProxyFetch, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -28,9 +28,14 @@ export const DEFAULT_RETRY = {
   maxServerDelayMs: 60_000,
 } as const;
 export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 } as const;
+/** Default cap of requests in flight: the window's own limit, but never more than this. */
+export const MAX_IN_FLIGHT = 64;
 
-const ALREADY_FINISHED =
-  /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
+/** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
+function isRefusal(error: unknown): error is ApiError {
+  const status = error instanceof ApiError ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
+}
 
 let requesterOf: (client: CatalogClient) => Requester;
 let clockOfClient: (client: CatalogClient) => Clock;
@@ -69,7 +74,19 @@ export class CatalogClient {
       if (!Number.isInteger(l.requests) || l.requests < 1) {
         throw new InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
       }
-      limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'), clock);
+      const maxInFlight = options.rateLimit?.maxInFlight ?? Math.min(l.requests, MAX_IN_FLIGHT);
+      if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+        throw new InvalidInputError(
+          'rateLimit.maxInFlight',
+          'rateLimit.maxInFlight must be a whole number >= 1',
+        );
+      }
+      limiter = new SlidingWindowLimiter(
+        l.requests,
+        positive(l.windowMs, 'rateLimit.windowMs'),
+        clock,
+        maxInFlight,
+      );
     }
     this.#requester = new Requester({
       apiKey,
@@ -114,7 +131,13 @@ export class CatalogClient {
     );
   }
 
-  /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
+  /**
+   * DELETE /v2/crawl/{id}. The API cancels only a running crawl; any other answer in 4xx except 401, 403,
+   * 404, 408 and 429 is read as a refusal, and the refusal's wording is never read: the crawl is read instead.
+   * Pending gives `not_running_yet`, finished (completed, failed, canceled) gives `already_finished`, and
+   * running, or a status this package does not know, rethrows the refusal as the typed error it was (with its
+   * request id).
+   */
   async cancelCrawl(executionId: string, options: RequestOptions = {}): Promise<CancelResult> {
     const id = validateExecutionId(executionId);
     try {
@@ -129,19 +152,24 @@ export class CatalogClient {
         options,
       );
     } catch (error) {
-      const message = error instanceof ApiError ? error.serverMessage : undefined;
-      const finished =
-        error instanceof ConflictError ||
-        (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-      if (!finished) throw error;
+      if (!isRefusal(error)) throw error;
+      const crawl = await this.getCrawl(id, options);
+      const outcome =
+        crawl.status === 'pending'
+          ? 'not_running_yet'
+          : isTerminalStatus(crawl.status)
+            ? 'already_finished'
+            : undefined;
+      if (!outcome) throw error;
       const result: CancelResult = {
         executionId: id,
-        outcome: 'already_finished',
-        stopDate: null,
+        outcome,
+        stopDate: crawl.stopDate ?? null,
+        status: crawl.status,
         requestId: error.requestId,
-        raw: undefined,
+        raw: crawl.raw,
       };
-      if (message !== undefined) result.message = message;
+      if (error.serverMessage !== undefined) result.message = error.serverMessage;
       return result;
     }
   }

@@ -1,4 +1,5 @@
 // The public surface: what the faces and users need. Test hooks stay inside (tests import src/ directly).
+export { cancelWhenRunning } from './cancel.js';
 export { CatalogClient, VERSION } from './client.js';
 export { type Clock, systemClock } from './clock.js';
 export { validateApiKey, validateBaseUrl } from './config.js';
@@ -51,6 +52,7 @@ export { waitForCrawl, watchCrawl } from './wait.js';
 export {
   MIN_POLL_INTERVAL_MS,
   NOT_FOUND_GRACE_MS,
+  UNKNOWN_STATUS_STALL_MS,
   validateWaitOptions,
   WAIT_DEFAULTS,
   type WaitOptionName,

@@ -37,6 +37,8 @@ export class SlidingWindowLimiter {
       now: () => performance.now(),
       sleep: defaultSleep,
     },
+    /** Requests let through and not yet answered, at most: a window's burst then goes out as a stream. */
+    readonly maxInFlight = Number.POSITIVE_INFINITY,
   ) {
     this.now = typeof clock === 'function' ? clock : clock.now;
     this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
@@ -52,7 +54,7 @@ export class SlidingWindowLimiter {
   /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
   acquire(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.queue.length === 0 && this.used() < this.requests) return Promise.resolve(this.take());
+    if (this.queue.length === 0 && this.free()) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
       let timeout: AbortController | undefined;
       const cleanup = () => {
@@ -90,6 +92,10 @@ export class SlidingWindowLimiter {
     return this.queue.length;
   }
 
+  private free(): boolean {
+    return this.inFlight < this.maxInFlight && this.used() < this.requests;
+  }
+
   private used(): number {
     const now = this.now();
     while (this.releases.length > 0 && this.releases[0]! <= now) this.releases.shift();
@@ -115,7 +121,7 @@ export class SlidingWindowLimiter {
 
   private drain(): void {
     this.clearTimer();
-    while (this.queue.length > 0 && this.used() < this.requests) {
+    while (this.queue.length > 0 && this.free()) {
       this.queue.shift()!.grant(this.take());
     }
     // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us

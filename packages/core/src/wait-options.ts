@@ -23,8 +23,15 @@ export const MIN_POLL_INTERVAL_MS = 1_000;
  */
 export const NOT_FOUND_GRACE_MS = 30_000;
 
-/** Timeout of the DELETE sent by cancelOnAbort / cancelOnTimeout. */
+/** Default budget of the cancels the waiter makes (cancelOnAbort, cancelOnTimeout, cancelOnStall). */
 export const CANCEL_TIMEOUT_MS = 5_000;
+
+/**
+ * A status this package does not know is not terminal, and must not make a wait last its full length in
+ * silence: when it has not changed (nor steps nor counts) for this long, the wait ends as stalled, even with
+ * stall detection off. stallTimeoutMs, when set, is used instead.
+ */
+export const UNKNOWN_STATUS_STALL_MS = 600_000;
 
 /** The validated numbers behind a wait. */
 export interface WaitSettings {
@@ -35,6 +42,7 @@ export interface WaitSettings {
   lostContactMs: number;
   notFoundGraceMs: number;
   heartbeatMs: number | undefined;
+  cancelWaitMs: number;
 }
 
 /** The numeric options of a wait, by their core names. */
@@ -45,7 +53,8 @@ export type WaitOptionName =
   | 'stallTimeoutMs'
   | 'lostContactMs'
   | 'notFoundGraceMs'
-  | 'heartbeatMs';
+  | 'heartbeatMs'
+  | 'cancelWaitMs';
 
 /**
  * Checks the wait options and fills in the defaults; waitForCrawl runs it too, but a face calls it first, so
@@ -95,5 +104,6 @@ export function validateWaitOptions(
     lostContactMs: num('lostContactMs', 1, WAIT_DEFAULTS.lostContactMs)!,
     notFoundGraceMs: num('notFoundGraceMs', 0, WAIT_DEFAULTS.notFoundGraceMs)!,
     heartbeatMs: num('heartbeatMs', 1, undefined),
+    cancelWaitMs: num('cancelWaitMs', 1, CANCEL_TIMEOUT_MS)!,
   };
 }

@@ -1,8 +1,9 @@
 // The one loop behind waitForCrawl and watchCrawl: deadline, sleeps, failures, outcomes, cancel on exit.
 
+import { cancelWhenRunning } from './cancel.js';
 import { type CatalogClient, clientClock } from './client.js';
 import { type Clock, toClock } from './clock.js';
-import { crawlOutcome, isTerminalStatus, validateExecutionId } from './crawl.js';
+import { crawlOutcome, isKnownStatus, isTerminalStatus, validateExecutionId } from './crawl.js';
 import { AbortedError, CatalogError, LostContactError, NotFoundError } from './errors.js';
 import { formatDuration } from './format.js';
 import { linkedController } from './internal.js';
@@ -10,7 +11,7 @@ import { Observer } from './observe.js';
 import { NOT_SENT } from './request.js';
 import { nextPollDelayMs } from './schedule.js';
 import type { CancelResult, WaitEvent, WaitOptions, WaitOutcome, WaitResult, WatchItem } from './types.js';
-import { CANCEL_TIMEOUT_MS, validateWaitOptions } from './wait-options.js';
+import { CANCEL_TIMEOUT_MS, UNKNOWN_STATUS_STALL_MS, validateWaitOptions } from './wait-options.js';
 
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
 export function waitForCrawl(
@@ -115,29 +116,38 @@ async function runWait(
   const seen = new Observer(executionId, startedAt, emit, base);
   const { history } = seen;
 
+  /** Cancel-when-running within cancelWaitMs, at the loop's cadence; the outcome as a CancelResult. */
+  const cancel = async (cancelSignal: AbortSignal | undefined): Promise<CancelResult> => {
+    const done = await cancelWhenRunning(client, executionId, {
+      signal: cancelSignal,
+      timeoutMs: s.cancelWaitMs,
+      minIntervalMs: s.minIntervalMs,
+      maxIntervalMs: s.maxIntervalMs,
+      clock,
+    });
+    return done.cancel;
+  };
+
   const abort = async (): Promise<never> => {
-    let cancel: CancelResult | undefined;
+    let cancelled: CancelResult | undefined;
     let cancelError: CatalogError | undefined;
     if (options.cancelOnAbort && callerSignal?.aborted) {
-      // The caller's signal is already aborted: the DELETE gets its own short timeout instead.
+      // The caller's signal is already aborted: the cancel gets its own budget instead.
       try {
-        cancel = await client.cancelCrawl(executionId, {
-          timeoutMs: CANCEL_TIMEOUT_MS,
-          deadline: now() + CANCEL_TIMEOUT_MS,
-        });
+        cancelled = await cancel(undefined);
       } catch (error) {
         cancelError = error instanceof CatalogError ? error : undefined;
       }
     }
     const elapsedMs = now() - startedAt;
-    const sent = cancel
-      ? ` (cancel requested: ${cancel.outcome})`
+    const sent = cancelled
+      ? ` (cancel requested: ${cancelled.outcome})`
       : cancelError
         ? ' (the cancel request failed)'
         : '';
     throw new AbortedError(
       `Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`,
-      { executionId, crawl: seen.crawl, history, elapsedMs, cancel, cancelError },
+      { executionId, crawl: seen.crawl, history, elapsedMs, cancel: cancelled, cancelError },
     );
   };
 
@@ -149,20 +159,19 @@ async function runWait(
       history,
       elapsedMs: now() - startedAt,
     };
-    if (outcome === 'timed_out' && options.cancelOnTimeout) {
+    const wanted =
+      (outcome === 'timed_out' && options.cancelOnTimeout) ||
+      (outcome === 'stalled' && options.cancelOnStall);
+    if (wanted) {
       try {
-        result.cancel = await client.cancelCrawl(executionId, {
-          signal,
-          timeoutMs: CANCEL_TIMEOUT_MS,
-          deadline: now() + CANCEL_TIMEOUT_MS,
-        });
+        result.cancel = await cancel(signal);
       } catch (error) {
         if (error instanceof AbortedError) return abort();
         if (error instanceof CatalogError) {
           result.cancelError = error;
           seen.warn(
             'poll_failed',
-            `Could not cancel crawl ${executionId} at the deadline: ${error.message}`,
+            `Could not cancel crawl ${executionId} (${outcome === 'stalled' ? 'stalled' : 'at the deadline'}): ${error.message}`,
             error,
           );
         } else throw error;
@@ -234,8 +243,10 @@ async function runWait(
     const t = now();
     if (s.heartbeatMs !== undefined && t - lastEmitAt >= s.heartbeatMs)
       emit({ ...base(), type: 'heartbeat' });
-    if (s.stallTimeoutMs !== undefined && crawl && t - seen.lastChangeAt >= s.stallTimeoutMs)
-      return finish('stalled');
+    // An unknown status is never waited out in silence: it falls under stall detection even when it is off.
+    const stallMs =
+      s.stallTimeoutMs ?? (crawl && !isKnownStatus(crawl.status) ? UNKNOWN_STATUS_STALL_MS : undefined);
+    if (stallMs !== undefined && crawl && t - seen.lastChangeAt >= stallMs) return finish('stalled');
     if (final || t >= finalAt) {
       // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
       if (!crawl && lastFailure) throw lostContact(t, lastFailure);

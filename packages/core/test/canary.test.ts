@@ -198,7 +198,18 @@ describe('the API key never leaks', () => {
     );
 
     // Timed out with cancelOnTimeout whose DELETE answers 409 with the key in it.
-    const timed = client(scripted([(m) => (m === 'DELETE' ? echo(409, 'envelope') : ok())]), { clock });
+    let deleted = false;
+    const finished = () =>
+      new Response(JSON.stringify(body('completed', 4)), { headers: { 'request-id': 'req_2' } });
+    const timed = client(
+      scripted([
+        (m) => {
+          if (m === 'DELETE') deleted = true;
+          return m === 'DELETE' ? echo(409, 'envelope') : deleted ? finished() : ok();
+        },
+      ]),
+      { clock },
+    );
     const result = await waitForCrawl(timed, ID, { ...waitOpts, timeoutMs: 60_000, cancelOnTimeout: true });
     expect(result.cancel?.outcome).toBe('already_finished');
     expectClean([JSON.stringify(result), inspect(result, { depth: 10 })]);

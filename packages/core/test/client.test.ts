@@ -506,28 +506,56 @@ describe('cancelCrawl', () => {
     expect(await client.cancelCrawl(ID)).toMatchObject({ outcome: 'canceled', executionId: ID });
   });
 
-  it('returns already_finished for a 409 and for a 400 saying the crawl is not running', async () => {
+  it('reads the crawl after a refusal: finished -> already_finished, whatever the wording', async () => {
     nock(BASE)
       .delete(`/v2/crawl/${ID}`)
       .reply(409, {
         error: { code: 'CONFLICT', message: 'Execution already completed', request_id: 'req_9' },
       });
+    nock(BASE)
+      .get(`/v2/crawl/${ID}`)
+      .reply(200, {
+        ...running,
+        status: 'completed',
+        meta: { ...running.meta, stop_date: '2025-01-15T11:00:00Z' },
+      });
     nock(BASE).delete(`/v2/crawl/${ID}`).reply(400, { error: 'Execution is not running' });
+    nock(BASE)
+      .get(`/v2/crawl/${ID}`)
+      .reply(200, { ...running, status: 'failed', error: 'boom' });
     const { client } = makeClient();
     expect(await client.cancelCrawl(ID)).toMatchObject({
       outcome: 'already_finished',
       message: 'Execution already completed',
       requestId: 'req_9',
-      stopDate: null,
+      status: 'completed',
+      stopDate: '2025-01-15T11:00:00Z',
     });
-    expect(await client.cancelCrawl(ID)).toMatchObject({ outcome: 'already_finished' });
+    expect(await client.cancelCrawl(ID)).toMatchObject({ outcome: 'already_finished', status: 'failed' });
   });
 
-  it('still throws other 400s and 404s', async () => {
-    nock(BASE).delete(`/v2/crawl/${ID}`).reply(400, { error: 'bad id' });
+  it('reads a pending crawl as not_running_yet, even when the refusal says "already finished"', async () => {
+    nock(BASE).delete(`/v2/crawl/${ID}`).reply(409, { error: 'Execution already finished' });
+    nock(BASE)
+      .get(`/v2/crawl/${ID}`)
+      .reply(200, {
+        execution_id: ID,
+        status: 'pending',
+        error: null,
+        meta: { start_date: null, stop_date: null, duration_ms: null },
+      });
+    const { client } = makeClient();
+    expect(await client.cancelCrawl(ID)).toMatchObject({ outcome: 'not_running_yet', status: 'pending' });
+  });
+
+  it('rethrows the refusal of a running crawl with its request id, and other 400s and 404s', async () => {
+    nock(BASE).delete(`/v2/crawl/${ID}`).reply(400, { error: 'bad id' }, { 'Request-ID': 'req_r' });
+    nock(BASE).get(`/v2/crawl/${ID}`).reply(200, running);
     nock(BASE).delete(`/v2/crawl/${ID}`).reply(404, { error: 'not found' });
     const { client } = makeClient();
-    expect(await failure(client.cancelCrawl(ID))).toBeInstanceOf(ValidationError);
+    const refused = await failure(client.cancelCrawl(ID));
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(refused).toMatchObject({ requestId: 'req_r', status: 400 });
     expect(await failure(client.cancelCrawl(ID))).toBeInstanceOf(NotFoundError);
   });
 });

@@ -535,16 +535,21 @@ describe('abort and cancel', () => {
   });
 
   it('with cancelOnTimeout sends the DELETE at the deadline', async () => {
-    const sim = simulate((_, __, method) =>
-      method === 'DELETE'
-        ? { status: 409, body: { error: { code: 'CONFLICT', message: 'already finished' } } }
-        : body('running', 1),
-    );
+    let deleted = false;
+    // The crawl finished just before the DELETE: refused (409), and the GET that follows reads it finished.
+    const sim = simulate((_, __, method) => {
+      if (method === 'DELETE') {
+        deleted = true;
+        return { status: 409, body: { error: { code: 'CONFLICT', message: 'already finished' } } };
+      }
+      return deleted ? body('completed', 4) : body('running', 1);
+    });
     const start = sim.t;
     const result = await run(sim, { timeoutMs: 60_000, cancelOnTimeout: true }).promise;
     expect(result.outcome).toBe('timed_out');
-    expect(result.cancel).toMatchObject({ outcome: 'already_finished' });
-    const del = sim.requests.at(-1)!;
+    expect(result.cancel).toMatchObject({ outcome: 'already_finished', status: 'completed' });
+    const del = sim.requests.at(-2)!;
+    expect(sim.requests.at(-1)!.method).toBe('GET');
     expect(del.method).toBe('DELETE');
     expect(del.at - start).toBeGreaterThanOrEqual(55_000);
     expect(del.at - start).toBeLessThanOrEqual(60_000);
