@@ -2,10 +2,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import {
   cancelCommand,
   listCommand,
+  type RawCancelOptions,
   type RawWaitOptions,
   startCommand,
   statusCommand,
   WAIT_DEFAULTS,
+  WHEN_RUNNING_DEFAULT,
   waitCommand,
 } from './commands.js';
 import { CliContext, cliVersion, type GlobalOptions, type SignalSource } from './context.js';
@@ -50,6 +52,12 @@ function addWaitOptions(command: Command): Command {
     .option(
       '--cancel-on-abort',
       'cancel the crawl on the server on Ctrl-C or SIGTERM (default: leave it running)',
+    )
+    .option('--cancel-on-stall', 'cancel the crawl on the server when it stalls (needs --stall-timeout)')
+    .option(
+      '--cancel-wait <duration>',
+      'how long those cancels keep trying while the crawl is pending (only running crawls can be cancelled)',
+      WAIT_DEFAULTS.cancelWait,
     );
 }
 
@@ -137,10 +145,26 @@ export function buildProgram(ctx: CliContext): Command {
 
   program
     .command('cancel')
-    .description('cancel a running crawl (a crawl that already finished is not an error)')
-    .argument('<execution-id>', 'the execution id')
-    .action(async (id: string) => {
-      ctx.exitCode = await cancelCommand(ctx, id);
+    .description(
+      'cancel a running crawl (only running crawls can be cancelled: a pending one exits 10; one that already finished is not an error)',
+    )
+    .argument('[execution-id]', 'the execution id')
+    .option(
+      '--when-running [duration]',
+      `if the crawl is still pending, wait for it to start (up to DURATION, default ${WHEN_RUNNING_DEFAULT}) and cancel it then`,
+    )
+    .option(
+      '--min-interval <duration>',
+      'with --when-running: shortest time between two polls',
+      WAIT_DEFAULTS.minInterval,
+    )
+    .option(
+      '--max-interval <duration>',
+      'with --when-running: longest time between two polls',
+      WAIT_DEFAULTS.maxInterval,
+    )
+    .action(async (id: string | undefined, opts: RawCancelOptions) => {
+      ctx.exitCode = await cancelCommand(ctx, id, opts);
     });
 
   program

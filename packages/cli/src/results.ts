@@ -496,12 +496,15 @@ export async function openResults(
 }
 
 /**
- * Runs `body` with a signal that Ctrl-C/SIGTERM aborts. An interrupted export leaves no file behind and
- * exits 130 (143 on SIGTERM); a second signal leaves at once.
+ * Runs `body` with a signal that Ctrl-C/SIGTERM aborts: an interrupted export leaves no file behind, an
+ * interrupted `cancel --when-running` cancels nothing; both exit 130 (143 on SIGTERM). A second signal leaves
+ * at once.
  */
 export async function withInterrupts(
   ctx: CliContext,
   body: (signal: AbortSignal) => Promise<number>,
+  stoppedMessage: (how: 'Ctrl-C' | 'SIGTERM') => string = (how) =>
+    `Stopped reading results on ${how} (a file is written only when the read completes).`,
 ): Promise<number> {
   const controller = new AbortController();
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
@@ -523,9 +526,7 @@ export async function withInterrupts(
     return await body(controller.signal);
   } catch (error) {
     if (signalName && (error as Error)?.name === 'AbortedError') {
-      ctx.out.errLine(
-        `Stopped reading results on ${signalName === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} (a file is written only when the read completes).`,
-      );
+      ctx.out.errLine(stoppedMessage(signalName === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'));
       return signalName === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
     }
     throw error;
