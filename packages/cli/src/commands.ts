@@ -278,16 +278,17 @@ export async function cancelCommand(
     return exitCode;
   }
   const whenRunning = whenRunningMs;
-  if (!ctx.json) {
-    ctx.out.errLine(
-      c.dim(
-        `Canceling ${executionId}; if it is still pending, waiting up to ${formatDuration(whenRunning)} for it to start (the API cancels only running crawls).`,
-      ),
-    );
-  }
   return withInterrupts(
     ctx,
     async (signal) => {
+      // Printed once Ctrl-C is handled, so that a script watching for it can interrupt cleanly.
+      if (!ctx.json) {
+        ctx.out.errLine(
+          c.dim(
+            `Canceling ${executionId}; if it is still pending, waiting up to ${formatDuration(whenRunning)} for it to start (the API cancels only running crawls).`,
+          ),
+        );
+      }
       const result = await cancelWhenRunning(client, executionId, {
         timeoutMs: whenRunning,
         signal,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allOutputs, BIN, binEnv, host, jsonLines, runBin, spawnBin, startTestEmulator } from './bin.js';
 import { CANARY } from './helpers.js';
 
@@ -202,9 +202,9 @@ describe.concurrent('results against the emulator', () => {
     expect((summary['items'] as number) + (summary['filteredOut'] as number)).toBe(600);
   });
 
-  it('a crawl that is not completed: exit 9 with how to wait, and nothing read', async () => {
+  it('a crawl that is not completed: exit 9 with how to wait, and nothing read', async (t) => {
     const e = await startTestEmulator();
-    onTestFinished(() => e.close());
+    t.onTestFinished(() => e.close());
     const started = await runBin(['start', host('pending-600s')], binEnv(e));
     const id = started.stdout.trim();
     const r = await runBin(['results', id, '--out', file('never.jsonl')], binEnv(e));
@@ -215,9 +215,9 @@ describe.concurrent('results against the emulator', () => {
     expect(readdirSync(dir)).not.toContain('never.jsonl');
   });
 
-  it('bad arguments: clear usage errors (exit 2) before any request', async () => {
+  it('bad arguments: clear usage errors (exit 2) before any request', async (t) => {
     const e = await startTestEmulator();
-    onTestFinished(() => e.close());
+    t.onTestFinished(() => e.close());
     const cases: [string[], RegExp][] = [
       [
         ['results', 'skims.com', '--format', 'xml'],
