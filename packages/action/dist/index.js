@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7100);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9758);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7100:
+/***/ 9758:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28447,6 +28447,19 @@ function toClock(partial) {
         sleep: partial.sleep ?? systemClock.sleep,
         random: partial.random ?? systemClock.random,
     };
+}
+/**
+ * Calls `fn` after `ms` on the clock's time; the returned function cancels it. On the system clock this is a
+ * bare setTimeout (a request timeout per poll is on the hot path); on any other clock it is its `sleep`.
+ */
+function schedule(clock, ms, fn) {
+    if (clock.sleep === systemClock.sleep) {
+        const timer = setTimeout(fn, ms);
+        return () => clearTimeout(timer);
+    }
+    const controller = new AbortController();
+    clock.sleep(ms, controller.signal).then(fn, () => { });
+    return () => controller.abort();
 }
 //# sourceMappingURL=clock.js.map
 ;// CONCATENATED MODULE: ../core/dist/crawl.js
@@ -29298,7 +29311,244 @@ function clientOptionsFromEnv(env = process.env) {
     return { apiKey, baseUrl: baseUrl ?? DEFAULT_BASE_URL };
 }
 //# sourceMappingURL=env.js.map
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ../core/dist/proxy.js
+
+
+const DEFAULT_PORTS = { 'http:': 80, 'https:': 443 };
+/** The first non-empty value among the names, lowercase first (as curl and undici read them). */
+function pick(env, names) {
+    for (const variable of names) {
+        const value = env[variable]?.trim();
+        if (value)
+            return { variable, value };
+    }
+    return undefined;
+}
+/** A proxy URL shown without its user name and password. */
+function describeProxy(url) {
+    const hidden = url.username || url.password ? '***@' : '';
+    return `${url.protocol}//${hidden}${url.host}`;
+}
+function parseProxy(env, names) {
+    const found = pick(env, names);
+    if (!found)
+        return undefined;
+    const { variable, value } = found;
+    // Like curl, a value without a scheme (`proxy.corp:3128`) means an http:// proxy.
+    const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        // The value is not echoed: it may hold credentials.
+        throw new errors_InvalidInputError(variable, `${variable} is not a valid proxy URL: set it to http://host:port (or http://user:password@host:port), or unset it`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new errors_InvalidInputError(variable, `${variable} uses ${url.protocol.slice(0, -1)}://, which is not supported: set it to an http:// or https:// proxy URL, or unset it`);
+    }
+    return { url, display: describeProxy(url), variable };
+}
+function port(text) {
+    const n = Number(text);
+    return Number.isInteger(n) && n > 0 && n < 65536 ? n : -1;
+}
+/** Parses NO_PROXY: see the README's "Proxies" section for the rules. Entries it cannot read are skipped. */
+function parseNoProxy(value) {
+    const result = { all: false, names: [], ips: [] };
+    for (const raw of (value ?? '').toLowerCase().split(/[\s,]+/)) {
+        let entry = raw.trim();
+        if (!entry)
+            continue;
+        if (entry === '*') {
+            result.all = true;
+            continue;
+        }
+        let p = 0;
+        const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+        if (bracketed) {
+            entry = bracketed[1];
+            p = bracketed[2] ? port(bracketed[2]) : 0;
+        }
+        else if ((entry.match(/:/g) ?? []).length === 1) {
+            // host:port (a bare IPv6 address has several colons and no port).
+            const at = entry.lastIndexOf(':');
+            p = port(entry.slice(at + 1));
+            entry = entry.slice(0, at);
+        }
+        if (p < 0 || !entry)
+            continue;
+        const slash = entry.indexOf('/');
+        const address = slash < 0 ? entry : entry.slice(0, slash);
+        const family = (0,external_node_net_.isIP)(address);
+        if (family) {
+            const list = new external_node_net_.BlockList();
+            const type = family === 6 ? 'ipv6' : 'ipv4';
+            if (slash < 0) {
+                list.addAddress(address, type);
+            }
+            else {
+                const prefix = Number(entry.slice(slash + 1));
+                if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32))
+                    continue;
+                list.addSubnet(address, prefix, type);
+            }
+            result.ips.push({ list, port: p });
+            continue;
+        }
+        // `.example.com` and `*.example.com` mean the same as `example.com` (curl): the name and its subdomains.
+        const name = entry.replace(/^\*?\.+/, '').replace(/\.$/, '');
+        if (name && !name.includes('/') && !name.includes('*'))
+            result.names.push({ name, port: p });
+    }
+    return result;
+}
+function isLoopback(host, family) {
+    if (family === 4)
+        return host.startsWith('127.');
+    if (family === 6)
+        return host === '::1' || host === '0:0:0:0:0:0:0:1';
+    return host === 'localhost' || host.endsWith('.localhost');
+}
+/** Whether NO_PROXY (or the loopback rule) sends a request to this URL direct. */
+function bypassesProxy(target, noProxy) {
+    const host = target.hostname
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '');
+    const family = (0,external_node_net_.isIP)(host);
+    if (isLoopback(host, family))
+        return true;
+    if (noProxy.all)
+        return true;
+    const p = Number(target.port) || DEFAULT_PORTS[target.protocol] || 0;
+    const portOk = (entry) => entry.port === 0 || entry.port === p;
+    if (family) {
+        const type = family === 6 ? 'ipv6' : 'ipv4';
+        return noProxy.ips.some((e) => portOk(e) && e.list.check(host, type));
+    }
+    return noProxy.names.some((e) => portOk(e) && (host === e.name || host.endsWith(`.${e.name}`)));
+}
+/** Reads the proxy variables once. Throws InvalidInputError for an unusable proxy URL. */
+function readProxyEnv(env = process.env) {
+    const http = parseProxy(env, ['http_proxy', 'HTTP_PROXY']);
+    const https = parseProxy(env, ['https_proxy', 'HTTPS_PROXY']);
+    if (!http && !https)
+        return undefined;
+    const noProxy = parseNoProxy(pick(env, ['no_proxy', 'NO_PROXY'])?.value);
+    return { http, https, noProxy };
+}
+/**
+ * The proxy a request to `target` goes through, or undefined for a direct request. https URLs use
+ * HTTPS_PROXY, http URLs HTTP_PROXY (no cross-over, as in curl and Node's NODE_USE_ENV_PROXY).
+ */
+function proxyForUrl(target, env = process.env) {
+    return choose(readProxyEnv(env), new URL(target));
+}
+function choose(config, target) {
+    if (!config)
+        return undefined;
+    const proxy = target.protocol === 'https:' ? config.https : target.protocol === 'http:' ? config.http : undefined;
+    if (!proxy || bypassesProxy(target, config.noProxy))
+        return undefined;
+    return proxy;
+}
+/**
+ * The secrets in the proxy URLs, for the redactor: the password (as written and decoded), the whole
+ * user:password, and the Basic token built from them; a user name alone (a token-style proxy URL) when there
+ * is no password.
+ */
+function proxySecrets(env = process.env) {
+    const secrets = [];
+    for (const names of [
+        ['http_proxy', 'HTTP_PROXY'],
+        ['https_proxy', 'HTTPS_PROXY'],
+    ]) {
+        for (const name of names) {
+            const value = env[name]?.trim();
+            if (!value)
+                continue;
+            let url;
+            try {
+                url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+            }
+            catch {
+                continue;
+            }
+            const user = safeDecode(url.username);
+            const password = safeDecode(url.password);
+            if (url.password) {
+                secrets.push(url.password, password, `${url.username}:${url.password}`, `${user}:${password}`);
+                secrets.push(Buffer.from(`${user}:${password}`).toString('base64'));
+            }
+            else if (url.username) {
+                secrets.push(url.username, user);
+            }
+        }
+    }
+    return secrets;
+}
+function safeDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+// One ProxyAgent per proxy URL, created on first use; undici is imported only then.
+const loadUndici = () => Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5345, 19));
+let undici;
+const agents = new Map();
+async function agentFor(proxy) {
+    undici ??= loadUndici();
+    const lib = await undici;
+    let agent = agents.get(proxy.url.href);
+    if (!agent) {
+        agent = new lib.ProxyAgent({ uri: proxy.url.href });
+        agents.set(proxy.url.href, agent);
+    }
+    return { lib, agent };
+}
+/**
+ * A fetch that honours the proxy variables: requests a proxy applies to go through undici's own fetch with a
+ * ProxyAgent (not the global fetch, whose bundled undici may be another major version than the npm one);
+ * every other request uses the global fetch. A failure through a proxy names the proxy (without credentials)
+ * and the variable it came from. Takes URL strings or URL objects (what the client passes).
+ */
+function createProxyFetch(env = process.env) {
+    const config = readProxyEnv(env);
+    if (!config)
+        return (input, init) => fetch(input, init);
+    return async (input, init) => {
+        if (typeof input !== 'string' && !(input instanceof URL)) {
+            throw new TypeError('the proxy-aware fetch takes a URL, not a Request');
+        }
+        const proxy = choose(config, new URL(input));
+        if (!proxy)
+            return fetch(input, init);
+        const { lib, agent } = await agentFor(proxy);
+        try {
+            const response = await lib.fetch(input, {
+                ...init,
+                dispatcher: agent,
+            });
+            return response;
+        }
+        catch (error) {
+            if (error?.name === 'AbortError')
+                throw error;
+            throw new TypeError(`fetch failed through the proxy ${proxy.display} (from ${proxy.variable}; NO_PROXY lists hosts to reach directly)`, 
+            // undici's own "fetch failed" adds nothing: keep what is under it (e.g. ECONNREFUSED, a 407).
+            { cause: error?.message === 'fetch failed' ? (error.cause ?? error) : error });
+        }
+    };
+}
+//# sourceMappingURL=proxy.js.map
 ;// CONCATENATED MODULE: ../core/dist/ratelimit.js
+
 
 /**
  * Client-side sliding-window limiter (not exported from the package).
@@ -29320,7 +29570,7 @@ class SlidingWindowLimiter {
     /** Monotonic instants at which finished requests leave the window, ascending. */
     releases = [];
     queue = [];
-    /** Aborts the pending wake-up; undefined while none is pending. */
+    /** Cancels the pending wake-up; undefined while none is pending. */
     timer;
     now;
     sleep;
@@ -29336,11 +29586,9 @@ class SlidingWindowLimiter {
         this.now = typeof clock === 'function' ? clock : clock.now;
         this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
     }
-    /** Calls `fn` after `ms` unless the returned controller aborts first. */
+    /** Calls `fn` after `ms` on the limiter's clock; the returned function cancels it. */
     after(ms, fn) {
-        const controller = new AbortController();
-        this.sleep(ms, controller.signal).then(fn, () => { });
-        return controller;
+        return schedule({ sleep: this.sleep }, ms, fn);
     }
     /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
     acquire(signal, maxWaitMs = Number.POSITIVE_INFINITY) {
@@ -29351,7 +29599,7 @@ class SlidingWindowLimiter {
         return new Promise((resolve, reject) => {
             let timeout;
             const cleanup = () => {
-                timeout?.abort();
+                timeout?.();
                 signal?.removeEventListener('abort', onAbort);
             };
             const leave = (reason) => {
@@ -29405,7 +29653,7 @@ class SlidingWindowLimiter {
         };
     }
     clearTimer() {
-        this.timer?.abort();
+        this.timer?.();
         this.timer = undefined;
     }
     drain() {
@@ -29778,6 +30026,9 @@ function withRetry(attempt, policy, ctx) {
 }
 //# sourceMappingURL=retry.js.map
 ;// CONCATENATED MODULE: ../core/dist/request.js
+// Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
+// package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
+
 
 
 
@@ -29845,11 +30096,10 @@ class Requester {
         const controller = new AbortController();
         let timedOut = false;
         // The timeout runs on the client's clock, so simulated time can time a request out too.
-        const timer = new AbortController();
-        this.config.clock.sleep(budgetMs, timer.signal).then(() => {
+        const cancelTimer = schedule(this.config.clock, budgetMs, () => {
             timedOut = true;
             controller.abort();
-        }, () => { });
+        });
         const onAbort = () => controller.abort();
         signal?.addEventListener('abort', onAbort, { once: true });
         const headers = {
@@ -29887,7 +30137,7 @@ class Requester {
             return this.#handle(spec, response, text);
         }
         finally {
-            timer.abort();
+            cancelTimer();
             signal?.removeEventListener('abort', onAbort);
         }
     }
@@ -29977,6 +30227,7 @@ const VERSION = '0.1.0';
 
 
 
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY = {
     retries: 4,
@@ -30035,12 +30286,12 @@ class CatalogClient {
         this.#requester = new Requester({
             apiKey,
             baseUrl: this.baseUrl,
-            fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+            fetch: options.fetch ?? createProxyFetch(),
             timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
             retry,
             limiter,
             userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
-            redact: createRedactor([apiKey]),
+            redact: createRedactor([apiKey, ...proxySecrets()]),
             clock,
         });
     }
@@ -31813,7 +32064,7 @@ class DecodedURL extends URL {
 // EXTERNAL MODULE: ../../node_modules/.pnpm/tunnel@0.0.6/node_modules/tunnel/index.js
 var node_modules_tunnel = __nccwpck_require__(5217);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/undici@6.29.1/node_modules/undici/index.js
-var undici = __nccwpck_require__(5345);
+var node_modules_undici = __nccwpck_require__(5345);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+http-client@4.0.1/node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -35248,6 +35499,36 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -218,7 +218,11 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.signal).toBeNull();
     expect(run.outputs['outcome']).toBe('canceled');
     expect(run.outputs['error']).toBe('The step was interrupted (SIGTERM); the crawl was cancelled.');
-    expect(requestsFor(run.outputs['execution-id']!, 'DELETE')).toHaveLength(1);
+    // The signal came while the crawl was pending, which the API refuses to cancel (issue 12): refused
+    // attempts may come first, then exactly one DELETE takes effect once it runs.
+    const deletes = requestsFor(run.outputs['execution-id']!, 'DELETE');
+    expect(deletes.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(deletes.at(-1)!.status).toBe(200);
   });
 
   it('on SIGINT with cancel-on-abort false: leaves the crawl running', async () => {

@@ -31,6 +31,8 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
+export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
+export * from './results/index.js';
 export {
   crawlCounts,
   crawlDurationMs,
@@ -43,9 +45,7 @@ export {
   formatStep,
   progressFraction,
 } from './format.js';
-export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
-export { createRedactor } from './redact.js';
-export * from './results/index.js';
+export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export { suggestPollIntervalMs } from './schedule.js';
 export * from './types.js';
 export { waitForCrawl, watchCrawl } from './wait.js';
