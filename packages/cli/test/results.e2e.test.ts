@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { until } from '@catalog-crawl/test-kit';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allOutputs, BIN, binEnv, host, jsonLines, runBin, spawnBin, startTestEmulator } from './bin.js';
@@ -74,11 +75,7 @@ async function completedCrawl(e: Emulator, url: string) {
 }
 
 async function waitForRequests(e: Emulator, vendor: string, n: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (resultsRequests(e).filter((q) => q.query.includes(vendor)).length < n) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${n} results requests for ${vendor}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(() => resultsRequests(e).filter((q) => q.query.includes(vendor)).length >= n, 20_000);
 }
 
 function expectUnique(ids: unknown[], count: number) {
