@@ -287,6 +287,18 @@ describe.concurrent('results against the emulator', () => {
     });
   });
 
+  it.runIf(existsSync('/dev/full'))(
+    'a full disk: exit 11 with what to check; a device is written directly, never replaced',
+    async () => {
+      const crawl = await completedCrawl(emulator, host('listings-300'));
+      const r = await runBin(['results', crawl.vendor, '--format', 'jsonl', '--out', '/dev/full'], env);
+      expect(r.code).toBe(11);
+      expect(r.stderr).toMatch(/Cannot write the listings to \/dev\/full: .*ENOSPC/);
+      expect(r.stderr).toContain('Check the path, its permissions and the free space');
+      expect(readdirSync('/dev').filter((f) => f.endsWith('.partial'))).toEqual([]);
+    },
+  );
+
   it('an existing file is replaced only when the export succeeds', async () => {
     const out = file('kept.jsonl');
     writeFileSync(out, 'previous\n');
