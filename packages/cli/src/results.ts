@@ -303,8 +303,16 @@ export async function exportTo(
       // The sink may still hold chunks waiting for the target's drain: flush them before the file is closed.
       const flushing = sink;
       await new Promise<void>((resolve, reject) => {
-        flushing.once('error', reject);
-        flushing.end(() => resolve());
+        if (flushing.errored || flushing.destroyed) {
+          reject(new OutputError('Could not write the export', flushing.errored ?? undefined));
+          return;
+        }
+        flushing.once('error', (error) =>
+          reject(new OutputError(`Could not write the export: ${error.message}`, error)),
+        );
+        // On an error, end() calls back with it before 'error' is emitted: wait for 'finish' instead.
+        flushing.once('finish', () => resolve());
+        flushing.end();
       });
       progress?.clear();
       if (file) await file.commit();
