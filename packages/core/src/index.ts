@@ -31,8 +31,6 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
-export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
-export * from './results/index.js';
 export {
   crawlCounts,
   crawlDurationMs,
@@ -45,8 +43,11 @@ export {
   formatStep,
   progressFraction,
 } from './format.js';
+export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
-export { suggestPollIntervalMs } from './schedule.js';
+export * from './results/index.js';
+// The MCP server's shared view schedules its own polls with the waiter's phase-aware delay.
+export { nextPollDelayMs, type PollDelayOptions, suggestPollIntervalMs } from './schedule.js';
 export * from './types.js';
 export { waitForCrawl, watchCrawl } from './wait.js';
 export {
