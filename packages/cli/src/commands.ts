@@ -46,8 +46,11 @@ export const WAIT_DEFAULTS = {
   timeout: `${CORE_WAIT_DEFAULTS.timeoutMs / 60_000}m`,
   minInterval: formatDuration(CORE_WAIT_DEFAULTS.minIntervalMs),
   maxInterval: formatDuration(CORE_WAIT_DEFAULTS.maxIntervalMs),
-  /** How long a cancel keeps trying while the crawl is pending (as the Action's `cancel-wait`). */
-  cancelWait: '2m',
+  /**
+   * How long a cancel keeps trying while the crawl is pending: core's default, the Action's budget after a
+   * signal. The CLI has no post step to try longer later, and a CI runner kills a job soon after its SIGTERM.
+   */
+  cancelWait: '5s',
 } as const;
 
 /** `cancel --when-running` without a duration: how long to wait for a pending crawl to start. */

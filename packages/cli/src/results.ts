@@ -90,14 +90,22 @@ export async function checkOutputPath(file: string, option: string): Promise<voi
 /**
  * A file written under a temporary name next to it and renamed on success, so that an export that fails or
  * is interrupted never leaves a half file under the name asked for (nor replaces a previous good one).
+ * Something that exists and is not a regular file (a FIFO, `/dev/stdout`, a device) is written directly:
+ * renaming over it would replace it.
  */
 class AtomicFile {
-  readonly temp: string;
+  /** The temporary file, or undefined when writing directly. */
+  readonly temp: string | undefined;
   readonly stream: WriteStream;
   #opened: Promise<void>;
-  constructor(readonly file: string) {
-    this.temp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
-    this.stream = createWriteStream(this.temp, { flags: 'wx' });
+  constructor(
+    readonly file: string,
+    direct: boolean,
+  ) {
+    this.temp = direct
+      ? undefined
+      : join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
+    this.stream = createWriteStream(this.temp ?? file, { flags: this.temp ? 'wx' : 'w' });
     // Errors are read where they matter (opened, commit, the export's own listener); this one keeps a late
     // error of a discarded stream from crashing the process.
     this.stream.on('error', () => {});
@@ -121,6 +129,7 @@ class AtomicFile {
     }).catch((error: unknown) => {
       throw new WriteError(`Cannot write ${this.file}: ${(error as Error).message}`, { cause: error });
     });
+    if (this.temp === undefined) return;
     try {
       await rename(this.temp, this.file);
     } catch (error) {
@@ -129,7 +138,7 @@ class AtomicFile {
   }
   async discard(): Promise<void> {
     this.stream.destroy();
-    await rm(this.temp, { force: true }).catch(() => {});
+    if (this.temp !== undefined) await rm(this.temp, { force: true }).catch(() => {});
   }
 }
 
@@ -190,6 +199,15 @@ function guardStdout(stdout: Target): void {
 /** On a terminal, control and bidi characters from the API become `�` (they could rewrite the screen). */
 function terminalSafe(text: string): string {
   return text.replace(UNSAFE_CHARS, '\uFFFD');
+}
+
+/** True for something that exists and is not a regular file (a FIFO, a device, `/dev/stdout`). */
+async function isSpecial(file: string): Promise<boolean> {
+  try {
+    return !(await stat(file)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isBrokenPipe(error: unknown): boolean {
@@ -263,7 +281,9 @@ export async function exportTo(
 ): Promise<ExportOutcome> {
   const { exportResults, OutputError } = await import('@catalog-crawl/core');
   const toStdout = target.file === undefined || target.file === '-';
-  const file = toStdout ? undefined : new AtomicFile(target.file as string);
+  const file = toStdout
+    ? undefined
+    : new AtomicFile(target.file as string, await isSpecial(target.file as string));
   const stdout = ctx.out.stdout as Target;
   if (toStdout) guardStdout(stdout);
   const redact = (text: string) => ctx.out.redactor.redact(text);
@@ -283,8 +303,16 @@ export async function exportTo(
       // The sink may still hold chunks waiting for the target's drain: flush them before the file is closed.
       const flushing = sink;
       await new Promise<void>((resolve, reject) => {
-        flushing.once('error', reject);
-        flushing.end(() => resolve());
+        if (flushing.errored || flushing.destroyed) {
+          reject(new OutputError('Could not write the export', flushing.errored ?? undefined));
+          return;
+        }
+        flushing.once('error', (error) =>
+          reject(new OutputError(`Could not write the export: ${error.message}`, error)),
+        );
+        // On an error, end() calls back with it before 'error' is emitted: wait for 'finish' instead.
+        flushing.once('finish', () => resolve());
+        flushing.end();
       });
       progress?.clear();
       if (file) await file.commit();

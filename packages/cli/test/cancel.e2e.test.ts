@@ -1,4 +1,5 @@
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { until } from '@catalog-crawl/test-kit';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { allOutputs, binEnv, host, jsonLines, runBin, spawnBin, startCrawl } from './bin.js';
 import { CANARY } from './helpers.js';
@@ -30,14 +31,6 @@ async function statusOf(e: Emulator, id: string): Promise<string> {
     headers: { 'x-api-key': CANARY },
   });
   return ((await response.json()) as { status: string }).status;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const deletes = (e: Emulator, id: string) =>
@@ -73,7 +66,7 @@ describe.concurrent('cancel: only running crawls can be cancelled', () => {
   it('a running crawl: cancelled, exit 0', async (t) => {
     const e = await emulatorWith(t);
     const id = await startCrawl(e, host('long'));
-    await until(async () => (await statusOf(e, id)) === 'running', 'the crawl to run');
+    await until(async () => (await statusOf(e, id)) === 'running', 15_000);
     const r = await runBin(['cancel', id], binEnv(e));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Canceled crawl ${id}.`);
@@ -83,7 +76,7 @@ describe.concurrent('cancel: only running crawls can be cancelled', () => {
   it('a finished crawl: already finished, exit 0', async (t) => {
     const e = await emulatorWith(t);
     const id = await startCrawl(e, host('fast'));
-    await until(async () => (await statusOf(e, id)) === 'completed', 'the crawl to complete');
+    await until(async () => (await statusOf(e, id)) === 'completed', 15_000);
     const r = await runBin(['cancel', id], binEnv(e));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Crawl ${id} had already finished; nothing to cancel.`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Emulator, type EmulatorOptions, startEmulator } from '@catalog-crawl/emulator';
+import { until } from '@catalog-crawl/test-kit';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allOutputs, BIN, binEnv, host, jsonLines, runBin, spawnBin, startTestEmulator } from './bin.js';
@@ -74,11 +75,7 @@ async function completedCrawl(e: Emulator, url: string) {
 }
 
 async function waitForRequests(e: Emulator, vendor: string, n: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (resultsRequests(e).filter((q) => q.query.includes(vendor)).length < n) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${n} results requests for ${vendor}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(() => resultsRequests(e).filter((q) => q.query.includes(vendor)).length >= n, 20_000);
 }
 
 function expectUnique(ids: unknown[], count: number) {
@@ -289,6 +286,18 @@ describe.concurrent('results against the emulator', () => {
       error: { name: 'NotFoundError', status: 404 },
     });
   });
+
+  it.runIf(existsSync('/dev/full'))(
+    'a full disk: exit 11 with what to check; a device is written directly, never replaced',
+    async () => {
+      const crawl = await completedCrawl(emulator, host('listings-300'));
+      const r = await runBin(['results', crawl.vendor, '--format', 'jsonl', '--out', '/dev/full'], env);
+      expect(r.code).toBe(11);
+      expect(r.stderr).toMatch(/Cannot write the listings to \/dev\/full: .*ENOSPC/);
+      expect(r.stderr).toContain('Check the path, its permissions and the free space');
+      expect(readdirSync('/dev').filter((f) => f.endsWith('.partial'))).toEqual([]);
+    },
+  );
 
   it('an existing file is replaced only when the export succeeds', async () => {
     const out = file('kept.jsonl');
