@@ -222,10 +222,10 @@ describe.concurrent('signals: hard moments', () => {
     });
   });
 
-  // Open bug (cli, found here after issue 12): `--cancel-on-abort` now cancels within `--cancel-wait`
-  // (default 2m), request time included, so a DELETE that never answers holds the exit for the whole slow
-  // answer (20 s here), past the runner's 7.5 s budget. Flip to `it` with the fix.
-  it.fails('cli (bug found here, open): a DELETE that never answers still exits within the budget (130, says the cancel failed)', async () => {
+  // Bug found here after issue 12 (cli, fixed on main by 00d61ec): `--cancel-on-abort` cancelled within
+  // `--cancel-wait` (default 2m), request time included, so a DELETE that never answered held the exit past the
+  // runner's 7.5 s budget.
+  it('cli (bug found here, fixed in 00d61ec): a DELETE that never answers still exits within the budget (130, says the cancel failed)', async () => {
     await track('signals', 'cli SIGINT with a hanging DELETE', async () => {
       const { id } = await startCrawlRaw(clean, host('long', 'sig3'));
       clean.injectFault('slow', { method: 'DELETE', path: `/v2/crawl/${id}`, count: 10, slowMs: 20_000 });
