@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { type CatalogClient, DEFAULT_BASE_URL, validateBaseUrl } from '@catalog-crawl/core';
+import {
+  type CatalogClient,
+  DEFAULT_BASE_URL,
+  type SignalSource,
+  validateBaseUrl,
+} from '@catalog-crawl/core';
 import { debugDetails, describeError } from './errors.js';
 import { MissingApiKeyError } from './exit-codes.js';
 import type { Output } from './output.js';
@@ -8,11 +13,8 @@ import { createLiveReporter } from './render/live.js';
 import { PlainReporter } from './render/plain.js';
 import type { WaitReporter } from './render/reporter.js';
 
-/** Something that delivers SIGINT/SIGTERM (the process, or a fake in tests). */
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-}
+/** Something that delivers SIGINT/SIGTERM (the process, or a fake in tests): core's interrupt source. */
+export type { SignalSource } from '@catalog-crawl/core';
 
 export interface GlobalOptions {
   apiKey?: string;

@@ -25,6 +25,14 @@ export {
   ServerError,
   ValidationError,
 } from './errors.js';
+export {
+  type ForceInfo,
+  type InterruptOptions,
+  type InterruptSignalName,
+  type InterruptWatch,
+  type SignalSource,
+  watchInterrupts,
+} from './interrupt.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './types.js';
 export {
