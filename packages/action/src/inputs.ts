@@ -27,12 +27,16 @@ export const INPUT_DEFAULTS = {
   'comment-on-pr': 'false',
 } as const;
 
+/** Most crawls one step waits for (one client and its rate limiter serve them all). */
+export const MAX_CRAWLS = 50;
+
 export interface ActionInputs {
   apiKey: string;
   baseUrl: string;
-  /** Exactly one of `url` and `executionId` is set. */
-  url?: string;
-  executionId?: string;
+  /** Crawls to start (one per line of `url`); exactly one of `urls` and `executionIds` is non-empty. */
+  urls: string[];
+  /** Crawls to wait for (one per line of `execution-id`). */
+  executionIds: string[];
   wait: boolean;
   timeoutMs: number;
   minIntervalMs: number;
@@ -126,6 +130,26 @@ export function parseFailOn(value: string): FailableOutcome[] {
   return result;
 }
 
+/** A multi-line input: one value per line, blank lines ignored. */
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function validated(name: string, value: string, validate: (value: string) => string): string {
+  try {
+    return validate(value);
+  } catch (error) {
+    rewrap(name, error);
+  }
+}
+
 function rewrap(name: string, error: unknown): never {
   if (error instanceof InvalidInputError) {
     const message = error.message.startsWith('Input "') ? error.message : `Input "${name}": ${error.message}`;
@@ -151,31 +175,28 @@ export function parseInputs(get: InputReader): ActionInputs {
   } catch (error) {
     rewrap('api-key', error);
   }
-  const rawUrl = get('url').trim();
-  const rawId = get('execution-id').trim();
-  if (rawUrl !== '' && rawId !== '') {
+  const rawUrls = lines(get('url'));
+  const rawIds = lines(get('execution-id'));
+  if (rawUrls.length > 0 && rawIds.length > 0) {
     throw new InvalidInputError(
       'url',
       'Inputs "url" and "execution-id" are both set. Set "url" to start a crawl, or "execution-id" to wait for an existing one, not both.',
     );
   }
-  if (rawUrl === '' && rawId === '') {
+  if (rawUrls.length === 0 && rawIds.length === 0) {
     throw new InvalidInputError(
       'url',
       'Neither "url" nor "execution-id" is set. Set "url" to start a crawl (e.g. url: skims.com), or "execution-id" to wait for an existing one.',
     );
   }
-  let url: string | undefined;
-  let executionId: string | undefined;
-  try {
-    if (rawUrl !== '') url = validateCrawlUrl(rawUrl);
-  } catch (error) {
-    rewrap('url', error);
-  }
-  try {
-    if (rawId !== '') executionId = validateExecutionId(rawId);
-  } catch (error) {
-    rewrap('execution-id', error);
+  const urls = unique(rawUrls.map((value) => validated('url', value, validateCrawlUrl)));
+  const executionIds = unique(rawIds.map((value) => validated('execution-id', value, validateExecutionId)));
+  const count = urls.length + executionIds.length;
+  if (count > MAX_CRAWLS) {
+    throw inputError(
+      rawUrls.length > 0 ? 'url' : 'execution-id',
+      `lists ${count} crawls; one step waits for at most ${MAX_CRAWLS}. Split them over several steps or a matrix.`,
+    );
   }
 
   let baseUrl: string;
@@ -185,7 +206,7 @@ export function parseInputs(get: InputReader): ActionInputs {
     rewrap('api-base-url', error);
   }
   const wait = parseBoolean('wait', read(get, 'wait'));
-  if (!wait && executionId !== undefined) {
+  if (!wait && executionIds.length > 0) {
     throw inputError('wait', 'false only makes sense with "url" (start a crawl without waiting).');
   }
   const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
@@ -202,6 +223,8 @@ export function parseInputs(get: InputReader): ActionInputs {
   const inputs: ActionInputs = {
     apiKey,
     baseUrl,
+    urls,
+    executionIds,
     wait,
     timeoutMs,
     minIntervalMs,
@@ -213,8 +236,6 @@ export function parseInputs(get: InputReader): ActionInputs {
     githubToken: get('github-token').trim(),
     commentOnPr: parseBoolean('comment-on-pr', read(get, 'comment-on-pr')),
   };
-  if (url !== undefined) inputs.url = url;
-  if (executionId !== undefined) inputs.executionId = executionId;
   if (stallTimeoutMs !== undefined) inputs.stallTimeoutMs = stallTimeoutMs;
   if (inputs.commentOnPr && inputs.githubToken === '') {
     throw inputError(

@@ -40,9 +40,9 @@ function countsText(crawl: Crawl | undefined): string | undefined {
 }
 
 /** Where the crawl is: `running, step 2/4 Discovering collections, 12 collections, 340 listings`. */
-export function positionText(crawl: Crawl | undefined): string {
-  if (!crawl) return 'not seen yet';
-  const parts: string[] = [crawl.status];
+export function positionText(crawl: Crawl | undefined, options: { withStatus?: boolean } = {}): string {
+  if (!crawl) return options.withStatus === false ? '' : 'not seen yet';
+  const parts: string[] = options.withStatus === false ? [] : [crawl.status];
   const runningIndex = crawl.steps.findIndex((step) => step.status === 'running');
   if (runningIndex >= 0) {
     parts.push(stepLabel(crawl, runningIndex, crawl.steps[runningIndex]!.name));

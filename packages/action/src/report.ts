@@ -32,8 +32,14 @@ export interface ReportCancel {
 export interface ActionReport {
   outcome: ActionOutcome;
   executionId?: string;
-  /** Best known vendor: the API's `meta.vendor`, else the hostname of the `url` input. */
+  /** The vendor as the API reports it (`meta.vendor`); never guessed from the `url` input. */
   vendor?: string;
+  /** The `url` input line this crawl was started from. */
+  url?: string;
+  /** How this crawl is named in the log and the summary when the step waits for several. */
+  label?: string;
+  /** Retries of the POST that started the crawl (transient errors, rate limits). */
+  startRetries?: number;
   /** Last snapshot. */
   crawl?: Crawl;
   /** API status when no snapshot exists (e.g. `pending` right after the POST). */
@@ -52,7 +58,7 @@ export interface ActionReport {
   retries?: number;
 }
 
-/** The hostname of a `url` input, as the API names the vendor (`https://www.skims.com/x` -> `www.skims.com`). */
+/** The hostname of a `url` input (`https://www.skims.com/x` -> `www.skims.com`): a log label, not the vendor. */
 export function vendorFromUrl(url: string): string | undefined {
   try {
     const parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);

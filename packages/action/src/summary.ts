@@ -1,5 +1,6 @@
 import { CRAWL_STEPS, type StepHistory } from '@catalog-crawl/core';
 import { formatCount, outcomeMark, positionText } from './log.js';
+import { outcomeCounts, reportedStatus, worstOutcome } from './outputs.js';
 import { type ActionReport, formatMs, outcomeMessage } from './report.js';
 
 /** Escapes text for a Markdown table cell or paragraph (no HTML, no table breaks, one line). */
@@ -58,7 +59,9 @@ export function timelineChart(report: ActionReport): string | undefined {
   const history = report.history;
   if (!history) return undefined;
   const endOfWait = history.startedAt + report.elapsedMs;
-  const lines: string[] = [];
+  // Steps first seen in the same poll (e.g. already finished at the first poll) have the same observed
+  // times: one bar naming them all, rather than identical bars drawn on top of each other.
+  const bars: { names: string[]; start: number; end: number; tag: string; index: number }[] = [];
   stepRows(report).forEach((step, i) => {
     if (step.startedAt === undefined) return;
     const start = step.startedAt;
@@ -71,8 +74,13 @@ export function timelineChart(report: ActionReport): string | undefined {
           : step.status === 'running'
             ? 'active, '
             : '';
-    lines.push(`    ${mermaidName(step.name)} :${tag}s${i + 1}, ${start}, ${end}`);
+    const same = bars.find((bar) => bar.start === start && bar.end === end && bar.tag === tag);
+    if (same) same.names.push(mermaidName(step.name));
+    else bars.push({ names: [mermaidName(step.name)], start, end, tag, index: i + 1 });
   });
+  const lines = bars.map(
+    (bar) => `    ${bar.names.join(' + ')} :${bar.tag}s${bar.index}, ${bar.start}, ${bar.end}`,
+  );
   if (lines.length === 0) return undefined;
   return [
     '```mermaid',
@@ -101,16 +109,17 @@ function headline(report: ActionReport): string {
   return `## ${mark} Catalog crawl ${what[report.outcome]}${vendor ? `: ${escapeMarkdown(vendor)}` : ''}`;
 }
 
-/** The job summary, as Markdown. Pure; the caller writes it. */
-export function buildSummary(report: ActionReport): string {
+/** The job summary of one crawl, as Markdown. Pure; the caller writes it. `depth` 1 nests it (one section per crawl). */
+export function buildSummary(report: ActionReport, depth = 0): string {
   const crawl = report.crawl;
-  const out: string[] = [headline(report), ''];
+  const h = (n: number) => '#'.repeat(n + depth);
+  const out: string[] = [headline(report).replace(/^## /, `${h(2)} `), ''];
   const rows: [string, string][] = [];
-  rows.push(['Outcome', `${outcomeMark(report.outcome)} ${code(report.outcome)}`]);
   const vendor = crawl?.vendor ?? report.vendor;
   rows.push(['Vendor', vendor ? escapeMarkdown(vendor) : '—']);
+  if (report.url !== undefined && report.url !== vendor) rows.push(['URL', escapeMarkdown(report.url)]);
   rows.push(['Execution id', report.executionId ? code(report.executionId) : '—']);
-  const status = crawl?.status ?? report.status;
+  const status = reportedStatus(report);
   rows.push(['API status', status ? code(status) : '—']);
   const durations: string[] = [];
   if (crawl?.durationMs !== undefined) durations.push(`${formatMs(crawl.durationMs)} (crawl)`);
@@ -132,7 +141,14 @@ export function buildSummary(report: ActionReport): string {
       `${report.history.polls}${retried ? ` (${retried} transient error(s) retried)` : ''}`,
     ]);
   }
-  out.push('| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+  if (report.startRetries) rows.push(['Start retries', `${report.startRetries} (POST /v2/crawl retried)`]);
+  // The first row is the table's header: no empty header row above it.
+  out.push(
+    `| Outcome | ${outcomeMark(report.outcome)} ${code(report.outcome)} |`,
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+  );
 
   const message = outcomeMessage(report);
   if (report.outcome === 'failed' || report.outcome === 'error') {
@@ -149,7 +165,11 @@ export function buildSummary(report: ActionReport): string {
   ) {
     out.push('> [!WARNING]');
     out.push(`> ${escapeMarkdown(message)}`);
-    if (report.outcome !== 'canceled' || report.signal) {
+    if (report.cancel?.outcome === 'canceled') {
+      // the last poll's `running` is not true any more
+      const where = positionText(crawl, { withStatus: false });
+      if (where) out.push('>', `> **Last seen before the cancel:** ${escapeMarkdown(where)}`);
+    } else if (report.outcome !== 'canceled' || report.signal) {
       out.push('>', `> **Last seen:** ${escapeMarkdown(positionText(crawl))}`);
       if (crawl?.requestId) out.push('>', `> **Request id of the last poll:** ${code(crawl.requestId)}`);
     }
@@ -163,7 +183,7 @@ export function buildSummary(report: ActionReport): string {
 
   if (report.history || crawl) {
     const startedAt = report.history?.startedAt ?? 0;
-    out.push('### Steps', '');
+    out.push(`${h(3)} Steps`, '');
     out.push('| # | Step | Last status | Seen running | Seen finished |', '|---|---|---|---|---|');
     stepRows(report).forEach((step, i) => {
       const mark = STEP_MARKS[step.status] ?? '❔';
@@ -175,11 +195,50 @@ export function buildSummary(report: ActionReport): string {
     });
     out.push('');
     const chart = timelineChart(report);
-    if (chart) out.push('### Timeline', '', chart, '');
+    if (chart) out.push(`${h(3)} Timeline`, '', chart, '');
     out.push(
       '<sub>Times are when this step observed the change (polled), not the exact server times.</sub>',
       '',
     );
   }
+  return out.join('\n');
+}
+
+/** The anchor of a crawl's section in the step summary (GitHub prefixes ids; links to `#id` still work). */
+function anchor(index: number): string {
+  return `crawl-${index + 1}`;
+}
+
+/**
+ * The job summary of a step: one crawl gives buildSummary; several give a table with a row per crawl
+ * (outcome, duration, counts, a link to its section), then one section per crawl.
+ */
+export function buildStepSummary(reports: readonly ActionReport[]): string {
+  if (reports.length === 1) return buildSummary(reports[0]!);
+  const counts = outcomeCounts(reports);
+  const parts = Object.entries(counts)
+    .filter(([name, n]) => name !== 'total' && n > 0)
+    .map(([name, n]) => `${n} ${name.replace('_', ' ')}`);
+  const out: string[] = [
+    `## ${outcomeMark(worstOutcome(reports))} Catalog crawls: ${parts.join(', ')}`,
+    '',
+    '| # | Crawl | Outcome | Duration | Collections | Listings |',
+    '|---|---|---|---|---|---|',
+  ];
+  reports.forEach((report, i) => {
+    const crawl = report.crawl;
+    const name = escapeMarkdown(crawl?.vendor ?? report.vendor ?? report.label ?? report.executionId ?? '?');
+    const duration =
+      crawl?.durationMs !== undefined ? formatMs(crawl.durationMs) : `${formatMs(report.elapsedMs)} (step)`;
+    const collections = crawl?.result?.collectionsTotal ?? crawl?.progress?.collectionsFound;
+    const listings = crawl?.result?.listingsTotal ?? crawl?.progress?.listingsFound;
+    out.push(
+      `| ${i + 1} | [${name}](#${anchor(i)}) | ${outcomeMark(report.outcome)} ${code(report.outcome)} | ${duration} | ${collections === undefined ? '—' : formatCount(collections)} | ${listings === undefined ? '—' : formatCount(listings)} |`,
+    );
+  });
+  out.push('');
+  reports.forEach((report, i) => {
+    out.push(`<a id="${anchor(i)}"></a>`, '', buildSummary(report, 1));
+  });
   return out.join('\n');
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as core from '@actions/core';
 import { createRedactor } from '@catalog-crawl/core';
 
@@ -24,7 +25,7 @@ export function actionsToolkit(): Toolkit {
     setSecret: (secret) => core.setSecret(secret),
     isDebug: () => core.isDebug(),
     debug: (message) => core.debug(message),
-    info: (message) => core.info(message),
+    info: (message) => core.info(guardCommands(message)),
     warning: (message) => core.warning(message),
     error: (message) => core.error(message),
     setOutput: (name, value) => core.setOutput(name, value),
@@ -36,6 +37,22 @@ export function actionsToolkit(): Toolkit {
       await core.summary.addRaw(markdown, true).write();
     },
   };
+}
+
+const COMMAND_LINE = /^\s*(::|##\[)/;
+
+/**
+ * Makes sure no line of `text` runs as a workflow command. Annotations and debug lines are safe already
+ * (@actions/core escapes their line breaks); a plain log line is printed as is, so API text in it (an error,
+ * a vendor) could start a line with `::add-mask::`, `::stop-commands::` or the older `##[...]` form. Such a
+ * message is wrapped in the runner's stop-commands with a token made now, after the text existed, so the
+ * text cannot know it and end the block early.
+ */
+export function guardCommands(text: string, token: () => string = randomUUID): string {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (!lines.some((line) => COMMAND_LINE.test(line))) return text;
+  const t = token();
+  return [`::stop-commands::${t}`, ...lines, `::${t}::`].join('\n');
 }
 
 /**

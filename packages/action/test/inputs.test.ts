@@ -22,7 +22,8 @@ describe('parseInputs', () => {
     expect(inputs).toEqual({
       apiKey: CANARY,
       baseUrl: 'https://api.getcatalog.ai',
-      url: 'skims.com',
+      urls: ['skims.com'],
+      executionIds: [],
       wait: true,
       timeoutMs: 3_600_000,
       minIntervalMs: 10_000,
@@ -57,7 +58,7 @@ describe('parseInputs', () => {
     expect(inputs).toMatchObject({
       apiKey: CANARY,
       baseUrl: 'http://127.0.0.1:8787',
-      executionId: 'crawl-skims-com-a1b2c3d4',
+      executionIds: ['crawl-skims-com-a1b2c3d4'],
       timeoutMs: 5_400_000,
       minIntervalMs: 2_000,
       maxIntervalMs: 60_000,
@@ -69,7 +70,7 @@ describe('parseInputs', () => {
       githubToken: 'ghs_token',
       commentOnPr: true,
     });
-    expect(inputs.url).toBeUndefined();
+    expect(inputs.urls).toEqual([]);
   });
 
   it('requires the api key', () => {

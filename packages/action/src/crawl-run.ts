@@ -1,0 +1,228 @@
+import type { CatalogClient, Crawl, WaitEvent, WaitOptions } from '@catalog-crawl/core';
+import { waitForCrawl } from '@catalog-crawl/core';
+import type { ActionInputs } from './inputs.js';
+import { eventLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
+import {
+  type ActionReport,
+  formatMs,
+  isAbortedError,
+  reportFromAbort,
+  reportFromResult,
+  toReportError,
+  vendorFromUrl,
+} from './report.js';
+import type { Toolkit } from './toolkit.js';
+
+/** What every crawl of the step shares: one client (one rate limiter), one abort signal, one log. */
+export interface StepContext {
+  toolkit: Toolkit;
+  inputs: ActionInputs;
+  client: CatalogClient;
+  /** Aborted by the first runner signal. */
+  signal: AbortSignal;
+  /** The runner signal received, if any. */
+  interruptedBy: () => string | undefined;
+  /** True when the step waits for more than one crawl: log lines then name their crawl. */
+  many: boolean;
+  /** Called when this crawl's id becomes known, and when it ends cleanly (state for the post step). */
+  onStateChange: () => void;
+  waitOverrides?: Partial<WaitOptions>;
+  startedAt: number;
+}
+
+/**
+ * One crawl of the step: starts it (url) or takes its id, waits, and always ends with a report. Keeps what
+ * is known so far, so that a forced exit can report it.
+ */
+export class CrawlRun {
+  readonly label: string;
+  readonly url: string | undefined;
+  executionId: string | undefined;
+  vendor: string | undefined;
+  lastCrawl: Crawl | undefined;
+  startRetries = 0;
+  report: ActionReport | undefined;
+  /** The wait ended in a way that needs no clean-up from the post step. */
+  clean = false;
+  private headerPrinted = false;
+  private readonly warnings = new WarningCollapser();
+  private lastDebugged: unknown;
+
+  constructor(
+    private readonly ctx: StepContext,
+    target: { url: string } | { executionId: string },
+  ) {
+    if ('url' in target) {
+      this.url = target.url;
+      this.label = vendorFromUrl(target.url) ?? target.url;
+    } else {
+      this.url = undefined;
+      this.executionId = target.executionId;
+      this.label = target.executionId;
+    }
+  }
+
+  /** Log methods that name the crawl when the step waits for several. */
+  log(level: 'info' | 'warning' | 'error' | 'debug', text: string): void {
+    this.ctx.toolkit[level](this.ctx.many ? `[${this.label}] ${text}` : text);
+  }
+
+  printHeader(): void {
+    if (this.headerPrinted || !this.executionId) return;
+    this.headerPrinted = true;
+    const name = this.lastCrawl?.vendor ?? this.vendor ?? this.url;
+    for (const line of headerLines(this.executionId, name, this.ctx.inputs.baseUrl)) this.log('info', line);
+  }
+
+  private base(): ActionReport {
+    const report: ActionReport = {
+      outcome: 'error',
+      elapsedMs: Date.now() - this.ctx.startedAt,
+      retries: this.warnings.count,
+      timeoutMs: this.ctx.inputs.timeoutMs,
+      label: this.label,
+      startRetries: this.startRetries,
+    };
+    if (this.url !== undefined) report.url = this.url;
+    if (this.executionId !== undefined) report.executionId = this.executionId;
+    if (this.vendor !== undefined) report.vendor = this.vendor;
+    if (this.ctx.inputs.stallTimeoutMs !== undefined) report.stallTimeoutMs = this.ctx.inputs.stallTimeoutMs;
+    if (this.lastCrawl) report.crawl = this.lastCrawl;
+    return report;
+  }
+
+  /** What is known now, for a forced exit: the crawl is reported as interrupted (the post step cleans up). */
+  interimReport(signal: string): ActionReport {
+    if (this.report) return this.report;
+    const report: ActionReport = { ...this.base(), outcome: 'canceled', signal };
+    if (!this.ctx.inputs.cancelOnAbort) report.cancel = { outcome: 'skipped' };
+    return report;
+  }
+
+  private finish(report: ActionReport, clean: boolean): ActionReport {
+    this.report = report;
+    this.clean = clean;
+    if (clean) this.ctx.onStateChange();
+    return report;
+  }
+
+  /** Starts (when given a url) and waits. Never throws: every ending is a report. */
+  async run(): Promise<ActionReport> {
+    const { inputs, client, toolkit } = this.ctx;
+    let startedStatus: string | undefined;
+    try {
+      if (this.url !== undefined) {
+        // With cancel-on-abort, a signal must not abort the POST: the server may create the crawl anyway, and
+        // only its id lets the wait below send the DELETE (the grace timer still bounds how long this takes).
+        const started = await client.startCrawl(
+          { url: this.url },
+          {
+            ...(inputs.cancelOnAbort && inputs.wait ? {} : { signal: this.ctx.signal }),
+            onRetry: (info) => {
+              this.startRetries += 1;
+              this.log(
+                'info',
+                `POST /v2/crawl: retry ${info.attempt} in ${formatMs(info.delayMs)} after: ${info.error.message}`,
+              );
+            },
+          },
+        );
+        this.executionId = started.executionId;
+        startedStatus = started.status;
+        // The POST documents no vendor; take one only if the API sent it.
+        const meta = (started.raw as { meta?: { vendor?: unknown } } | null)?.meta;
+        if (typeof meta?.vendor === 'string' && meta.vendor !== '') this.vendor = meta.vendor;
+        this.ctx.onStateChange();
+        if (toolkit.isDebug()) this.log('debug', `POST /v2/crawl -> ${JSON.stringify(started.raw)}`);
+      } else {
+        this.ctx.onStateChange();
+      }
+    } catch (error) {
+      const signal = this.ctx.interruptedBy();
+      const report: ActionReport = {
+        ...this.base(),
+        outcome: signal ? 'canceled' : 'error',
+        error: toReportError(error),
+      };
+      if (signal) report.signal = signal;
+      return this.finish(report, true);
+    }
+
+    if (!inputs.wait) {
+      this.printHeader();
+      const report: ActionReport = { ...this.base(), outcome: 'started' };
+      if (startedStatus) report.status = startedStatus;
+      return this.finish(report, true);
+    }
+    return this.wait();
+  }
+
+  private onEvent = (event: WaitEvent): void => {
+    if (event.crawl) {
+      this.lastCrawl = event.crawl;
+      if (event.crawl.vendor) this.vendor = event.crawl.vendor;
+      this.printHeader();
+      if (event.crawl.raw !== this.lastDebugged && this.ctx.toolkit.isDebug()) {
+        this.lastDebugged = event.crawl.raw;
+        this.log('debug', `GET /v2/crawl/${event.executionId} -> ${JSON.stringify(event.crawl.raw)}`);
+      }
+    }
+    if (event.type === 'warning') {
+      for (const action of this.warnings.handle(event)) this.log(action.level, action.text);
+      return;
+    }
+    const line = eventLine(event);
+    if (line) this.log('info', line);
+  };
+
+  private async wait(): Promise<ActionReport> {
+    const { inputs, client } = this.ctx;
+    const executionId = this.executionId!;
+    const options: WaitOptions = {
+      signal: this.ctx.signal,
+      timeoutMs: inputs.timeoutMs,
+      minIntervalMs: inputs.minIntervalMs,
+      maxIntervalMs: inputs.maxIntervalMs,
+      cancelOnAbort: inputs.cancelOnAbort,
+      cancelOnTimeout: inputs.cancelOnTimeout,
+      heartbeatMs: HEARTBEAT_MS,
+      notFoundGraceMs: this.url !== undefined ? 30_000 : 0,
+      onEvent: this.onEvent,
+      ...this.ctx.waitOverrides,
+    };
+    if (inputs.stallTimeoutMs !== undefined) options.stallTimeoutMs = inputs.stallTimeoutMs;
+    try {
+      const result = await waitForCrawl(client, executionId, options);
+      const base = this.base();
+      return this.finish({ ...reportFromResult(result, base), label: this.label, ...this.extras() }, true);
+    } catch (error) {
+      const signal = this.ctx.interruptedBy();
+      if (isAbortedError(error) || signal !== undefined) {
+        const base = { ...this.base(), executionId, cancelOnAbort: inputs.cancelOnAbort };
+        const report: ActionReport = isAbortedError(error)
+          ? { ...reportFromAbort(error, signal ? { ...base, signal } : base), ...this.extras() }
+          : { ...this.base(), outcome: 'canceled', executionId, error: toReportError(error) };
+        if (signal) report.signal = signal;
+        if (!report.crawl && this.lastCrawl) report.crawl = this.lastCrawl;
+        const clean =
+          !inputs.cancelOnAbort || ['canceled', 'already_finished'].includes(report.cancel?.outcome ?? '');
+        return this.finish(report, clean);
+      }
+      const report: ActionReport = { ...this.base(), outcome: 'error', error: toReportError(error) };
+      const context = error as { crawl?: Crawl; history?: ActionReport['history'] };
+      if (context.crawl) report.crawl = context.crawl;
+      if (context.history) report.history = context.history;
+      return this.finish(report, true);
+    }
+  }
+
+  /** Fields reportFromResult / reportFromAbort do not know of. */
+  private extras(): Pick<ActionReport, 'label' | 'startRetries' | 'url'> {
+    const out: Pick<ActionReport, 'label' | 'startRetries' | 'url'> = {
+      label: this.label,
+      startRetries: this.startRetries,
+    };
+    if (this.url !== undefined) out.url = this.url;
+    return out;
+  }
+}
