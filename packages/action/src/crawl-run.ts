@@ -1,7 +1,7 @@
 import type { CatalogClient, Crawl, WaitEvent, WaitOptions } from '@catalog-crawl/core';
 import { waitForCrawl } from '@catalog-crawl/core';
 import type { ActionInputs } from './inputs.js';
-import { eventLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
+import { eventLine, finalLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
 import {
   type ActionReport,
   formatMs,
@@ -99,10 +99,21 @@ export class CrawlRun {
     return report;
   }
 
+  private finalPrinted = false;
+
+  /** The crawl's last log line, printed once: when it ends, or at a forced exit with what is known. */
+  printFinal(report: ActionReport): void {
+    if (this.finalPrinted) return;
+    this.finalPrinted = true;
+    this.printHeader();
+    this.log('info', finalLine(report));
+  }
+
   private finish(report: ActionReport, clean: boolean): ActionReport {
     this.report = report;
     this.clean = clean;
     if (clean) this.ctx.onStateChange();
+    this.printFinal(report);
     return report;
   }
 

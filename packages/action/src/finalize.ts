@@ -15,8 +15,8 @@ export interface FinalizeOptions {
   /** Undefined when the inputs could not be read. */
   inputs: ActionInputs | undefined;
   env: Record<string, string | undefined>;
-  /** Writes the log line(s) of one crawl (with its header when not printed yet). */
-  logFinal?: (report: ActionReport, line: string) => void;
+  /** Prints the last log line of one crawl, unless already printed (default: print it). */
+  logFinal?: (report: ActionReport) => void;
   /** The step was interrupted: no pull request comment. */
   interrupted?: boolean;
 }
@@ -35,9 +35,8 @@ export async function finalize(reports: readonly ActionReport[], options: Finali
   const { toolkit, inputs, env } = options;
   for (const [name, value] of Object.entries(buildStepOutputs(reports))) toolkit.setOutput(name, value);
   for (const report of reports) {
-    const line = finalLine(report);
-    if (options.logFinal) options.logFinal(report, line);
-    else toolkit.info(line);
+    if (options.logFinal) options.logFinal(report);
+    else toolkit.info(finalLine(report));
   }
   const failing = reports.filter((report) => failsStep(report, inputs));
   if (reports.length > 1) {

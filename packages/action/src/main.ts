@@ -143,12 +143,12 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
     ...(options.signals ? { source: options.signals } : {}),
     graceMs: options.signalGraceMs ?? SIGNAL_GRACE_MS,
     onInterrupt: (signal) => {
-      const known = runs.filter((r) => r.executionId !== undefined).length;
+      const open = runs.filter((r) => r.executionId !== undefined && r.report === undefined).length;
       const cancelling =
-        inputs.cancelOnAbort && known > 0
+        inputs.cancelOnAbort && open > 0
           ? runs.length === 1
             ? ' and cancelling the crawl'
-            : ` and cancelling ${known} crawl(s)`
+            : ` and cancelling ${open} unfinished crawl${open === 1 ? '' : 's'}`
           : '';
       toolkit.info(`Received ${signal}: stopping the wait${runs.length === 1 ? '' : 's'}${cancelling}.`);
     },
@@ -191,12 +191,7 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
       inputs,
       env,
       interrupted,
-      logFinal: (report, line) => {
-        const run = runs.find((r) => r.report === report) ?? runs[reports.indexOf(report)];
-        run?.printHeader();
-        if (run) run.log('info', line);
-        else toolkit.info(line);
-      },
+      logFinal: (report) => runs[reports.indexOf(report)]?.printFinal(report),
     });
   };
 

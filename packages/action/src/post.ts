@@ -1,6 +1,7 @@
 import { CatalogClient, type CatalogClientOptions } from '@catalog-crawl/core';
 import { errorText } from './finalize.js';
 import { INPUT_DEFAULTS, parseBoolean } from './inputs.js';
+import { escapeMarkdown } from './summary.js';
 import type { Toolkit } from './toolkit.js';
 
 /** Names used with saveState / getState (the post step reads them as STATE_<name>). */
@@ -95,7 +96,7 @@ export async function runPost(toolkit: Toolkit, fetchImpl?: typeof fetch): Promi
     );
   }
   try {
-    await toolkit.writeSummary(`### Catalog crawl clean-up\n\n${lines.join('\n\n')}\n`);
+    await toolkit.writeSummary(`### Catalog crawl clean-up\n\n${lines.map(escapeMarkdown).join('\n\n')}\n`);
   } catch {
     // a summary never fails the step
   }

@@ -32,6 +32,7 @@ const STEP_MARKS: Record<string, string> = {
   running: '🔄',
   failed: '❌',
   pending: '⏳',
+  canceled: '⛔',
 };
 
 /** The four documented steps (plus any unknown ones the API sent), with what was observed of each. */
@@ -40,9 +41,12 @@ export function stepRows(report: ActionReport): StepHistory[] {
   const fromCrawl = report.crawl?.steps ?? [];
   const names: string[] = [...CRAWL_STEPS];
   for (const step of [...fromCrawl, ...seen]) if (!names.includes(step.name)) names.push(step.name);
+  // After a successful cancel, the step the last poll saw running was stopped: it is not running any more.
+  const canceled = report.cancel?.outcome === 'canceled';
   return names.map((name) => {
     const history = seen.find((step) => step.name === name);
-    const status = fromCrawl.find((step) => step.name === name)?.status ?? history?.status ?? 'pending';
+    const last = fromCrawl.find((step) => step.name === name)?.status ?? history?.status ?? 'pending';
+    const status = canceled && last === 'running' ? 'canceled' : last;
     const row: StepHistory = { name, status };
     if (history?.startedAt !== undefined) row.startedAt = history.startedAt;
     if (history?.finishedAt !== undefined) row.finishedAt = history.finishedAt;
@@ -67,7 +71,7 @@ export function timelineChart(report: ActionReport): string | undefined {
     const start = step.startedAt;
     const end = Math.max(step.finishedAt ?? endOfWait, start + 1000);
     const tag =
-      step.status === 'failed'
+      step.status === 'failed' || step.status === 'canceled'
         ? 'crit, '
         : step.finishedAt !== undefined
           ? 'done, '

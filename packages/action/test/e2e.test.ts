@@ -123,6 +123,20 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.state['finishedCleanly']).toBe('true');
   });
 
+  it('vendor is what the API reports, never the url input (wait: false and true)', async () => {
+    const name = host('long');
+    const started = await runAction({ inputs: inputs({ url: `https://www.${name}/shop`, wait: 'false' }) });
+    expectAllOutputs(started);
+    expect(started.outputs['outcome']).toBe('started');
+    // the POST reports no vendor: the output stays empty rather than guessing `www.<host>`
+    expect(started.outputs['vendor']).toBe('');
+    expect(started.summary).not.toContain(`| Vendor | www.`);
+    const fast = host('fast');
+    const waited = await runAction({ inputs: inputs({ url: `https://www.${fast}/shop` }) });
+    expect(waited.outputs['vendor']).toBe(fast);
+    expect(waited.stdout).toContain(`Crawl ${waited.outputs['execution-id']} for ${fast}\n`);
+  });
+
   it('reports a failed crawl with the API error and fails the step', async () => {
     const run = await runAction({ inputs: inputs({ url: host('fail-extracting') }) });
     expectNoCanary(run);
@@ -202,6 +216,12 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.outputs['error']).toBe('The step was interrupted (SIGINT); the crawl was cancelled.');
     expect(run.summary).toContain('## ⛔ Catalog crawl canceled');
     expect(run.state['finishedCleanly']).toBe('true');
+    // Regression (issue 11): after a successful cancel nothing says the crawl is still running.
+    expect(run.outputs['status']).toBe('canceled');
+    expect(JSON.parse(run.outputs['crawls']!)[0]).toMatchObject({ status: 'canceled', outcome: 'canceled' });
+    expect(run.summary).toContain('| API status | `canceled` |');
+    expect(run.summary).not.toMatch(/`running`|🔄 running|:\*\* running/);
+    expect(run.summary).toContain('**Last seen before the cancel:** step 1/4');
     const after = await api('GET', `/v2/crawl/${id}`);
     expect(after['status']).toBe('failed');
   });
