@@ -40,7 +40,10 @@ function yamlBlocks(file: string): Block[] {
     const [, indent, fence] = open;
     const body: string[] = [];
     let j = i + 1;
-    while (j < lines.length && lines[j]!.trim() !== fence) body.push(lines[j]!.slice(indent!.length)), j++;
+    while (j < lines.length && lines[j]!.trim() !== fence) {
+      body.push(lines[j]!.slice(indent!.length));
+      j++;
+    }
     blocks.push({ file, line: i + 1, text: body.join('\n') });
     i = j;
   }
@@ -106,8 +109,8 @@ describe('YAML in the READMEs', () => {
     expect((Array.isArray(broken) ? broken : [broken]).some((d) => d.errors.length > 0)).toBe(true);
     const workflow = asWorkflow([
       { id: 'crawl', uses: 'o/r@v1' },
-      { run: 'echo "${{ steps.crawl.outputs.error }}"' },
-      { run: 'echo ${{ github.event.pull_request.title }}' },
+      { run: `echo "$${'{{'} steps.crawl.outputs.error }}"` },
+      { run: `echo $${'{{'} github.event.pull_request.title }}` },
     ])!;
     const problems = await runLint(stringify(workflow), 'x.yml');
     expect(problems.some((p) => p.kind === 'expression')).toBe(true);
