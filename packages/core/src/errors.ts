@@ -1,3 +1,5 @@
+import { formatDuration } from './duration.js';
+import { clip, parseErrorBody } from './parse.js';
 import type { CancelResult, Crawl, WaitHistory } from './types.js';
 
 export interface CatalogErrorDetails {
@@ -5,6 +7,10 @@ export interface CatalogErrorDetails {
   code?: string;
   requestId?: string;
   cause?: unknown;
+  /** The server's message (redacted, clipped), when it sent one. */
+  serverMessage?: string;
+  /** The server's requested delay (Retry-After / RateLimit-Reset), uncapped. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -41,7 +47,20 @@ export class CatalogError extends Error {
 }
 
 /** An HTTP answer the client does not accept (base of the per-status classes). */
-export class ApiError extends CatalogError {}
+export class ApiError extends CatalogError {
+  /** What the API said (redacted and clipped; untrusted text), when its body carried a message. */
+  readonly serverMessage: string | undefined;
+  /**
+   * The delay the server asked for (`Retry-After`, `RateLimit-Reset`) in ms, uncapped, when it sent one. The
+   * retry loop uses it as a floor.
+   */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, code: string, details: CatalogErrorDetails = {}) {
+    super(message, code, details);
+    this.serverMessage = details.serverMessage;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
 
 /** 401 or 403: the key is missing, invalid, or not allowed. */
 export class AuthError extends ApiError {}
@@ -61,11 +80,8 @@ export class ConflictError extends ApiError {}
 /** 429 after the retries were used up. */
 export class RateLimitError extends ApiError {
   override readonly retryable = true;
-  /** The server's requested delay, when it sent one. */
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, details: CatalogErrorDetails & { retryAfterMs?: number } = {}) {
+  constructor(message: string, details: CatalogErrorDetails = {}) {
     super(message, details.code ?? 'RATE_LIMITED', details);
-    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -149,4 +165,118 @@ export class AbortedError extends CatalogError {
     this.cancel = context.cancel;
     this.cancelError = context.cancelError;
   }
+}
+
+/** What errorFromResponse needs besides the response itself. */
+export interface ResponseContext {
+  /** Names the request in messages, e.g. `GET /v2/crawl/{id}`. */
+  label: string;
+  /** Names what a 404 refers to, e.g. `crawl crawl-skims-com-1`. */
+  notFound?: string;
+  /** Removes secrets from any text the server sent. */
+  redact?: (text: string) => string;
+  /** Clock for HTTP-date headers. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * Maps a non-2xx answer to its error class, in the shape of openai-node's `APIError.generate`: one switch on
+ * the status, the body read in any of the documented shapes, the request id from the header or the body.
+ * Messages state facts (what was sent, what came back, the request id); what a user should change is each
+ * face's business, since only the face knows whether the key came from an input, a flag or a variable.
+ */
+export function errorFromResponse(
+  status: number,
+  bodyText: string,
+  headers: Headers,
+  context: ResponseContext,
+): ApiError {
+  const redact = context.redact ?? ((text: string) => text);
+  const info = parseErrorBody(redact(bodyText));
+  const headerId = headers.get('request-id') ?? headers.get('x-request-id');
+  const rawId = headerId ?? info.requestId;
+  const requestId = rawId ? clip(redact(rawId), 200) : undefined;
+  const serverMessage = info.message === undefined ? undefined : clip(redact(info.message), 300);
+  const code = info.code === undefined ? undefined : clip(redact(info.code), 60);
+  const said = serverMessage ?? (info.nonJson ? `the API sent ${info.nonJson}` : undefined);
+  const what = `${context.label} failed with HTTP ${status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`;
+  const quote = requestId ? ` (request id ${requestId}: quote it to support)` : '';
+  const details: CatalogErrorDetails = { status, requestId, serverMessage };
+  switch (true) {
+    case status === 401:
+      return new AuthError(
+        `${what}. Check CATALOG_API_KEY: the key is missing, invalid or revoked${quote}`,
+        code ?? 'UNAUTHORIZED',
+        details,
+      );
+    case status === 403:
+      return new AuthError(
+        `${what}. Check that CATALOG_API_KEY is allowed to do this (and that auto top-up is on for starting crawls)${quote}`,
+        code ?? 'FORBIDDEN',
+        details,
+      );
+    case status === 402:
+      return new PaymentRequiredError(
+        `${what}. The account has no credits: add credits or turn on auto top-up in the Catalog billing settings${quote}`,
+        code ?? 'PAYMENT_REQUIRED',
+        details,
+      );
+    case status === 404:
+      return new NotFoundError(
+        `${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of CATALOG_API_KEY: check the execution id and the key${quote}`,
+        code ?? 'NOT_FOUND',
+        details,
+      );
+    case status === 400:
+      return new ValidationError(
+        `${what}. Fix the request and try again${quote}`,
+        code ?? 'INVALID_REQUEST',
+        details,
+      );
+    case status === 409:
+      return new ConflictError(`${what}${quote}`, code ?? 'CONFLICT', details);
+    case status === 429: {
+      const retryAfterMs = serverDelayMs(headers, context.now ?? Date.now);
+      const wait =
+        retryAfterMs === undefined ? '' : ` (the API asked to wait ${formatDuration(retryAfterMs)})`;
+      return new RateLimitError(
+        `${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`,
+        { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs },
+      );
+    }
+    case status >= 500 || status === 408:
+      return new ServerError(
+        `${what}. The Catalog API had a problem: try again later; if it persists, ${requestId ? `quote request id ${requestId} to support` : 'contact support'}`,
+        code ?? (status === 408 ? 'SERVER_TIMEOUT' : 'SERVER_ERROR'),
+        { ...details, retryAfterMs: serverDelayMs(headers, context.now ?? Date.now) },
+      );
+    case status >= 300 && status < 400:
+      return new ApiError(
+        `${context.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set CATALOG_API_BASE_URL to the final address${quote}`,
+        code ?? `HTTP_${status}`,
+        details,
+      );
+    default:
+      return new ApiError(`${what}${quote}`, code ?? `HTTP_${status}`, details);
+  }
+}
+
+/** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
+export function serverDelayMs(headers: Headers, now: () => number): number | undefined {
+  const t = now();
+  const parse = (value: string | null): number | undefined => {
+    if (!value) return undefined;
+    const text = value.trim();
+    if (/^\d+(\.\d+)?$/.test(text)) {
+      const n = Number(text);
+      // A value this large is an epoch timestamp in seconds, not a delta.
+      return n > 1e9 ? Math.max(0, n * 1000 - t) : n * 1000;
+    }
+    const at = Date.parse(text);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - t);
+  };
+  const values = [parse(headers.get('retry-after')), parse(headers.get('ratelimit-reset'))].filter(
+    (v): v is number => v !== undefined,
+  );
+  return values.length === 0 ? undefined : Math.round(Math.max(...values));
 }

@@ -33,6 +33,7 @@ export {
   type SignalSource,
   watchInterrupts,
 } from './interrupt.js';
+export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './types.js';
 export {

@@ -1,0 +1,234 @@
+// Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
+// package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
+import { formatDuration } from './duration.js';
+import {
+  AbortedError,
+  errorFromResponse,
+  InvalidInputError,
+  InvalidResponseError,
+  NetworkError,
+} from './errors.js';
+import { clip, describeNonJson, ShapeError } from './parse.js';
+import { LimiterTimeoutError, type SlidingWindowLimiter } from './ratelimit.js';
+import { type RetrySettings, withRetry } from './retry.js';
+import type { RequestOptions } from './types.js';
+
+/** One request to the API, as any core module describes it. */
+export interface RequestSpec<T> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path and query string, already encoded, e.g. `/v2/listings?vendor=skims.com&page=1&page_size=100`. */
+  path: string;
+  /** Names the request in messages, without ids or query, e.g. `GET /v2/listings`. */
+  label: string;
+  /** Sent as JSON when present. */
+  body?: unknown;
+  /** Builds the value from a 2xx body (`undefined` for an empty body). Throws ShapeError when it cannot. */
+  parse(body: unknown, requestId: string | undefined): T;
+  /** Names what a 404 refers to in its message, e.g. `crawl crawl-skims-com-1`. */
+  notFound?: string;
+  /** Accept an empty 2xx body (parse then gets `undefined`). Default: only for DELETE. */
+  allowEmpty?: boolean;
+}
+
+/** Code of the NetworkError for a request never sent because the deadline came first (e.g. in the limiter). */
+export const NOT_SENT = 'NOT_SENT';
+
+export interface RequesterConfig {
+  apiKey: string;
+  baseUrl: string;
+  fetch: typeof fetch;
+  timeoutMs: number;
+  retry: RetrySettings | false;
+  limiter: SlidingWindowLimiter | undefined;
+  userAgent: string;
+  redact: (text: string) => string;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+}
+
+export class Requester {
+  constructor(private readonly config: RequesterConfig) {}
+
+  /** Sends `spec` with the client's limiter, retry policy and timeouts; resolves with the parsed value. */
+  async request<T>(spec: RequestSpec<T>, options: RequestOptions = {}): Promise<T> {
+    const { signal, deadline, onRetry } = options;
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      throw new InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds');
+    }
+    if (signal?.aborted) throw aborted(spec);
+    const attempt = () => this.#attempt(spec, signal, timeoutMs, deadline);
+    const policy = this.config.retry;
+    if (!policy) return attempt();
+    const { now, sleep, random } = this.config;
+    return withRetry(attempt, policy, {
+      signal,
+      deadline,
+      onRetry,
+      now,
+      sleep,
+      random,
+      aborted: () => aborted(spec),
+    });
+  }
+
+  async #attempt<T>(
+    spec: RequestSpec<T>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    deadline: number | undefined,
+  ): Promise<T> {
+    if (signal?.aborted) throw aborted(spec);
+    const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.now());
+    if (timeLeft() <= 0) throw noTimeLeft(spec);
+    // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
+    let release = () => {};
+    const limiter = this.config.limiter;
+    if (limiter) {
+      try {
+        release = await limiter.acquire(signal, timeLeft());
+      } catch (error) {
+        if (error instanceof LimiterTimeoutError) throw noTimeLeft(spec);
+        throw aborted(spec);
+      }
+    }
+    try {
+      const budget = Math.min(timeoutMs, timeLeft());
+      if (budget <= 0) throw noTimeLeft(spec);
+      return await this.#send(spec, signal, budget);
+    } finally {
+      release();
+    }
+  }
+
+  async #send<T>(spec: RequestSpec<T>, signal: AbortSignal | undefined, budgetMs: number): Promise<T> {
+    const { baseUrl, apiKey, userAgent } = this.config;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, budgetMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': userAgent,
+      'x-api-key': apiKey,
+    };
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.config.fetch(`${baseUrl}${spec.path}`, {
+          method: spec.method,
+          headers,
+          body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+          signal: controller.signal,
+          // A redirect would carry x-api-key to wherever it points: refuse to follow.
+          redirect: 'manual',
+        });
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted) throw aborted(spec);
+        const detail = this.#describeFailure(error);
+        if (timedOut) {
+          throw new NetworkError(
+            `${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable: try again, or allow more time (timeoutMs)`,
+            { timedOut: true, cause: new Error(detail) },
+          );
+        }
+        throw new NetworkError(
+          `Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail}); check the network and CATALOG_API_BASE_URL`,
+          {
+            cause: new Error(detail),
+          },
+        );
+      }
+      return this.#handle(spec, response, text);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #handle<T>(spec: RequestSpec<T>, response: Response, rawText: string): T {
+    const { status } = response;
+    const { redact, now } = this.config;
+    if (status < 200 || status >= 300) {
+      throw errorFromResponse(status, rawText, response.headers, {
+        label: spec.label,
+        notFound: spec.notFound,
+        redact,
+        now,
+      });
+    }
+    const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');
+    const requestId = headerId ? clip(redact(headerId), 200) : undefined;
+    let body: unknown;
+    try {
+      body = rawText.trim() === '' ? undefined : JSON.parse(rawText);
+    } catch {
+      throw invalid(spec, status, requestId, `${describeNonJson(redact(rawText))} instead of JSON`);
+    }
+    if (body === undefined && !(spec.allowEmpty ?? spec.method === 'DELETE')) {
+      throw invalid(spec, status, requestId, 'an empty body instead of JSON');
+    }
+    try {
+      return spec.parse(body, requestId);
+    } catch (error) {
+      const why = error instanceof ShapeError ? error.message : 'a body of an unexpected shape';
+      throw invalid(spec, status, requestId, `an unexpected JSON body (${why})`);
+    }
+  }
+
+  /**
+   * A short, redacted description of a fetch failure, including its causes' codes (e.g. ECONNREFUSED). The
+   * original error is never attached: it may reference the request, whose headers carry the key.
+   */
+  #describeFailure(error: unknown): string {
+    const parts: string[] = [];
+    let current: unknown = error;
+    for (let depth = 0; depth < 4 && current; depth++) {
+      if (typeof current === 'object' && current !== null) {
+        const e = current as { message?: unknown; code?: unknown; cause?: unknown };
+        const message = typeof e.message === 'string' ? e.message : '';
+        const code = typeof e.code === 'string' ? e.code : '';
+        const piece = code && !message.includes(code) ? `${message} ${code}`.trim() : message;
+        if (piece && !parts.includes(piece)) parts.push(piece);
+        current = e.cause;
+      } else {
+        parts.push(String(current));
+        break;
+      }
+    }
+    return clip(this.config.redact(parts.join(': ') || 'unknown network error'), 300);
+  }
+}
+
+function invalid(
+  spec: RequestSpec<unknown>,
+  status: number,
+  requestId: string | undefined,
+  what: string,
+): InvalidResponseError {
+  const quote = requestId ? ` (request id ${requestId}: quote it to support)` : ' (no request id)';
+  return new InvalidResponseError(
+    `${spec.label} answered HTTP ${status} with ${what}; this is retried, and if it persists report it to Catalog support${quote}`,
+    'INVALID_RESPONSE',
+    { status, requestId },
+  );
+}
+
+function aborted(spec: RequestSpec<unknown>): AbortedError {
+  return new AbortedError(`${spec.label} was aborted by the caller`);
+}
+
+function noTimeLeft(spec: RequestSpec<unknown>): NetworkError {
+  return new NetworkError(`${spec.label} was not sent: no time left before the deadline`, {
+    timedOut: true,
+    code: NOT_SENT,
+  });
+}
