@@ -1,6 +1,7 @@
 import {
   CatalogClient,
   type CatalogClientOptions,
+  proxySecrets,
   type SignalSource,
   type WaitOptions,
   watchInterrupts,
@@ -38,8 +39,11 @@ export interface RunOptions {
   nodeVersion?: string;
 }
 
-/** Masks the API key (and each of its lines) and the GitHub token before anything can print them. */
-function maskSecrets(raw: Toolkit): string[] {
+/**
+ * Masks the API key (and each of its lines), the GitHub token and any proxy credentials (HTTPS_PROXY...)
+ * before anything can print them.
+ */
+function maskSecrets(raw: Toolkit, env: Record<string, string | undefined>): string[] {
   const apiKey = raw.getInput('api-key');
   const secrets: string[] = [];
   // Each line too: a key pasted with a second line must not leak through that line either.
@@ -47,7 +51,8 @@ function maskSecrets(raw: Toolkit): string[] {
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.length >= 4);
-  for (const value of [apiKey, apiKey.trim(), ...lines, raw.getInput('github-token').trim()]) {
+  const github = raw.getInput('github-token').trim();
+  for (const value of [apiKey, apiKey.trim(), ...lines, github, ...proxySecrets(env)]) {
     if (value !== '' && !secrets.includes(value)) {
       raw.setSecret(value);
       secrets.push(value);
@@ -59,7 +64,7 @@ function maskSecrets(raw: Toolkit): string[] {
 /** Entry point of both phases: main, and post (detected through the state main saved, like actions/checkout). */
 export async function run(options: RunOptions = {}): Promise<void> {
   const raw = options.toolkit ?? actionsToolkit();
-  const secrets = maskSecrets(raw);
+  const secrets = maskSecrets(raw, options.env ?? process.env);
   const toolkit = redactingToolkit(raw, () => secrets);
   const failWith = (message: string) => {
     try {

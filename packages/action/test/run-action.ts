@@ -92,7 +92,9 @@ export async function runAction(spec: RunSpec): Promise<ActionRun> {
   for (const [name, value] of Object.entries(spec.state ?? {})) env[`STATE_${name}`] = value;
 
   const started = Date.now();
-  const child = spawn(process.execPath, [ENTRY], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // ACTION_TEST_NODE runs the bundle on another Node (e.g. Node 24, the runner's: `npx -y node@24 -p process.execPath`).
+  const node = process.env['ACTION_TEST_NODE'] || process.execPath;
+  const child = spawn(node, [ENTRY], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
