@@ -35,6 +35,7 @@ export {
 } from './interrupt.js';
 export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
+export * from './results/index.js';
 export * from './types.js';
 export {
   LAST_STEP_SLOW_SHARE,

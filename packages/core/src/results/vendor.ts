@@ -1,0 +1,81 @@
+import { InvalidInputError } from '../errors.js';
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const HOST = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
+const MAX_COLLECTION_URLS = 50;
+
+function show(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+
+/**
+ * A vendor is the hostname a crawl reports as `meta.vendor` (e.g. `skims.com`). Returns it trimmed and
+ * lower-cased, or throws InvalidInputError('vendor') saying what is wrong, before any request is made.
+ */
+export function validateVendor(vendor: unknown): string {
+  const field = 'vendor';
+  if (typeof vendor !== 'string') {
+    throw new InvalidInputError(
+      field,
+      `vendor must be a string, got ${vendor === null ? 'null' : typeof vendor}`,
+    );
+  }
+  const value = vendor.trim();
+  if (value === '') {
+    throw new InvalidInputError(
+      field,
+      "vendor is empty: pass the vendor's hostname, e.g. skims.com (a crawl's meta.vendor)",
+    );
+  }
+  const fail = (why: string): never => {
+    throw new InvalidInputError(field, `vendor ${show(value)} ${why}`);
+  };
+  if (CONTROL.test(value)) fail('contains a control character');
+  if (/\s/.test(value)) fail('contains whitespace: pass one hostname, e.g. skims.com');
+  if (/[/\\?#@:]/.test(value) || value.includes('%')) {
+    let hint = '';
+    try {
+      const host = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`).hostname;
+      if (host && HOST.test(host)) hint = ` (did you mean ${host}?)`;
+    } catch {
+      // No hint: the value is not a URL either.
+    }
+    fail(`is not a bare hostname: pass only the host, without scheme, path, port or query${hint}`);
+  }
+  if (value.length > 253) fail('is longer than 253 characters, the longest possible hostname');
+  if (!HOST.test(value) || value.includes('..')) fail('is not a valid hostname (e.g. skims.com)');
+  return value.toLowerCase();
+}
+
+/** Collection page URLs for `collection_urls`: each an http(s) URL, at most 50 (they travel in the query). */
+export function validateCollectionUrls(urls: unknown): string[] {
+  const field = 'collectionUrls';
+  if (!Array.isArray(urls)) throw new InvalidInputError(field, 'collectionUrls must be an array of URLs');
+  if (urls.length === 0) {
+    throw new InvalidInputError(field, 'collectionUrls is empty: leave it out to read every listing');
+  }
+  if (urls.length > MAX_COLLECTION_URLS) {
+    throw new InvalidInputError(
+      field,
+      `collectionUrls has ${urls.length} URLs; pass at most ${MAX_COLLECTION_URLS} per read`,
+    );
+  }
+  return urls.map((url, i) => {
+    const value = typeof url === 'string' ? url.trim() : '';
+    let ok = value !== '' && value.length <= 2048 && !CONTROL.test(value) && !/\s/.test(value);
+    if (ok) {
+      try {
+        ok = /^https?:$/.test(new URL(value).protocol);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new InvalidInputError(
+        field,
+        `collectionUrls[${i}] is not an http(s) URL of a collection page (e.g. https://skims.com/collections/bras)`,
+      );
+    }
+    return value;
+  });
+}
