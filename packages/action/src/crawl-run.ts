@@ -1,7 +1,7 @@
 import type { CatalogClient, Crawl, WaitEvent, WaitOptions } from '@catalog-crawl/core';
 import { waitForCrawl } from '@catalog-crawl/core';
 import type { ActionInputs } from './inputs.js';
-import { eventLine, finalLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
+import { eventLine, finalLine, formatCount, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
 import {
   type ActionReport,
   formatMs,
@@ -27,6 +27,7 @@ export interface StepContext {
   /** Called when this crawl's id becomes known, and when it ends cleanly (state for the post step). */
   onStateChange: () => void;
   waitOverrides?: Partial<WaitOptions>;
+  env: Record<string, string | undefined>;
   startedAt: number;
 }
 
@@ -205,7 +206,9 @@ export class CrawlRun {
     try {
       const result = await waitForCrawl(client, executionId, options);
       const base = this.base();
-      return this.finish({ ...reportFromResult(result, base), label: this.label, ...this.extras() }, true);
+      const report = this.finish({ ...reportFromResult(result, base), ...this.extras() }, true);
+      if (report.outcome === 'completed' && inputs.results !== 'none') await this.saveResults(report);
+      return report;
     } catch (error) {
       const signal = this.ctx.interruptedBy();
       if (isAbortedError(error) || signal !== undefined) {
@@ -224,6 +227,32 @@ export class CrawlRun {
       if (context.crawl) report.crawl = context.crawl;
       if (context.history) report.history = context.history;
       return this.finish(report, true);
+    }
+  }
+
+  /** Saves the crawl's results as the inputs ask; a failure is recorded on the report, not thrown. */
+  private async saveResults(report: ActionReport): Promise<void> {
+    const { inputs, client } = this.ctx;
+    if (inputs.results === 'none') return;
+    const { resultsDirectory, saveCrawlResults } = await import('./results.js');
+    const directory = resultsDirectory(inputs.resultsPath, this.ctx.env);
+    try {
+      report.results = await saveCrawlResults(client, report.executionId!, inputs.results, {
+        directory,
+        format: inputs.resultsFormat,
+        signal: this.ctx.signal,
+      });
+      for (const file of report.results.files) {
+        const total =
+          file.total !== undefined && file.total !== file.count
+            ? ` (the API counts ${formatCount(file.total)})`
+            : '';
+        this.log('info', `Saved ${formatCount(file.count)} ${file.kind} to ${file.path}${total}`);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      report.results = { directory, files: [], sample: [], error: message };
+      this.log('warning', `Could not save the results: ${message}`);
     }
   }
 

@@ -60,7 +60,16 @@ export async function finalize(reports: readonly ActionReport[], options: Finali
       toolkit.warning(`comment-on-pr: could not write the pull request comment: ${errorText(error)}`);
     }
   }
-  if (failing.length === 0) return;
+  // The results were asked for: a crawl that completed without them saved still fails the step.
+  const unsaved = reports.filter((r) => r.results?.error !== undefined);
+  const resultsMessage =
+    unsaved.length === 0
+      ? undefined
+      : `The results could not be saved: ${unsaved.map((r) => (reports.length > 1 ? `${r.label}: ${r.results!.error}` : r.results!.error)).join('; ')}`;
+  if (failing.length === 0) {
+    if (resultsMessage) toolkit.setFailed(resultsMessage);
+    return;
+  }
   if (reports.length === 1) {
     const report = reports[0]!;
     toolkit.setFailed(outcomeMessage(report) || `The crawl ended with outcome ${report.outcome}.`);
@@ -70,6 +79,7 @@ export async function finalize(reports: readonly ActionReport[], options: Finali
   for (const report of failing) {
     toolkit.error(`${report.label}: ${outcomeMessage(report) || `outcome ${report.outcome}`}`);
   }
+  if (resultsMessage) toolkit.error(resultsMessage);
   toolkit.setFailed(
     `${failing.length} of ${reports.length} crawls ended with an outcome that fails the step (fail-on): ${failing
       .map((r) => `${r.label} ${r.outcome}`)

@@ -1,11 +1,13 @@
 import {
   DEFAULT_BASE_URL,
+  type ExportFormat,
   InvalidInputError,
   parseDuration,
   validateApiKey,
   validateBaseUrl,
   validateCrawlUrl,
   validateExecutionId,
+  validateExportFormat,
 } from '@catalog-crawl/core';
 
 /** Outcomes a user may list in `fail-on`. `error` always fails the step and `started` never does. */
@@ -25,7 +27,14 @@ export const INPUT_DEFAULTS = {
   'fail-on': 'failed,canceled,timed_out,stalled',
   summary: 'true',
   'comment-on-pr': 'false',
+  results: 'none',
+  'results-format': 'jsonl',
+  'results-path': 'catalog-results',
 } as const;
+
+/** What the `results` input asks for. */
+export const RESULTS_CHOICES = ['none', 'listings', 'collections', 'all'] as const;
+export type ResultsChoice = (typeof RESULTS_CHOICES)[number];
 
 /** Most crawls one step waits for (one client and its rate limiter serve them all). */
 export const MAX_CRAWLS = 50;
@@ -49,6 +58,11 @@ export interface ActionInputs {
   summary: boolean;
   githubToken: string;
   commentOnPr: boolean;
+  /** What to save of each completed crawl. */
+  results: ResultsChoice;
+  resultsFormat: ExportFormat;
+  /** As given (relative to the workspace unless absolute). */
+  resultsPath: string;
 }
 
 /** Reads one input as the runner passes it; '' when unset. */
@@ -142,12 +156,18 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-function validated(name: string, value: string, validate: (value: string) => string): string {
+function validated<T extends string>(name: string, value: string, validate: (value: string) => T): T {
   try {
     return validate(value);
   } catch (error) {
     rewrap(name, error);
   }
+}
+
+function parseResultsChoice(value: string): ResultsChoice {
+  const choice = value.toLowerCase();
+  if ((RESULTS_CHOICES as readonly string[]).includes(choice)) return choice as ResultsChoice;
+  throw inputError('results', `unknown value "${value}". Use one of ${RESULTS_CHOICES.join(', ')}.`);
 }
 
 function rewrap(name: string, error: unknown): never {
@@ -235,7 +255,16 @@ export function parseInputs(get: InputReader): ActionInputs {
     summary: parseBoolean('summary', read(get, 'summary')),
     githubToken: get('github-token').trim(),
     commentOnPr: parseBoolean('comment-on-pr', read(get, 'comment-on-pr')),
+    results: parseResultsChoice(read(get, 'results')),
+    resultsFormat: validated('results-format', read(get, 'results-format'), validateExportFormat),
+    resultsPath: read(get, 'results-path'),
   };
+  if (inputs.results !== 'none' && !wait) {
+    throw inputError(
+      'results',
+      `"${inputs.results}" needs wait: true (results exist once the crawl has completed).`,
+    );
+  }
   if (stallTimeoutMs !== undefined) inputs.stallTimeoutMs = stallTimeoutMs;
   if (inputs.commentOnPr && inputs.githubToken === '') {
     throw inputError(

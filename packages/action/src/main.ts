@@ -179,6 +179,7 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
     many: inputs.urls.length + inputs.executionIds.length > 1,
     onStateChange: saveState,
     startedAt,
+    env,
     ...(options.waitOverrides ? { waitOverrides: options.waitOverrides } : {}),
   };
   runs = [

@@ -17,6 +17,8 @@ export const OUTPUT_NAMES = [
   'result',
   'crawls',
   'counts',
+  'results-path',
+  'results-count',
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
@@ -73,7 +75,24 @@ export function crawlJson(report: ActionReport): Record<string, unknown> {
     startedAt: crawl?.startDate ?? null,
     stoppedAt: crawl?.stopDate ?? null,
     startRetries: report.startRetries ?? 0,
+    results: report.results
+      ? {
+          files: report.results.files.map((f) => ({ kind: f.kind, path: f.path, count: f.count })),
+          error: report.results.error ?? null,
+        }
+      : null,
   };
+}
+
+/** The results directory and the items saved, over every crawl that saved results ('' when none did). */
+function resultsOutputs(reports: readonly ActionReport[]): {
+  'results-path': string;
+  'results-count': string;
+} {
+  const saved = reports.map((r) => r.results).filter((r) => r !== undefined);
+  if (saved.length === 0) return { 'results-path': '', 'results-count': '' };
+  const count = saved.flatMap((r) => r.files).reduce((sum, f) => sum + f.count, 0);
+  return { 'results-path': saved[0]!.directory, 'results-count': String(count) };
 }
 
 /** `{"total":5,"completed":3,"failed":1,...}`: every outcome, 0 when none. */
@@ -107,6 +126,7 @@ export function buildOutputs(report: ActionReport): Record<OutputName, string> {
     result: JSON.stringify(resultValue(report)),
     crawls: JSON.stringify([crawlJson(report)]),
     counts: JSON.stringify(outcomeCounts([report])),
+    ...resultsOutputs([report]),
   };
 }
 
@@ -148,5 +168,6 @@ export function buildStepOutputs(reports: readonly ActionReport[]): Record<Outpu
     result: JSON.stringify(reports.map(resultValue)),
     crawls: JSON.stringify(reports.map(crawlJson)),
     counts: JSON.stringify(outcomeCounts(reports)),
+    ...resultsOutputs(reports),
   };
 }

@@ -8,6 +8,8 @@ import {
   type WaitResult,
 } from '@catalog-crawl/core';
 
+import type { CrawlResultsReport } from './results.js';
+
 /** Every value of the `outcome` output. `started` is only used with `wait: false`. */
 export type ActionOutcome = WaitOutcome | 'error' | 'started';
 
@@ -40,6 +42,8 @@ export interface ActionReport {
   label?: string;
   /** Retries of the POST that started the crawl (transient errors, rate limits). */
   startRetries?: number;
+  /** What was saved of the crawl's results (the `results` input). */
+  results?: CrawlResultsReport;
   /** Last snapshot. */
   crawl?: Crawl;
   /** API status when no snapshot exists (e.g. `pending` right after the POST). */

@@ -1,4 +1,4 @@
-import { CRAWL_STEPS, type StepHistory } from '@catalog-crawl/core';
+import { CRAWL_STEPS, firstImageUrl, type Listing, type StepHistory } from '@catalog-crawl/core';
 import { formatCount, outcomeMark, positionText } from './log.js';
 import { outcomeCounts, reportedStatus, worstOutcome } from './outputs.js';
 import { type ActionReport, formatMs, outcomeMessage } from './report.js';
@@ -12,6 +12,83 @@ export function escapeMarkdown(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '\\|');
+}
+
+/**
+ * An http(s) URL from the API made safe for a Markdown link target and a table cell (characters that could
+ * end either, or an HTML attribute, are percent-encoded; `&` stays, escape it in HTML); undefined for anything
+ * else (javascript:, data:...).
+ */
+export function safeUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  return url.href.replace(
+    /[()<>"'`|\\\s[\]]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+function money(value: number, currency: string | undefined): string {
+  if (currency && /^[A-Z]{3}$/.test(currency)) {
+    try {
+      return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(value);
+    } catch {
+      // an unknown code: shown as given below
+    }
+  }
+  return `${value}${currency ? ` ${escapeMarkdown(currency)}` : ''}`;
+}
+
+function priceText(listing: Listing): string {
+  const price = listing.price;
+  if (price?.currentValue === undefined) return '—';
+  const now = money(price.currentValue, price.currency);
+  const before = price.compareAtValue;
+  return typeof before === 'number' && before > price.currentValue
+    ? `${now} ~~${money(before, price.currency)}~~`
+    : now;
+}
+
+function clipText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** "What was found": the first listings (image, linked name, price), how many more, the files saved. */
+function foundSection(report: ActionReport, heading: string): string[] {
+  const results = report.results;
+  if (!results) return [];
+  const out = [`${heading} What was found`, ''];
+  if (results.error !== undefined) {
+    out.push('> [!CAUTION]', `> The results could not be saved: ${escapeMarkdown(results.error)}`, '');
+    return out;
+  }
+  const listings = results.files.find((f) => f.kind === 'listings');
+  if (listings && results.sample.length > 0) {
+    out.push('| | Listing | Price |', '|---|---|---|');
+    for (const listing of results.sample) {
+      const image = safeUrl(firstImageUrl(listing));
+      const link = safeUrl(listing.url);
+      const name = escapeMarkdown(clipText(listing.name ?? listing.id, 80));
+      out.push(
+        `| ${image ? `<img src="${image.replace(/&/g, '&amp;')}" alt="" width="48" height="48">` : ''} | ${link ? `[${name}](${link})` : name} | ${priceText(listing)} |`,
+      );
+    }
+    const total = Math.max(listings.total ?? listings.count, listings.count);
+    const more = total - results.sample.length;
+    const rest = more === 1 ? '…and 1 more listing.' : `…and ${formatCount(more)} more listings.`;
+    out.push('', more > 0 ? rest : 'That is every listing.', '');
+  } else if (listings) {
+    out.push('No listings are indexed for this vendor yet.', '');
+  }
+  const files = results.files.map((f) => `${code(f.path)} (${formatCount(f.count)} ${f.kind})`);
+  if (files.length > 0) out.push(`Saved: ${files.join(', ')}.`, '');
+  return out;
 }
 
 function code(text: string): string {
@@ -184,6 +261,8 @@ export function buildSummary(report: ActionReport, depth = 0): string {
       '',
     );
   }
+
+  out.push(...foundSection(report, h(3)));
 
   if (report.history || crawl) {
     const startedAt = report.history?.startedAt ?? 0;

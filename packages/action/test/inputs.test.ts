@@ -34,6 +34,9 @@ describe('parseInputs', () => {
       summary: true,
       githubToken: '',
       commentOnPr: false,
+      results: 'none',
+      resultsFormat: 'jsonl',
+      resultsPath: 'catalog-results',
     });
   });
 
@@ -174,5 +177,27 @@ describe('parseDurationInput', () => {
     expect(parseDurationInput('timeout', '15m')).toBe(900_000);
     expect(parseDurationInput('timeout', '2h')).toBe(7_200_000);
     expect(parseDurationInput('timeout', '1h30m')).toBe(5_400_000);
+  });
+});
+
+describe('results inputs', () => {
+  const base = { 'api-key': CANARY, url: 'skims.com' };
+  it('reads results, results-format and results-path', () => {
+    const inputs = parseInputs(
+      reader({ ...base, results: 'ALL', 'results-format': 'CSV', 'results-path': 'out/results' }),
+    );
+    expect(inputs).toMatchObject({ results: 'all', resultsFormat: 'csv', resultsPath: 'out/results' });
+  });
+
+  it('rejects an unknown choice or format, and results without waiting', () => {
+    expect(inputError({ ...base, results: 'products' }).message).toBe(
+      'Input "results": unknown value "products". Use one of none, listings, collections, all.',
+    );
+    const format = inputError({ ...base, results: 'listings', 'results-format': 'xml' });
+    expect(format.field).toBe('results-format');
+    expect(format.message).toMatch(/^Input "results-format": .*jsonl, csv, json/);
+    expect(inputError({ ...base, results: 'listings', wait: 'false' }).message).toMatch(
+      /^Input "results": "listings" needs wait: true/,
+    );
   });
 });

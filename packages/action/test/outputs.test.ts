@@ -45,6 +45,7 @@ describe('buildOutputs', () => {
           startedAt: '2025-01-02T03:04:05.000Z',
           stoppedAt: '2025-01-02T03:14:05.000Z',
           startRetries: 0,
+          results: null,
         },
       ]),
       counts: JSON.stringify({
@@ -57,6 +58,8 @@ describe('buildOutputs', () => {
         failed: 0,
         error: 0,
       }),
+      'results-path': '',
+      'results-count': '',
     });
   });
 
