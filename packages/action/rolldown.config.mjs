@@ -19,21 +19,25 @@ const OIDC_STUB = `export class OidcClient {
   }
 }
 `;
-function withoutOidc() {
+// Likewise `core.platform` (OS details through @actions/exec, which spawns processes): never used here.
+const PLATFORM_STUB = 'export {};\n';
+const STUBS = { './oidc-utils.js': OIDC_STUB, './platform.js': PLATFORM_STUB };
+const STUB_PREFIX = '\0actions-core-stub:';
+function withoutUnusedActionsCore() {
   return {
-    name: 'without-actions-oidc',
+    name: 'without-unused-actions-core',
     resolveId(source, importer) {
       if (
-        source === './oidc-utils.js' &&
+        Object.hasOwn(STUBS, source) &&
         importer &&
         /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(importer)
       ) {
-        return '\0actions-core-oidc-stub';
+        return `${STUB_PREFIX}${source}`;
       }
       return null;
     },
     load(id) {
-      return id === '\0actions-core-oidc-stub' ? OIDC_STUB : null;
+      return id.startsWith(STUB_PREFIX) ? STUBS[id.slice(STUB_PREFIX.length)] : null;
     },
   };
 }
@@ -83,7 +87,7 @@ export default defineConfig({
   input: 'src/index.ts',
   platform: 'node',
   tsconfig: 'tsconfig.json',
-  plugins: [withoutOidc(), licenses()],
+  plugins: [withoutUnusedActionsCore(), licenses()],
   output: {
     dir: outDir,
     format: 'esm',

@@ -1,5 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import * as core from '@actions/core';
+// Named imports: the bundler then leaves out what is not used (core.platform and its @actions/exec).
+import {
+  debug,
+  error,
+  getInput,
+  getState,
+  info,
+  isDebug,
+  saveState,
+  setFailed,
+  setOutput,
+  setSecret,
+  summary,
+  warning,
+} from '@actions/core';
 import { createRedactor } from '@catalog-crawl/core';
 
 /** The part of @actions/core the Action uses; tests pass a mock. */
@@ -21,20 +35,20 @@ export interface Toolkit {
 
 export function actionsToolkit(): Toolkit {
   return {
-    getInput: (name) => core.getInput(name),
-    setSecret: (secret) => core.setSecret(secret),
-    isDebug: () => core.isDebug(),
-    debug: (message) => core.debug(message),
-    info: (message) => core.info(guardCommands(message)),
-    warning: (message) => core.warning(message),
-    error: (message) => core.error(message),
-    setOutput: (name, value) => core.setOutput(name, value),
-    setFailed: (message) => core.setFailed(message),
-    saveState: (name, value) => core.saveState(name, value),
-    getState: (name) => core.getState(name),
+    getInput: (name) => getInput(name),
+    setSecret: (secret) => setSecret(secret),
+    isDebug: () => isDebug(),
+    debug: (message) => debug(message),
+    info: (message) => info(guardCommands(message)),
+    warning: (message) => warning(message),
+    error: (message) => error(message),
+    setOutput: (name, value) => setOutput(name, value),
+    setFailed: (message) => setFailed(message),
+    saveState: (name, value) => saveState(name, value),
+    getState: (name) => getState(name),
     writeSummary: async (markdown) => {
-      core.summary.emptyBuffer();
-      await core.summary.addRaw(markdown, true).write();
+      summary.emptyBuffer();
+      await summary.addRaw(markdown, true).write();
     },
   };
 }
