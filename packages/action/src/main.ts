@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   CatalogClient,
   type CatalogClientOptions,
@@ -186,6 +187,8 @@ async function runMain(toolkit: Toolkit, options: RunOptions): Promise<void> {
     ...inputs.urls.map((url) => new CrawlRun(context, { url })),
     ...inputs.executionIds.map((executionId) => new CrawlRun(context, { executionId })),
   ];
+  // Every wait listens to this one signal (its sleep, its request in flight): a known bound, not a leak.
+  setMaxListeners(runs.length * 4 + 10, interrupts.signal);
 
   const writeAll = async (reports: ActionReport[], interrupted: boolean) => {
     if (finalized) return;
