@@ -49,6 +49,7 @@ describe.concurrent('several crawls in one step (built bundle)', () => {
     expectAllOutputs(run);
     expect(run.code).toBe(1);
     expect(run.signal).toBeNull();
+    expect(run.stderr).not.toMatch(/MaxListenersExceeded/);
 
     const crawls = JSON.parse(run.outputs['crawls']!) as Record<string, unknown>[];
     expect(crawls.map((c) => c['outcome'])).toEqual([
