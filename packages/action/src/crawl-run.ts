@@ -1,5 +1,5 @@
-import type { CatalogClient, Crawl, WaitEvent, WaitOptions } from '@catalog-crawl/core';
-import { waitForCrawl } from '@catalog-crawl/core';
+import type { CatalogClient, Crawl, WaitEvent, WaitOptions, WaitResult } from '@catalog-crawl/core';
+import { CatalogError, waitForCrawl } from '@catalog-crawl/core';
 import type { ActionInputs } from './inputs.js';
 import { eventLine, finalLine, formatCount, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
 import {
@@ -205,6 +205,7 @@ export class CrawlRun {
     if (inputs.stallTimeoutMs !== undefined) options.stallTimeoutMs = inputs.stallTimeoutMs;
     try {
       const result = await waitForCrawl(client, executionId, options);
+      if (result.outcome === 'stalled' && inputs.cancelOnStall) await this.cancelStalled(result);
       const base = this.base();
       const report = this.finish({ ...reportFromResult(result, base), ...this.extras() }, true);
       if (report.outcome === 'completed' && inputs.results !== 'none') await this.saveResults(report);
@@ -227,6 +228,16 @@ export class CrawlRun {
       if (context.crawl) report.crawl = context.crawl;
       if (context.history) report.history = context.history;
       return this.finish(report, true);
+    }
+  }
+
+  /** cancel-on-stall: one DELETE, as the waiter's cancel-on-timeout does (a crawl that finished is an answer). */
+  private async cancelStalled(result: WaitResult): Promise<void> {
+    try {
+      result.cancel = await this.ctx.client.cancelCrawl(result.executionId, { signal: this.ctx.signal });
+    } catch (error) {
+      if (error instanceof CatalogError) result.cancelError = error;
+      else throw error;
     }
   }
 

@@ -24,6 +24,7 @@ export const INPUT_DEFAULTS = {
   'stall-timeout': 'off',
   'cancel-on-abort': 'true',
   'cancel-on-timeout': 'false',
+  'cancel-on-stall': 'false',
   'fail-on': 'failed,canceled,timed_out,stalled',
   summary: 'true',
   'comment-on-pr': 'false',
@@ -54,6 +55,8 @@ export interface ActionInputs {
   stallTimeoutMs?: number;
   cancelOnAbort: boolean;
   cancelOnTimeout: boolean;
+  /** Cancel the crawl when the wait stops as `stalled`. */
+  cancelOnStall: boolean;
   failOn: FailableOutcome[];
   summary: boolean;
   githubToken: string;
@@ -251,6 +254,7 @@ export function parseInputs(get: InputReader): ActionInputs {
     maxIntervalMs,
     cancelOnAbort: parseBoolean('cancel-on-abort', read(get, 'cancel-on-abort')),
     cancelOnTimeout: parseBoolean('cancel-on-timeout', read(get, 'cancel-on-timeout')),
+    cancelOnStall: parseBoolean('cancel-on-stall', read(get, 'cancel-on-stall')),
     failOn: parseFailOn(read(get, 'fail-on')),
     summary: parseBoolean('summary', read(get, 'summary')),
     githubToken: get('github-token').trim(),

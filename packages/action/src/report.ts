@@ -195,8 +195,17 @@ export function outcomeMessage(report: ActionReport): string {
               : ' The crawl keeps running; wait for it again with execution-id.';
       return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
     }
-    case 'stalled':
-      return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+    case 'stalled': {
+      const left =
+        report.cancel?.outcome === 'canceled'
+          ? ' The crawl was cancelled (cancel-on-stall).'
+          : report.cancel?.outcome === 'already_finished'
+            ? ' The crawl had finished meanwhile.'
+            : report.cancel?.outcome === 'failed'
+              ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+              : '';
+      return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.${left}`;
+    }
     case 'error': {
       const error = report.error;
       if (!error) return 'Unknown error.';

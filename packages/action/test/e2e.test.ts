@@ -191,6 +191,19 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.summary).toContain('Discovering collections');
   });
 
+  it('cancel-on-stall: a stalled crawl is cancelled and reported so', async () => {
+    const run = await runAction({
+      inputs: inputs({ url: host('stall'), 'stall-timeout': '2s', 'cancel-on-stall': 'true' }),
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'stalled', status: 'canceled' });
+    expect(run.outputs['error']).toMatch(/No progress for 2s.*The crawl was cancelled \(cancel-on-stall\)\./);
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE').map((r) => r.status)).toEqual([200]);
+    expect(run.summary).toContain('| API status | `canceled` |');
+  });
+
   it('on SIGINT mid-wait: sends the DELETE within 7.5 s, writes outputs and summary, exits', async () => {
     let signalledAt = 0;
     const run = await runAction({

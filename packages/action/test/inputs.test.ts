@@ -30,6 +30,7 @@ describe('parseInputs', () => {
       maxIntervalMs: 30_000,
       cancelOnAbort: true,
       cancelOnTimeout: false,
+      cancelOnStall: false,
       failOn: ['failed', 'canceled', 'timed_out', 'stalled'],
       summary: true,
       githubToken: '',
