@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CatalogClient } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY, startEmulator } from '@catalog-crawl/emulator';
+import { parseActionYml, runnerDefaults } from '@catalog-crawl/test-kit';
 import { machineInfo } from './lib/machine.js';
 import { repoPath } from './lib/paths.js';
 import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
@@ -18,21 +19,9 @@ const TIME_BIN = '/usr/bin/time';
 const ACTION_DIR = repoPath('packages', 'action');
 const BUNDLE = join(ACTION_DIR, 'dist', 'index.js');
 
-/** The inputs' defaults from action.yml (the runner passes every input, defaults included). */
+/** The inputs' defaults from action.yml, as the runner passes them (the runner passes every input). */
 export function actionDefaults(yml: string): Record<string, string> {
-  const defaults: Record<string, string> = {};
-  const section = yml.split(/^inputs:\s*$/m)[1]?.split(/^\S/m)[0] ?? '';
-  let current: string | undefined;
-  for (const line of section.split('\n')) {
-    const name = /^ {2}([A-Za-z0-9_-]+):\s*$/.exec(line);
-    if (name) {
-      current = name[1];
-      continue;
-    }
-    const value = /^ {4}default:\s*(.*)$/.exec(line);
-    if (value && current) defaults[current] = value[1]!.trim().replace(/^'(.*)'$|^"(.*)"$/, '$1$2');
-  }
-  return defaults;
+  return runnerDefaults(parseActionYml(yml));
 }
 
 interface Measured {

@@ -7,8 +7,8 @@
  * same crawl model. Nothing sleeps for real.
  */
 import { CatalogClient, CRAWL_STEPS, isTerminalStatus, waitForCrawl } from '@catalog-crawl/core';
+import { createRandom, logUniform, uniform } from '@catalog-crawl/test-kit';
 import { machineInfo } from './lib/machine.js';
-import { createRandom, logUniform, uniform } from './lib/prng.js';
 import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
 import { fmt, max, mean, pct, percentile, table } from './lib/stats.js';
 

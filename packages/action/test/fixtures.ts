@@ -1,31 +1,23 @@
 import { EventEmitter } from 'node:events';
 import type { Crawl, SignalSource, WaitHistory } from '@catalog-crawl/core';
 import { CRAWL_STEPS } from '@catalog-crawl/core';
+import { makeCrawl, makeHistory } from '@catalog-crawl/test-kit';
 import type { Toolkit } from '../src/toolkit.js';
 
-export const CANARY = 'ck_live_CANARY_9f8e7d';
+export { CANARY } from '@catalog-crawl/test-kit';
 export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 
+/** The kit's running crawl with the ids, dates and counts the Action's snapshots were taken with. */
 export function crawl(overrides: Partial<Crawl> = {}): Crawl {
-  const base: Crawl = {
+  return makeCrawl({
     executionId: 'crawl-skims-com-a1b2c3d4',
-    status: 'running',
-    error: null,
-    vendor: 'skims.com',
     startDate: '2025-01-02T03:04:05.000Z',
-    stopDate: null,
     durationMs: 65_000,
     progress: { collectionsFound: 12, listingsFound: 1234 },
-    steps: [
-      { name: CRAWL_STEPS[0], status: 'completed' },
-      { name: CRAWL_STEPS[1], status: 'running' },
-      { name: CRAWL_STEPS[2], status: 'pending' },
-      { name: CRAWL_STEPS[3], status: 'pending' },
-    ],
     requestId: 'req_last_poll',
     raw: { execution_id: 'crawl-skims-com-a1b2c3d4', status: 'running' },
-  };
-  return { ...base, ...overrides };
+    ...overrides,
+  });
 }
 
 export function completedCrawl(): Crawl {
@@ -39,8 +31,9 @@ export function completedCrawl(): Crawl {
   });
 }
 
+/** Four completed steps over ten minutes from T0. */
 export function history(overrides: Partial<WaitHistory> = {}): WaitHistory {
-  return {
+  return makeHistory({
     startedAt: T0,
     steps: [
       { name: CRAWL_STEPS[0], status: 'completed', startedAt: T0, finishedAt: T0 + 20_000 },
@@ -48,12 +41,9 @@ export function history(overrides: Partial<WaitHistory> = {}): WaitHistory {
       { name: CRAWL_STEPS[2], status: 'completed', startedAt: T0 + 200_000, finishedAt: T0 + 400_000 },
       { name: CRAWL_STEPS[3], status: 'completed', startedAt: T0 + 400_000, finishedAt: T0 + 590_000 },
     ],
-    progress: [],
-    statuses: [],
     polls: 30,
-    transientErrors: 0,
     ...overrides,
-  };
+  });
 }
 
 export interface MockToolkit extends Toolkit {

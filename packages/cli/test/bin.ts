@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
-import { CANARY } from './helpers.js';
+import { CANARY, cleanEnv, type Proc, type ProcResult, spawnNode } from '@catalog-crawl/test-kit';
 
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -11,90 +10,30 @@ if (!existsSync(BIN)) {
   throw new Error(`${BIN} is missing: run \`pnpm --filter @catalog-crawl/cli run build\` first.`);
 }
 
-export interface BinResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type BinResult = ProcResult;
 
 /** Every output of every run, to check the canary key never appears. */
 export const allOutputs: string[] = [];
 
 /** A clean environment: no colours forced, the canary key and the emulator's URL. */
 export function binEnv(emulator: Emulator | undefined, extra: Record<string, string | undefined> = {}) {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  env['CATALOG_API_KEY'] = CANARY;
-  if (emulator) env['CATALOG_API_BASE_URL'] = emulator.url;
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
+  return cleanEnv({
+    CATALOG_API_KEY: CANARY,
+    CATALOG_API_BASE_URL: emulator?.url,
+    ...extra,
+  });
 }
 
-export interface Running {
-  child: ChildProcess;
-  result: Promise<BinResult>;
-  /** Resolves once stdout (or stderr) contains the text. */
-  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  output(): { stdout: string; stderr: string };
-}
+export type Running = Proc;
 
+/** Spawns the built bin; waitFor gives up after 10 s unless told otherwise. */
 export function spawnBin(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...watchers]) {
-      if (w.test(stdout + stderr)) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    check();
+  const proc = spawnNode(BIN, args, env, { waitForMs: 10_000 });
+  const result = proc.result.then((r) => {
+    allOutputs.push(r.stdout, r.stderr);
+    return r;
   });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    check();
-  });
-  const result = new Promise<BinResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      allOutputs.push(stdout, stderr);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return {
-    child,
-    result,
-    output: () => ({ stdout, stderr }),
-    waitFor(text, timeoutMs = 10_000) {
-      const test = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${String(text)}; got:\n${stdout}\n${stderr}`)),
-          timeoutMs,
-        );
-        watchers.push({
-          test,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-        check();
-      });
-    },
-  };
+  return { ...proc, result };
 }
 
 export function runBin(args: string[], env: Record<string, string>): Promise<BinResult> {

@@ -1,7 +1,6 @@
-import type { Crawl, CrawlStep, WaitEvent, WaitResult } from '@catalog-crawl/core';
 import { Output, type OutStream, Redactor } from '../src/output.js';
 
-export const CANARY = 'ck_live_CANARY_9f8e7d';
+export { CANARY, makeCrawl, makeEvent as event, makeResult } from '@catalog-crawl/test-kit';
 
 /** A writable that records what is written; `isTTY` makes it look like a terminal. */
 export class FakeStream implements OutStream {
@@ -31,60 +30,4 @@ export function fakeOutput(options: { tty?: boolean; color?: boolean; secrets?: 
   for (const s of options.secrets ?? []) redactor.add(s);
   const out = new Output(stdout, stderr, redactor, { color: options.color ?? false, errColor: false });
   return { out, stdout, stderr };
-}
-
-const STEPS = [
-  'Determining crawl method',
-  'Discovering collections',
-  'Analyzing collections',
-  'Extracting listings',
-];
-
-export function makeCrawl(partial: Partial<Crawl> & { stepStatuses?: string[] } = {}): Crawl {
-  const statuses = partial.stepStatuses ?? ['completed', 'running', 'pending', 'pending'];
-  const steps: CrawlStep[] = STEPS.map((name, i) => ({ name, status: statuses[i] ?? 'pending' }));
-  const { stepStatuses: _ignored, ...rest } = partial;
-  return {
-    executionId: 'crawl-skims-com-4ddfa1c9',
-    status: 'running',
-    error: null,
-    vendor: 'skims.com',
-    startDate: '2025-01-01T00:00:00.000Z',
-    stopDate: null,
-    progress: { collectionsFound: 12, listingsFound: 340 },
-    steps,
-    raw: {},
-    ...rest,
-  };
-}
-
-export function makeResult(partial: Partial<WaitResult> = {}): WaitResult {
-  return {
-    outcome: 'completed',
-    executionId: 'crawl-skims-com-4ddfa1c9',
-    crawl: makeCrawl({
-      status: 'completed',
-      stepStatuses: ['completed', 'completed', 'completed', 'completed'],
-      result: { collectionsTotal: 45, listingsTotal: 1200 },
-      durationMs: 32_000,
-    }),
-    history: { startedAt: 0, steps: [], progress: [], statuses: [], polls: 5, transientErrors: 0 },
-    elapsedMs: 32_000,
-    ...partial,
-  };
-}
-
-export function event<T extends WaitEvent['type']>(
-  type: T,
-  fields: Record<string, unknown> = {},
-  crawl: Crawl | undefined = makeCrawl(),
-): WaitEvent {
-  return {
-    type,
-    executionId: crawl?.executionId ?? 'crawl-skims-com-4ddfa1c9',
-    elapsedMs: 12_000,
-    remainingMs: 3_588_000,
-    crawl,
-    ...fields,
-  } as unknown as WaitEvent;
 }

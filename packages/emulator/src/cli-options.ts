@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { normaliseHost } from './crawls.js';
 import type { EmulatorOptions, FaultConfig } from './types.js';
 
 export const USAGE = `Usage: catalog-crawl-emulator [options]
@@ -24,6 +25,28 @@ Options:
   --fault-429 P          share of 429 answers with Retry-After
   --fault-retry-after S  Retry-After seconds of those 429s (default 1)
   --fault-seed S         seed of the fault draws (default: --seed)
+
+Readings of the API that its docs leave open (see the README):
+  --cancel-refusal 409|400            status of a refused cancel (pending or finished crawl; default 409)
+  --cancel-refusal-pending-message T  wording of the refusal for a pending crawl
+  --cancel-refusal-finished-message T wording of the refusal for a finished crawl
+  --cancelled-status failed|canceled|cancelled
+                         what a cancelled crawl reads afterwards (default failed)
+  --totals meta.result|total_listings_found|meta.total_listings_found
+                         where a completed crawl puts its totals (default meta.result)
+  --list-status native|processing
+                         status of pending/running crawls in GET /v2/crawl (default native)
+  --pending-null-dates   a pending crawl has null start_date, stop_date and duration_ms
+
+Results endpoints (/v2/vendors, /v2/collections, /v2/listings):
+  --results-methods both|get|post|post-404
+                         methods accepted; the other answers 405 (post-404: GET answers 404)
+  --results-envelope v2|v1         v1: listings/collections/vendors arrays and v1 meta (default v2)
+  --repeat-last-page has-next|endless
+                         a broken server: pages past the last repeat it and has_next stays true
+                         (endless: total_pages always claims one more page)
+  --unknown-vendor 404|empty       answer for a vendor with nothing indexed (default 404)
+  --indexed-vendor HOST  a vendor indexed from the start, as if crawled a day earlier; repeatable
   --quiet                no request log on stderr
   -h, --help             show this help
 `;
@@ -38,6 +61,34 @@ const FAULT_FLAGS: Record<string, keyof FaultConfig> = {
   'fault-reset': 'reset',
   'fault-slow': 'slow',
   'fault-429': 'rateLimitBurst',
+};
+
+/** Flags that pick one of a few values: flag -> [option, allowed values (as typed), value to set]. */
+const CHOICES: Record<string, { option: keyof EmulatorOptions; values: Record<string, unknown> }> = {
+  'cancel-refusal': { option: 'cancelRefusal', values: { '409': 409, '400': 400 } },
+  'cancelled-status': {
+    option: 'cancelledStatus',
+    values: { failed: 'failed', canceled: 'canceled', cancelled: 'cancelled' },
+  },
+  totals: {
+    option: 'totals',
+    values: {
+      'meta.result': 'meta.result',
+      total_listings_found: 'total_listings_found',
+      'meta.total_listings_found': 'meta.total_listings_found',
+    },
+  },
+  'list-status': { option: 'listActiveStatus', values: { native: 'native', processing: 'processing' } },
+  'results-methods': {
+    option: 'resultsMethods',
+    values: { both: 'both', get: 'get', post: 'post', 'post-404': 'post-404' },
+  },
+  'results-envelope': { option: 'resultsEnvelope', values: { v2: 'v2', v1: 'v1' } },
+  'repeat-last-page': {
+    option: 'resultsRepeatLastPage',
+    values: { 'has-next': 'has-next', endless: 'endless' },
+  },
+  'unknown-vendor': { option: 'unknownVendor', values: { '404': '404', empty: 'empty' } },
 };
 
 export interface CliConfig {
@@ -86,6 +137,11 @@ export function parseCliArgs(argv: string[]): CliConfig {
         'fault-slow-ms': text,
         'fault-retry-after': text,
         'fault-seed': text,
+        ...Object.fromEntries(Object.keys(CHOICES).map((flag) => [flag, text])),
+        'cancel-refusal-pending-message': text,
+        'cancel-refusal-finished-message': text,
+        'pending-null-dates': { type: 'boolean' },
+        'indexed-vendor': { type: 'string', multiple: true },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -167,6 +223,34 @@ export function parseCliArgs(argv: string[]): CliConfig {
   );
   if (shares > 1 + 1e-9) throw new UsageError('the --fault-* shares must add up to at most 1');
   if (anyFault) options.faults = faults;
+
+  for (const [flag, { option, values: allowed }] of Object.entries(CHOICES)) {
+    const value = str(flag);
+    if (value === undefined) continue;
+    if (!Object.hasOwn(allowed, value)) {
+      throw new UsageError(`--${flag} must be one of ${Object.keys(allowed).join(', ')}`);
+    }
+    (options as unknown as Record<string, unknown>)[option] = allowed[value];
+  }
+  const pendingMessage = str('cancel-refusal-pending-message');
+  const finishedMessage = str('cancel-refusal-finished-message');
+  if (pendingMessage !== undefined || finishedMessage !== undefined) {
+    if (pendingMessage?.trim() === '' || finishedMessage?.trim() === '') {
+      throw new UsageError('--cancel-refusal-*-message must not be empty');
+    }
+    options.cancelRefusalMessages = {
+      ...(pendingMessage !== undefined ? { pending: pendingMessage } : {}),
+      ...(finishedMessage !== undefined ? { finished: finishedMessage } : {}),
+    };
+  }
+  if (values['pending-null-dates'] === true) options.pendingNullDates = true;
+  const vendors = (values['indexed-vendor'] as string[] | undefined) ?? [];
+  if (vendors.length > 0) {
+    if (vendors.some((host) => normaliseHost(host) === undefined)) {
+      throw new UsageError('--indexed-vendor must be a hostname like skims.com');
+    }
+    options.indexedVendors = vendors;
+  }
 
   return { help: values.help === true, quiet: values.quiet === true, defaultKey: keys.length === 0, options };
 }

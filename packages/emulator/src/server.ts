@@ -2,8 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createClock } from './clock.js';
-import { CrawlStore, crawlState, isActive, normaliseHost, plannedDuration } from './crawls.js';
+import {
+  CrawlStore,
+  crawlState,
+  DEFAULT_READINGS,
+  isActive,
+  normaliseHost,
+  plannedDuration,
+} from './crawls.js';
 import { type FaultDecision, Faults } from './faults.js';
+import { type IndexEntry, inAffiliateNetwork, VendorIndex } from './results.js';
 import type { Emulator, EmulatorOptions, FaultKind, RequestRecord } from './types.js';
 
 export const DEFAULT_API_KEY = 'catalog-emulator-key';
@@ -13,6 +21,48 @@ const MAX_BODY_BYTES = 1_000_000;
 /** emulator.requests keeps the most recent records only, so a long-running bin does not grow forever. */
 const MAX_RECORDS = 100_000;
 const LIST_STATUSES = ['processing', 'completed', 'failed'] as const;
+const RESULTS_RE = /^\/v2\/(vendors|collections|listings)\/?$/;
+const DAY_MS = 86_400_000;
+/** VendorIndex objects kept between pages (each holds its collections). */
+const INDEX_CACHE = 32;
+
+function oneOf<T>(name: string, value: T | undefined, allowed: readonly T[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new RangeError(`${name} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+  }
+}
+
+/** Checks the options that choose a reading of the API; throws RangeError naming the bad one. */
+function validateReadings(options: EmulatorOptions): void {
+  oneOf('cancelRefusal', options.cancelRefusal, [409, 400]);
+  oneOf('cancelledStatus', options.cancelledStatus, ['failed', 'canceled', 'cancelled']);
+  oneOf('totals', options.totals, ['meta.result', 'total_listings_found', 'meta.total_listings_found']);
+  oneOf('listActiveStatus', options.listActiveStatus, ['native', 'processing']);
+  oneOf('resultsMethods', options.resultsMethods, ['both', 'get', 'post', 'post-404']);
+  oneOf('resultsEnvelope', options.resultsEnvelope, ['v2', 'v1']);
+  oneOf('resultsRepeatLastPage', options.resultsRepeatLastPage, [false, 'has-next', 'endless']);
+  oneOf('unknownVendor', options.unknownVendor, ['404', 'empty']);
+  for (const [name, text] of Object.entries(options.cancelRefusalMessages ?? {})) {
+    if (text !== undefined && (typeof text !== 'string' || text.trim() === '')) {
+      throw new RangeError(`cancelRefusalMessages.${name} must be a non-empty string`);
+    }
+  }
+  for (const host of options.indexedVendors ?? []) {
+    if (typeof host !== 'string' || normaliseHost(host) === undefined) {
+      throw new RangeError('indexedVendors must hold hostnames like skims.com');
+    }
+  }
+}
+
+type ResultsKind = 'vendors' | 'collections' | 'listings';
+
+/** The fields of a results request, from the query string (GET) or the JSON body (POST). */
+interface ResultsFields {
+  vendor: unknown;
+  page: unknown;
+  page_size: unknown;
+  collection_urls: string[] | undefined;
+}
 
 interface Reply {
   status: number;
@@ -91,8 +141,21 @@ function apiKeyOf(req: IncomingMessage): string | undefined {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = options.seed ?? 0;
+  validateReadings(options);
   const clock = createClock({ speed: options.speed ?? 1, manual: options.manualClock ?? false });
-  const store = new CrawlStore(clock, seed);
+  const store = new CrawlStore(clock, seed, {
+    cancelledStatus: options.cancelledStatus ?? DEFAULT_READINGS.cancelledStatus,
+    totals: options.totals ?? DEFAULT_READINGS.totals,
+    listActiveStatus: options.listActiveStatus ?? DEFAULT_READINGS.listActiveStatus,
+    pendingNullDates: options.pendingNullDates ?? DEFAULT_READINGS.pendingNullDates,
+  });
+  const cancelRefusal = options.cancelRefusal ?? 409;
+  const resultsMethods = options.resultsMethods ?? 'both';
+  const resultsEnvelope = options.resultsEnvelope ?? 'v2';
+  const repeatLastPage = options.resultsRepeatLastPage ?? false;
+  const unknownVendor = options.unknownVendor ?? '404';
+  const indexed = indexedEntries(options.indexedVendors ?? [], clock.now());
+  const indexCache = new Map<string, VendorIndex>();
   const apiKeys = options.apiKeys ?? [{ key: DEFAULT_API_KEY, org: 'default' }];
   if (apiKeys.length === 0) throw new RangeError('apiKeys must hold at least one key');
   const keys = new Map(apiKeys.map(({ key, org }) => [key, org]));
@@ -131,10 +194,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const path = url.pathname;
     const isCollection = path === '/v2/crawl' || path === '/v2/crawl/';
     const itemMatch = /^\/v2\/crawl\/([^/]+)\/?$/.exec(path);
-    if (!isCollection && !itemMatch) {
+    const resultsMatch = RESULTS_RE.exec(path);
+    // 'post-404': a POST-only server that knows no GET route at all (so GET looks like an unknown vendor).
+    const unrouted = resultsMatch && resultsMethods === 'post-404' && method !== 'POST';
+    if ((!isCollection && !itemMatch && !resultsMatch) || unrouted) {
       return envelope(404, 'NOT_FOUND', `No route for ${method} ${path}`, requestId);
     }
-    const allowed = isCollection ? ['GET', 'POST'] : ['GET', 'DELETE'];
+    const allowed = resultsMatch
+      ? resultsMethods === 'both'
+        ? ['GET', 'POST']
+        : resultsMethods === 'get'
+          ? ['GET']
+          : ['POST']
+      : isCollection
+        ? ['GET', 'POST']
+        : ['GET', 'DELETE'];
     if (!allowed.includes(method)) {
       const reply = envelope(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`, requestId);
       reply.headers = { Allow: allowed.join(', ') };
@@ -149,11 +223,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const org = keys.get(key);
     if (org === undefined) return { status: 401, body: { error: 'Invalid API key', status: 401 } };
-    const reply = itemMatch
-      ? item(method, itemMatch[1]!, org, requestId)
-      : method === 'POST'
-        ? startCrawl(body, org, requestId)
-        : listCrawls(url.searchParams, org, requestId);
+    const reply = resultsMatch
+      ? results(resultsMatch[1] as ResultsKind, method, url.searchParams, body, requestId)
+      : itemMatch
+        ? item(method, itemMatch[1]!, org, requestId)
+        : method === 'POST'
+          ? startCrawl(body, org, requestId)
+          : listCrawls(url.searchParams, org, requestId);
     reply.org = org;
     return reply;
   }
@@ -242,11 +318,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           (status === 'processing' ? isActive(row.status) : row.status === (status as string)),
       );
     const totalPages = Math.ceil(rows.length / pageSize);
-    const data = rows.slice((page - 1) * pageSize, page * pageSize).map((row) => ({
-      execution_id: row.crawl.id,
-      status: row.status,
-      created_at: new Date(row.crawl.createdAt).toISOString(),
-    }));
+    const data = rows
+      .slice((page - 1) * pageSize, page * pageSize)
+      .map((row) => store.listItem(row.crawl, crawlState(row.crawl, now)));
     return {
       status: 200,
       body: {
@@ -274,12 +348,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const crawl = store.get(org, id);
     if (!crawl) return envelope(404, 'NOT_FOUND', `Crawl execution not found: ${id}`, requestId);
     if (method === 'GET') return { status: 200, body: store.view(crawl) };
-    if (!store.cancel(crawl)) {
+    const outcome = store.cancel(crawl);
+    if (outcome !== 'cancelled') {
+      // As documented, only a running crawl can be cancelled; the refusal's status and wording are not
+      // documented, so both are options (and the default wordings of the two cases differ).
       const state = crawlState(crawl, clock.now());
+      const message =
+        outcome === 'pending'
+          ? (options.cancelRefusalMessages?.pending ??
+            `Crawl ${crawl.id} is pending: only running crawls can be cancelled; try again once it has started`)
+          : (options.cancelRefusalMessages?.finished ??
+            `Crawl ${crawl.id} has already ${state.status === 'completed' ? 'completed' : 'failed'} and cannot be cancelled`);
       return envelope(
-        409,
-        'CONFLICT',
-        `Crawl ${crawl.id} has already ${state.status === 'completed' ? 'completed' : 'failed'} and cannot be cancelled`,
+        cancelRefusal,
+        cancelRefusal === 409 ? 'CONFLICT' : 'INVALID_REQUEST',
+        message,
         requestId,
       );
     }
@@ -289,6 +372,246 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         status: 'canceled',
         execution_id: crawl.id,
         stop_date: new Date(crawl.cancelledAt!).toISOString(),
+      },
+    };
+  }
+
+  /** Vendors indexed from the start: as if their crawl had completed a day before the emulator started. */
+  function indexedEntries(hosts: string[], now: number): Map<string, IndexEntry> {
+    const entries = new Map<string, IndexEntry>();
+    for (const text of hosts) {
+      const host = normaliseHost(text)!;
+      const plan = store.plan(host);
+      const stop = now - DAY_MS;
+      const length = Number.isFinite(plan.durationMs) ? plan.durationMs : 3_600_000;
+      entries.set(host, {
+        host,
+        collectionsTotal: plan.collectionsTotal,
+        listingsTotal: plan.listingsTotal,
+        start: stop - length,
+        stop,
+        hostile: plan.hostile,
+      });
+    }
+    return entries;
+  }
+
+  /** The shared index now: the seeded vendors, then each host's latest completed crawl. */
+  function indexNow(): Map<string, IndexEntry> {
+    const entries = new Map(indexed);
+    for (const [host, { crawl, start, stop }] of store.completedByHost()) {
+      const { collectionsTotal, listingsTotal, hostile } = crawl.plan;
+      entries.set(host, { host, collectionsTotal, listingsTotal, start, stop, hostile });
+    }
+    return entries;
+  }
+
+  function vendorIndex(entry: IndexEntry): VendorIndex {
+    const key = `${entry.host}\u0000${entry.start}\u0000${entry.stop}`;
+    let found = indexCache.get(key);
+    if (!found) {
+      found = new VendorIndex(seed, entry);
+      indexCache.set(key, found);
+      if (indexCache.size > INDEX_CACHE) indexCache.delete(indexCache.keys().next().value!);
+    }
+    return found;
+  }
+
+  /** An error of the results endpoints: the envelope, or v1's flat {error, details}. */
+  function resultsError(status: number, code: string, message: string, requestId: string): Reply {
+    if (resultsEnvelope === 'v2') return envelope(status, code, message, requestId);
+    const titles: Record<string, string> = {
+      INVALID_REQUEST: 'Invalid request',
+      VALIDATION_ERROR: 'Validation error',
+      NOT_FOUND: 'Not found',
+    };
+    return { status, body: { error: titles[code] ?? code, details: message } };
+  }
+
+  function results(
+    kind: ResultsKind,
+    method: string,
+    query: URLSearchParams,
+    body: string | undefined,
+    requestId: string,
+  ): Reply {
+    const fail = (status: number, code: string, message: string) =>
+      resultsError(status, code, message, requestId);
+    let fields: ResultsFields;
+    if (method === 'GET') {
+      const urls = [...query.getAll('collection_urls'), ...query.getAll('collection_urls[]')];
+      fields = {
+        vendor: query.get('vendor') ?? undefined,
+        page: query.get('page') ?? undefined,
+        page_size: query.get('page_size') ?? undefined,
+        // A repeated parameter or a comma-separated list (or both); an empty value is ignored.
+        collection_urls: urls.length === 0 ? undefined : urls.flatMap((v) => v.split(',')),
+      };
+    } else {
+      if (body === undefined) return fail(400, 'INVALID_REQUEST', 'Request body is too large');
+      let parsed: unknown = {};
+      if (body.trim() !== '') {
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          return fail(400, 'INVALID_REQUEST', 'Request body must be JSON like {"vendor": "skims.com"}');
+        }
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return fail(
+          400,
+          'INVALID_REQUEST',
+          'Request body must be a JSON object like {"vendor": "skims.com"}',
+        );
+      }
+      const object = parsed as Record<string, unknown>;
+      const urls = object.collection_urls;
+      if (
+        urls !== undefined &&
+        typeof urls !== 'string' &&
+        !(Array.isArray(urls) && urls.every((u) => typeof u === 'string'))
+      ) {
+        return fail(400, 'VALIDATION_ERROR', 'collection_urls must be an array of collection page URLs');
+      }
+      fields = {
+        vendor: object.vendor,
+        page: object.page,
+        page_size: object.page_size,
+        collection_urls:
+          urls === undefined ? undefined : typeof urls === 'string' ? urls.split(',') : (urls as string[]),
+      };
+    }
+
+    let host: string | undefined;
+    if (kind !== 'vendors') {
+      const vendor = fields.vendor;
+      if (vendor === undefined || vendor === null || vendor === '') {
+        return fail(
+          400,
+          'INVALID_REQUEST',
+          'vendor is required: the hostname of a crawled vendor, e.g. skims.com',
+        );
+      }
+      host =
+        typeof vendor === 'string' && /^[A-Za-z0-9.-]+$/.test(vendor.trim())
+          ? normaliseHost(vendor)
+          : undefined;
+      if (!host) {
+        return fail(
+          400,
+          'VALIDATION_ERROR',
+          'vendor must be a hostname like skims.com (no scheme, path or spaces)',
+        );
+      }
+    }
+    const integer = (value: unknown, fallback: number, max: number): number | undefined => {
+      if (value === undefined) return fallback;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^\d{1,9}$/.test(value)
+            ? Number(value)
+            : NaN;
+      return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
+    };
+    const page = integer(fields.page, 1, 1_000_000_000);
+    if (page === undefined) return fail(400, 'VALIDATION_ERROR', 'page must be an integer >= 1');
+    // v1's listings default was 10; everything else defaults to 20.
+    const defaultSize = resultsEnvelope === 'v1' && kind === 'listings' ? 10 : 20;
+    const pageSize = integer(fields.page_size, defaultSize, 100);
+    if (pageSize === undefined)
+      return fail(400, 'VALIDATION_ERROR', 'page_size must be an integer from 1 to 100');
+    let collectionUrls: string[] | undefined;
+    if (kind === 'listings' && fields.collection_urls !== undefined) {
+      collectionUrls = fields.collection_urls.map((u) => u.trim()).filter((u) => u !== '');
+      const bad = collectionUrls.find((u) => !/^https?:\/\/[^\s/]+/i.test(u) || !URL.canParse(u));
+      if (bad !== undefined) {
+        return fail(
+          400,
+          'VALIDATION_ERROR',
+          'collection_urls must be collection page URLs like https://skims.com/collections/bras',
+        );
+      }
+      if (collectionUrls.length === 0) collectionUrls = undefined;
+    }
+
+    const index = indexNow();
+    if (kind === 'vendors') {
+      const vendors = [...index.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+      return paged('vendors', vendors.length, page, pageSize, (offset, count) =>
+        vendors.slice(offset, offset + count).map((entry) => {
+          const updated = new Date(entry.stop).toISOString();
+          const affiliate = inAffiliateNetwork(seed, entry.host);
+          return resultsEnvelope === 'v2'
+            ? {
+                vendor: entry.host,
+                last_updated_by_catalog: updated,
+                listings_count: entry.listingsTotal,
+                collections_count: entry.collectionsTotal,
+                in_affiliate_network: affiliate,
+              }
+            : {
+                vendor: entry.host,
+                latest_product_update_by_catalog: updated,
+                product_count: entry.listingsTotal,
+                collections_count: entry.collectionsTotal,
+                in_affiliate_network: affiliate,
+              };
+        }),
+      );
+    }
+    const entry = index.get(host!);
+    if (!entry) {
+      if (unknownVendor === '404') return fail(404, 'NOT_FOUND', `Nothing is indexed for vendor ${host}`);
+      return paged(kind, 0, page, pageSize, () => []);
+    }
+    const vendor = vendorIndex(entry);
+    if (kind === 'collections') {
+      return paged('collections', vendor.collections.length, page, pageSize, (offset, count) =>
+        vendor.collections.slice(offset, offset + count).map((c) => c.item),
+      );
+    }
+    const ranges = vendor.rangesOf(collectionUrls);
+    const total = ranges.reduce((sum, [a, b]) => sum + (b - a), 0);
+    return paged('listings', total, page, pageSize, (offset, count) =>
+      vendor.listings(ranges, offset, count),
+    );
+  }
+
+  /** One page in the chosen envelope; with resultsRepeatLastPage, a broken server that never ends. */
+  function paged(
+    kind: ResultsKind,
+    total: number,
+    page: number,
+    pageSize: number,
+    items: (offset: number, count: number) => unknown[],
+  ): Reply {
+    const totalPages = Math.ceil(total / pageSize);
+    const shown = repeatLastPage && totalPages > 0 && page > totalPages ? totalPages : page;
+    const data = shown > totalPages ? [] : items((shown - 1) * pageSize, pageSize);
+    const claimedPages = repeatLastPage === 'endless' ? Math.max(totalPages, page + 1) : totalPages;
+    if (resultsEnvelope === 'v1') {
+      return {
+        status: 200,
+        body: {
+          [kind]: data,
+          meta: { total_items: total, total_pages: claimedPages, current_page: page, page_size: pageSize },
+        },
+      };
+    }
+    return {
+      status: 200,
+      body: {
+        data,
+        pagination: {
+          page,
+          page_size: pageSize,
+          total_items: total,
+          total_pages: claimedPages,
+          has_next: repeatLastPage ? true : page < totalPages,
+          has_prev: page > 1,
+        },
+        meta: {},
       },
     };
   }

@@ -64,7 +64,48 @@ export interface EmulatorOptions {
   manualClock?: boolean;
   /** Called with one line per request (never contains an API key). */
   log?: (line: string) => void;
+
+  // Readings of the API that its docs leave open. Each applies to every crawl; a scenario host can
+  // set one for its own crawl (see the README), and the host wins.
+
+  /** Status of a refused DELETE (a pending or finished crawl). Default 409. */
+  cancelRefusal?: CancelRefusalStatus;
+  /** Wording of the refusals; defaults say which case it is (and differ). */
+  cancelRefusalMessages?: { pending?: string; finished?: string };
+  /** What GET reads after a successful cancel. Default 'failed' (the documented reading). */
+  cancelledStatus?: CancelledStatus;
+  /** Where a completed crawl puts its totals. Default 'meta.result'. */
+  totals?: TotalsPlacement;
+  /** 'processing': list items of pending/running crawls read `processing`. Default 'native'. */
+  listActiveStatus?: ListActiveStatus;
+  /** true: a pending crawl has null start_date, stop_date and duration_ms (start_date is then the start of running). */
+  pendingNullDates?: boolean;
+
+  // The results endpoints (/v2/vendors, /v2/collections, /v2/listings).
+
+  /** Methods they accept: 'both' (default), 'get' (POST answers 405), 'post' (GET answers 405) or 'post-404' (GET answers 404 NOT_FOUND). */
+  resultsMethods?: ResultsMethods;
+  /** 'v2' (default): {data, pagination, meta}; 'v1': {listings|collections|vendors, meta{total_items,total_pages,current_page,page_size}}. */
+  resultsEnvelope?: ResultsEnvelope;
+  /**
+   * A broken server: pages past the last repeat the last page and has_next stays true.
+   * 'has-next': total_pages stays honest; 'endless': total_pages also claims one more page than asked.
+   */
+  resultsRepeatLastPage?: RepeatLastPage | false;
+  /** A vendor with nothing indexed: '404' (default) or 'empty' (200 with no data). */
+  unknownVendor?: UnknownVendor;
+  /** Hostnames indexed from the start, as if crawled (completed) a day before the emulator started. */
+  indexedVendors?: string[];
 }
+
+export type CancelRefusalStatus = 409 | 400;
+export type CancelledStatus = 'failed' | 'canceled' | 'cancelled';
+export type TotalsPlacement = 'meta.result' | 'total_listings_found' | 'meta.total_listings_found';
+export type ListActiveStatus = 'native' | 'processing';
+export type ResultsMethods = 'both' | 'get' | 'post' | 'post-404';
+export type ResultsEnvelope = 'v2' | 'v1';
+export type RepeatLastPage = 'has-next' | 'endless';
+export type UnknownVendor = '404' | 'empty';
 
 export interface RequestRecord {
   method: string;

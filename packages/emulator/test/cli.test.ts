@@ -87,6 +87,15 @@ describe('catalog-crawl-emulator bin', () => {
     expect(await r.exit).toBe(0);
     expect(r.stdout()).toMatch(/^Usage: catalog-crawl-emulator/);
     expect(r.stdout()).toContain('--fault-slow-ms');
+    for (const flag of [
+      '--cancel-refusal',
+      '--totals',
+      '--results-envelope',
+      '--repeat-last-page',
+      '--indexed-vendor',
+    ]) {
+      expect(r.stdout()).toContain(flag);
+    }
   });
 
   it.concurrent.each([
@@ -103,6 +112,26 @@ describe('catalog-crawl-emulator bin', () => {
     expect(lines[0]).toMatch(message);
     expect(r.stderr()).not.toContain('SECRET');
     expect(r.stdout()).toBe('');
+  });
+
+  it('applies the reading and results flags', async () => {
+    const r = run([
+      ...['--port', '0', '--quiet', '--cancel-refusal', '400', '--results-envelope', 'v1'],
+      ...['--indexed-vendor', 'seeded-shop.com', '--results-methods', 'post'],
+    ]);
+    running.push(r);
+    const url = await listening(r);
+    const headers = { 'x-api-key': 'catalog-emulator-key' };
+    const vendors = await fetch(`${url}/v2/vendors`, { method: 'POST', headers, body: '{}' });
+    expect(vendors.status).toBe(200);
+    const body = (await vendors.json()) as { vendors: { vendor: string }[] };
+    expect(body.vendors.map((v) => v.vendor)).toEqual(['seeded-shop.com']);
+    expect((await fetch(`${url}/v2/vendors`, { headers })).status).toBe(405);
+    const post = await fetch(`${url}/v2/crawl`, { method: 'POST', headers, body: '{"url":"long.example"}' });
+    const id = ((await post.json()) as { execution_id: string }).execution_id;
+    expect((await fetch(`${url}/v2/crawl/${id}`, { method: 'DELETE', headers })).status).toBe(400);
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
   });
 
   it('exits 1 with a clear message when the port is taken', async () => {
@@ -170,6 +199,66 @@ describe('parseCliArgs', () => {
         },
       },
     });
+  });
+
+  it('maps the reading and results flags', () => {
+    const config = parseCliArgs([
+      ...['--cancel-refusal', '400', '--cancel-refusal-pending-message', 'not running'],
+      ...['--cancel-refusal-finished-message', 'done', '--cancelled-status', 'cancelled'],
+      ...['--totals', 'meta.total_listings_found', '--list-status', 'processing', '--pending-null-dates'],
+      ...['--results-methods', 'post', '--results-envelope', 'v1', '--repeat-last-page', 'endless'],
+      ...['--unknown-vendor', 'empty', '--indexed-vendor', 'a.com', '--indexed-vendor', 'b.example'],
+    ]);
+    expect(config.options).toEqual({
+      port: 8787,
+      host: '127.0.0.1',
+      rateLimit: { requests: 50, windowMs: 4_000 },
+      cancelRefusal: 400,
+      cancelRefusalMessages: { pending: 'not running', finished: 'done' },
+      cancelledStatus: 'cancelled',
+      totals: 'meta.total_listings_found',
+      listActiveStatus: 'processing',
+      pendingNullDates: true,
+      resultsMethods: 'post',
+      resultsEnvelope: 'v1',
+      resultsRepeatLastPage: 'endless',
+      unknownVendor: 'empty',
+      indexedVendors: ['a.com', 'b.example'],
+    });
+    expect(
+      parseCliArgs([
+        '--cancel-refusal',
+        '409',
+        '--totals',
+        'total_listings_found',
+        '--results-methods',
+        'post-404',
+      ]).options,
+    ).toMatchObject({ cancelRefusal: 409, totals: 'total_listings_found', resultsMethods: 'post-404' });
+  });
+
+  it('raises the rate limit for a benchmark (10x the documented 50 per 4 s)', () => {
+    expect(parseCliArgs(['--rate-limit', '500']).options.rateLimit).toEqual({
+      requests: 500,
+      windowMs: 4_000,
+    });
+  });
+
+  it.each([
+    ['--cancel-refusal', '418', /--cancel-refusal must be one of .*409/],
+    ['--cancelled-status', 'aborted', /--cancelled-status/],
+    ['--totals', 'root', /--totals/],
+    ['--list-status', 'busy', /--list-status/],
+    ['--results-methods', 'put', /--results-methods/],
+    ['--results-envelope', 'v3', /--results-envelope/],
+    ['--repeat-last-page', 'true', /--repeat-last-page/],
+    ['--unknown-vendor', '410', /--unknown-vendor/],
+    ['--unknown-vendor', 'constructor', /--unknown-vendor/],
+    ['--indexed-vendor', 'not a host', /--indexed-vendor/],
+    ['--cancel-refusal-pending-message', ' ', /must not be empty/],
+  ])('rejects %s %s', (flag, value, message) => {
+    expect(() => parseCliArgs([flag, value])).toThrow(message);
+    expect(() => parseCliArgs([flag, value])).toThrow(UsageError);
   });
 
   it('turns the rate limit off with --rate-limit 0', () => {

@@ -245,12 +245,25 @@ describe('DELETE /v2/crawl/{id}', () => {
     expect(again.body.error).toMatchObject({ code: 'CONFLICT', request_id: again.headers.get('request-id') });
   });
 
-  it('cancels a pending crawl, leaving every step pending', async () => {
+  it('refuses a pending crawl with 409 and a message of its own; once running, it can be cancelled', async () => {
     const id = await startCrawl(emu, 'skims.com');
-    expect((await call(emu, 'DELETE', `/v2/crawl/${id}`)).status).toBe(200);
+    const refused = await call(emu, 'DELETE', `/v2/crawl/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'CONFLICT',
+      request_id: refused.headers.get('request-id'),
+    });
+    expect(refused.body.error.message).toMatch(/pending/);
+    expect(refused.body.error.message).not.toMatch(/completed|failed|finished/);
     const after = (await call(emu, 'GET', `/v2/crawl/${id}`)).body;
-    expect(after.status).toBe('failed');
+    expect(after.status).toBe('pending');
+    expect(after.error).toBeNull();
     expect(after.meta.steps.every((s: { status: string }) => s.status === 'pending')).toBe(true);
+    // the refusal changed nothing: the crawl starts when planned and is cancellable then
+    emu.clock.advance(5_000);
+    expect((await call(emu, 'GET', `/v2/crawl/${id}`)).body.status).toBe('running');
+    expect((await call(emu, 'DELETE', `/v2/crawl/${id}`)).status).toBe(200);
+    expect((await call(emu, 'GET', `/v2/crawl/${id}`)).body.status).toBe('failed');
   });
 
   it('answers 409 CONFLICT for a completed crawl and 404 for an unknown one', async () => {
@@ -275,7 +288,8 @@ describe('GET /v2/crawl (list)', () => {
     const done = await startCrawl(emu, 'fast.example');
     emu.clock.advance(15_000); // fast completes; the others are still running
     const failed = await startCrawl(emu, 'shop-x.com');
-    await call(emu, 'DELETE', `/v2/crawl/${failed}`);
+    emu.clock.advance(5_000); // running: a pending crawl cannot be cancelled
+    expect((await call(emu, 'DELETE', `/v2/crawl/${failed}`)).status).toBe(200);
 
     const first = await call(emu, 'GET', '/v2/crawl');
     expect(first.status).toBe(200);
@@ -369,7 +383,14 @@ describe('GET /v2/crawl (list)', () => {
 
 describe('routing', () => {
   it('answers 404 in the envelope shape for unknown routes, with a Request-ID header', async () => {
-    for (const path of ['/', '/v1/crawl', '/v2/crawl/a/b', '/v2/listings']) {
+    for (const path of [
+      '/',
+      '/v1/crawl',
+      '/v2/crawl/a/b',
+      '/v2/products',
+      '/v2/listings/x',
+      '/v1/listings',
+    ]) {
       const answer = await call(emu, 'GET', path);
       expect(answer.status).toBe(404);
       expect(answer.body.error).toMatchObject({

@@ -1,11 +1,12 @@
 import { CatalogClient, type CatalogClientOptions } from '@catalog-crawl/core';
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
+import { CANARY } from '@catalog-crawl/test-kit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type CreateServerOptions, createServer } from '../src/server.js';
 
-export const CANARY = 'ck_live_CANARY_9f8e7d';
+export { CANARY, sleep, until } from '@catalog-crawl/test-kit';
 export const OTHER_KEY = 'ck_live_OTHER_1a2b3c';
 /** Simulated time runs this many times faster than real time. */
 export const SPEED = 100;
@@ -78,18 +79,4 @@ export function textOf(result: unknown): string {
 
 export function structured<T = Record<string, unknown>>(result: unknown): T {
   return (result as CallToolResult).structuredContent as T;
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  stepMs = 50,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(stepMs);
-  }
 }

@@ -1,10 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { CANARY, cleanEnv as kitCleanEnv, sleep, spawnNode } from '@catalog-crawl/test-kit';
 
-/** The canary key: it must never appear in anything any face writes. */
-export const CANARY = 'ck_live_CANARY_9f8e7d';
+export {
+  CANARY,
+  canaryHits,
+  errorTexts,
+  mulberry32 as seeded,
+  type Proc,
+  type ProcResult,
+  sleep,
+  spawnNode,
+} from '@catalog-crawl/test-kit';
 
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
@@ -35,45 +43,6 @@ export async function track<T>(category: Category, name: string, fn: () => Promi
   }
 }
 
-/** Every text that must not contain the canary, found in the texts, with where it was seen. */
-export function canaryHits(texts: Record<string, string>, key = CANARY): string[] {
-  const hits: string[] = [];
-  const encoded = encodeURIComponent(key);
-  for (const [where, text] of Object.entries(texts)) {
-    if (text.includes(key) || text.includes(encoded)) {
-      const at = text.indexOf(key);
-      hits.push(`${where}: …${text.slice(Math.max(0, at - 80), at + 40)}…`);
-    }
-  }
-  return hits;
-}
-
-/**
- * Every view of an error a face prints: message, cause chain, stack and JSON. (util.inspect also shows data
- * the error carries, such as the last crawl snapshot as the server sent it; no face prints that.)
- */
-export function errorTexts(error: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
-    if (current instanceof Error) {
-      out[`message[${depth}]`] = current.message;
-      out[`stack[${depth}]`] = current.stack ?? '';
-      current = (current as { cause?: unknown }).cause;
-    } else {
-      out[`cause[${depth}]`] = String(current);
-      break;
-    }
-  }
-  out['String'] = String(error);
-  try {
-    out['JSON'] = JSON.stringify(error) ?? '';
-  } catch (e) {
-    out['JSON'] = `unserialisable: ${String(e)}`;
-  }
-  return out;
-}
-
 let counter = 0;
 /** A unique scenario host, e.g. fast-x3k-12.example (POST is idempotent per host). */
 export function host(scenario: string, tag = ''): string {
@@ -81,105 +50,9 @@ export function host(scenario: string, tag = ''): string {
   return `${scenario}-${tag}${process.pid}-${counter}-${Math.random().toString(36).slice(2, 6)}.example`;
 }
 
-/** A minimal environment for a child process (no inherited CATALOG_* or GITHUB_* variables). */
+/** A minimal environment for a child process (no inherited CATALOG_* or GITHUB_* variables), without colours. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  env['NO_COLOR'] = '1';
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
-
-export interface ProcResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Wall time from spawn to exit. */
-  durationMs: number;
-  /** performance.now() at exit. */
-  endedAt: number;
-}
-
-export interface Proc {
-  child: ChildProcess;
-  result: Promise<ProcResult>;
-  output(): { stdout: string; stderr: string };
-  /** Resolves once stdout+stderr matches. */
-  waitFor(test: string | RegExp, timeoutMs?: number): Promise<void>;
-}
-
-/** Spawns `node script ...args`; a hard kill after `killAfterMs` guards the suite against a hung child. */
-export function spawnNode(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-  options: { killAfterMs?: number; cwd?: string } = {},
-): Proc {
-  const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], {
-    env,
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const watchers: { test: (s: string) => boolean; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...watchers]) {
-      if (w.test(stdout + stderr)) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    check();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    check();
-  });
-  const guard = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 90_000);
-  const result = new Promise<ProcResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      const endedAt = performance.now();
-      resolve({ code, signal, stdout, stderr, durationMs: endedAt - started, endedAt });
-    });
-  });
-  return {
-    child,
-    result,
-    output: () => ({ stdout, stderr }),
-    waitFor(text, timeoutMs = 20_000) {
-      const test = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const i = watchers.findIndex((w) => w.resolve === done);
-          if (i >= 0) watchers.splice(i, 1);
-          reject(new Error(`timed out waiting for ${String(text)}; got:\n${stdout}\n${stderr}`));
-        }, timeoutMs);
-        const done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        watchers.push({ test, resolve: done });
-        check();
-        void result.then(() => {
-          if (watchers.some((w) => w.resolve === done)) check();
-        });
-      });
-    },
-  };
+  return kitCleanEnv({ NO_COLOR: '1', ...extra });
 }
 
 /**
@@ -238,20 +111,6 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(workers);
   return results;
 }
-
-/** Deterministic PRNG (mulberry32) for seeded choices such as signal moments. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Counts of active handle types (timers, sockets, servers) from process.getActiveResourcesInfo(). */
 export function activeResources(): Record<string, number> {

@@ -1,4 +1,4 @@
-/** Small seeded PRNG (mulberry32 over an FNV-1a hash of the seed): deterministic workloads and jitter. */
+/** FNV-1a hash of a seed, so that any string or number seeds the PRNG. */
 export function hashSeed(seed: string | number): number {
   const text = String(seed);
   let h = 0x811c9dc5;
@@ -9,14 +9,21 @@ export function hashSeed(seed: string | number): number {
   return h >>> 0;
 }
 
-export function createRandom(seed: string | number): () => number {
-  let a = hashSeed(seed);
+/** mulberry32 from a 32-bit state: uniform in [0, 1), the same sequence for the same state. */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A seeded PRNG for deterministic workloads, jitter and choices (mulberry32 over the hashed seed). */
+export function createRandom(seed: string | number): () => number {
+  return mulberry32(hashSeed(seed));
 }
 
 /** Uniform in [min, max). */
