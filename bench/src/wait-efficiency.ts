@@ -231,6 +231,13 @@ export async function runOurs(workload: SimCrawl[], seed: string): Promise<Strat
   };
   const sleep: Sleep = async (ms, signal) => {
     if (signal?.aborted) throw signal.reason;
+    // The client's request timeout is the only sleep given a signal here (the waits get none). The fake
+    // fetch answers at once, so the timeout never fires: wait until the client clears it.
+    if (signal) {
+      return new Promise<void>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      );
+    }
     clock.t += Math.max(0, ms);
   };
   const now = () => clock.t;
@@ -239,16 +246,14 @@ export async function runOurs(workload: SimCrawl[], seed: string): Promise<Strat
     baseUrl: 'https://api.catalog.invalid',
     fetch: fakeFetch as typeof fetch,
     rateLimit: false,
-    now,
-    sleep,
-    random,
+    clock: { now, sleep, random },
   });
   const runs: CrawlRun[] = [];
   for (const crawl of workload) {
     clock.t = T0;
     current = { requests: 0, afterTerminal: 0, detectedAtMs: undefined, outcome: '', correct: false };
     try {
-      const result = await waitForCrawl(client, crawl.id, { timeoutMs: HORIZON_MS, now, sleep, random });
+      const result = await waitForCrawl(client, crawl.id, { timeoutMs: HORIZON_MS });
       current.outcome = result.outcome;
     } catch (error) {
       current.outcome = `threw ${(error as Error).name}: ${(error as Error).message}`;

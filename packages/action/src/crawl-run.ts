@@ -1,10 +1,9 @@
 import type { CatalogClient, Crawl, WaitEvent, WaitOptions, WaitResult } from '@catalog-crawl/core';
-import { CatalogError, waitForCrawl } from '@catalog-crawl/core';
+import { CatalogError, formatCount, formatDuration, waitForCrawl } from '@catalog-crawl/core';
 import type { ActionInputs } from './inputs.js';
-import { eventLine, finalLine, formatCount, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
+import { eventLine, finalLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
 import {
   type ActionReport,
-  formatMs,
   isAbortedError,
   reportFromAbort,
   reportFromResult,
@@ -134,7 +133,7 @@ export class CrawlRun {
               this.startRetries += 1;
               this.log(
                 'info',
-                `POST /v2/crawl: retry ${info.attempt} in ${formatMs(info.delayMs)} after: ${info.error.message}`,
+                `POST /v2/crawl: retry ${info.attempt} in ${formatDuration(info.delayMs)} after: ${info.error.message}`,
               );
             },
           },

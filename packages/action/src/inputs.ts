@@ -8,13 +8,18 @@ import {
   validateCrawlUrl,
   validateExecutionId,
   validateExportFormat,
+  validateWaitOptions,
+  type WaitOptionName,
 } from '@catalog-crawl/core';
 
 /** Outcomes a user may list in `fail-on`. `error` always fails the step and `started` never does. */
 export const FAILABLE_OUTCOMES = ['failed', 'canceled', 'timed_out', 'stalled'] as const;
 export type FailableOutcome = (typeof FAILABLE_OUTCOMES)[number];
 
-/** The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). */
+/**
+ * The defaults, identical to the ones in action.yml (applied here too so a local run behaves the same). The
+ * durations are core's WAIT_DEFAULTS written as action.yml writes them (a test checks they agree).
+ */
 export const INPUT_DEFAULTS = {
   'api-base-url': DEFAULT_BASE_URL,
   wait: 'true',
@@ -67,6 +72,14 @@ export interface ActionInputs {
   /** As given (relative to the workspace unless absolute). */
   resultsPath: string;
 }
+
+/** The inputs that carry core's wait options. */
+const WAIT_INPUTS: Partial<Record<WaitOptionName, string>> = {
+  timeoutMs: 'timeout',
+  minIntervalMs: 'min-interval',
+  maxIntervalMs: 'max-interval',
+  stallTimeoutMs: 'stall-timeout',
+};
 
 /** Reads one input as the runner passes it; '' when unset. */
 export type InputReader = (name: string) => string;
@@ -235,13 +248,20 @@ export function parseInputs(get: InputReader): ActionInputs {
   const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
   const minIntervalMs = parseDurationInput('min-interval', read(get, 'min-interval'));
   const maxIntervalMs = parseDurationInput('max-interval', read(get, 'max-interval'));
-  if (minIntervalMs < 1000) {
-    throw inputError('min-interval', 'must be at least 1s (the API asks clients not to poll faster).');
-  }
-  if (maxIntervalMs < minIntervalMs) {
-    throw inputError('max-interval', `must be at least min-interval (${read(get, 'min-interval')}).`);
-  }
   const stallTimeoutMs = parseOptionalDuration('stall-timeout', read(get, 'stall-timeout'));
+  try {
+    // Core's one validator (floors, order), in the inputs' names.
+    validateWaitOptions(
+      { timeoutMs, minIntervalMs, maxIntervalMs, stallTimeoutMs },
+      (field) => WAIT_INPUTS[field] ?? field,
+    );
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      const name = WAIT_INPUTS[error.field as WaitOptionName] ?? error.field;
+      throw inputError(name, `${error.reason}.`);
+    }
+    throw error;
+  }
 
   const inputs: ActionInputs = {
     apiKey,

@@ -1,19 +1,22 @@
-import type { Crawl, WaitEvent } from '@catalog-crawl/core';
-import { type ActionReport, formatMs, outcomeMessage } from './report.js';
+import {
+  type Crawl,
+  crawlPosition,
+  formatCountOf,
+  formatCounts,
+  formatDuration,
+  formatPosition,
+  type WaitEvent,
+} from '@catalog-crawl/core';
+import { type ActionReport, outcomeMessage } from './report.js';
 
 /** How often a quiet heartbeat line is printed when nothing changes (core's heartbeatMs). */
 export const HEARTBEAT_MS = 180_000;
 /** Repeated transient-error warnings are folded into one info line at most this often. */
 export const WARNING_INFO_EVERY_MS = 60_000;
 
-const numberFormat = new Intl.NumberFormat('en-US');
-export function formatCount(n: number): string {
-  return numberFormat.format(n);
-}
-
 /** `[+1m20s, 58m40s left]` */
 export function timePrefix(elapsedMs: number, remainingMs: number): string {
-  return `[+${formatMs(elapsedMs)}, ${formatMs(Math.max(0, remainingMs))} left]`;
+  return `[+${formatDuration(elapsedMs)}, ${formatDuration(Math.max(0, remainingMs))} left]`;
 }
 
 /** First log line: the id and vendor; the status URL on the second line (GET it with the key). */
@@ -24,32 +27,19 @@ export function headerLines(executionId: string, vendor: string | undefined, bas
   ];
 }
 
+/** `step 2/4 Discovering collections`: the event's step, numbered as core's formatStep numbers them. */
 function stepLabel(crawl: Crawl | undefined, index: number, name: string): string {
-  const total = Math.max(crawl?.steps.length ?? 0, index + 1, 4);
-  return `step ${index + 1}/${total} ${name}`;
+  const total = crawl?.steps.length || 4;
+  return `step ${index + 1}/${Math.max(total, index + 1)} ${name}`;
 }
 
-function countsText(crawl: Crawl | undefined): string | undefined {
-  if (crawl?.result) {
-    return `${formatCount(crawl.result.collectionsTotal)} collections, ${formatCount(crawl.result.listingsTotal)} listings`;
-  }
-  if (crawl?.progress) {
-    return `${formatCount(crawl.progress.collectionsFound)} collections, ${formatCount(crawl.progress.listingsFound)} listings`;
-  }
-  return undefined;
-}
-
-/** Where the crawl is: `running, step 2/4 Discovering collections, 12 collections, 340 listings`. */
+/**
+ * Where the crawl is (core's words): `running, step 2/4 Discovering collections, 12 collections, 340 listings
+ * so far`. Without the status when it is no longer true (after a cancel).
+ */
 export function positionText(crawl: Crawl | undefined, options: { withStatus?: boolean } = {}): string {
-  if (!crawl) return options.withStatus === false ? '' : 'not seen yet';
-  const parts: string[] = options.withStatus === false ? [] : [crawl.status];
-  const runningIndex = crawl.steps.findIndex((step) => step.status === 'running');
-  if (runningIndex >= 0) {
-    parts.push(stepLabel(crawl, runningIndex, crawl.steps[runningIndex]!.name));
-  }
-  const counts = countsText(crawl);
-  if (counts) parts.push(counts);
-  return parts.join(', ');
+  if (options.withStatus === false) return crawl ? crawlPosition(crawl).slice(1).join(', ') : '';
+  return formatPosition(crawl);
 }
 
 /**
@@ -68,7 +58,7 @@ export function eventLine(event: WaitEvent): string | undefined {
     case 'step_finished':
       return `${prefix} ${stepLabel(event.crawl, event.index, event.step)} ${event.status}`;
     case 'progress':
-      return `${prefix} found ${formatCount(event.progress.collectionsFound)} collections, ${formatCount(event.progress.listingsFound)} listings`;
+      return `${prefix} found ${formatCountOf(event.progress.collectionsFound, 'collection')}, ${formatCountOf(event.progress.listingsFound, 'listing')}`;
     case 'heartbeat':
       return `${prefix} still waiting: ${positionText(event.crawl)}`;
     case 'warning':
@@ -150,9 +140,9 @@ export function finalLine(report: ActionReport): string {
   const id = report.executionId ? ` ${report.executionId}` : '';
   switch (report.outcome) {
     case 'completed': {
-      const counts = countsText(report.crawl);
+      const counts = formatCounts(report.crawl);
       const duration = report.crawl?.durationMs ?? report.elapsedMs;
-      return `${mark} Crawl${id} completed in ${formatMs(duration)}${counts ? `: ${counts}` : ''}`;
+      return `${mark} Crawl${id} completed in ${formatDuration(duration)}${counts ? `: ${counts}` : ''}`;
     }
     case 'started':
       return `${mark} Crawl${id} started (wait is false; use the execution-id output to wait for it later)`;

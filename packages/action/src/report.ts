@@ -3,10 +3,12 @@ import {
   type CancelResult,
   CatalogError,
   type Crawl,
+  formatDuration,
   type WaitHistory,
   type WaitOutcome,
   type WaitResult,
 } from '@catalog-crawl/core';
+import { hintFor } from './hints.js';
 
 import type { CrawlResultsReport } from './results.js';
 
@@ -24,8 +26,11 @@ export interface ReportError {
 
 /** What happened to the DELETE, when one was needed. */
 export interface ReportCancel {
-  /** `failed` when the DELETE itself failed; `skipped` when cancel-on-abort / cancel-on-timeout is false. */
-  outcome: 'canceled' | 'already_finished' | 'failed' | 'skipped';
+  /**
+   * `failed` when the DELETE itself failed; `skipped` when cancel-on-abort / cancel-on-timeout is false;
+   * `not_running_yet` when the crawl was still pending (the API cancels only running crawls).
+   */
+  outcome: 'canceled' | 'already_finished' | 'not_running_yet' | 'failed' | 'skipped';
   message?: string;
   requestId?: string;
 }
@@ -75,7 +80,9 @@ export function vendorFromUrl(url: string): string | undefined {
 /** A safe, serialisable view of any error (CatalogError carries status, code and request id). */
 export function toReportError(error: unknown): ReportError {
   if (error instanceof CatalogError) {
-    const out: ReportError = { message: error.message, code: error.code, name: error.name };
+    const hint = hintFor(error);
+    const message = hint ? `${error.message.replace(/\.?$/, '.')} ${hint}` : error.message;
+    const out: ReportError = { message, code: error.code, name: error.name };
     if (error.status !== undefined) out.status = error.status;
     if (error.requestId !== undefined) out.requestId = error.requestId;
     return out;
@@ -175,11 +182,13 @@ export function outcomeMessage(report: ActionReport): string {
             ? 'the crawl was cancelled'
             : report.cancel?.outcome === 'already_finished'
               ? 'the crawl had already finished'
-              : report.cancel?.outcome === 'failed'
-                ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
-                : report.cancel?.outcome === 'skipped'
-                  ? 'the crawl was left running (cancel-on-abort is false)'
-                  : 'the crawl was not cancelled in time; the post step retries';
+              : report.cancel?.outcome === 'not_running_yet'
+                ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                : report.cancel?.outcome === 'failed'
+                  ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
+                  : report.cancel?.outcome === 'skipped'
+                    ? 'the crawl was left running (cancel-on-abort is false)'
+                    : 'the crawl was not cancelled in time; the post step retries';
         return `The step was interrupted (${report.signal}); ${what}.`;
       }
       return crawl?.error ?? 'The crawl was cancelled.';
@@ -190,10 +199,12 @@ export function outcomeMessage(report: ActionReport): string {
           ? ' The crawl was cancelled (cancel-on-timeout).'
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
-            : report.cancel?.outcome === 'failed'
-              ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
-              : ' The crawl keeps running; wait for it again with execution-id.';
-      return `Timed out after ${formatMs(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
+            : report.cancel?.outcome === 'not_running_yet'
+              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              : report.cancel?.outcome === 'failed'
+                ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                : ' The crawl keeps running; wait for it again with execution-id.';
+      return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
     }
     case 'stalled': {
       const left =
@@ -201,10 +212,12 @@ export function outcomeMessage(report: ActionReport): string {
           ? ' The crawl was cancelled (cancel-on-stall).'
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
-            : report.cancel?.outcome === 'failed'
-              ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
-              : '';
-      return `No progress for ${formatMs(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.${left}`;
+            : report.cancel?.outcome === 'not_running_yet'
+              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              : report.cancel?.outcome === 'failed'
+                ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                : '';
+      return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.${left}`;
     }
     case 'error': {
       const error = report.error;
@@ -218,22 +231,4 @@ export function outcomeMessage(report: ActionReport): string {
       return `${error.message} (${extra.join(', ')})`;
     }
   }
-}
-
-/** Compact duration for messages: 1h30m, 15m, 1m30s, 42s, 1.5s, 250ms. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '0s';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 10_000) {
-    const s = Math.round(ms / 100) / 10;
-    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
-  }
-  let seconds = Math.round(ms / 1000);
-  const h = Math.floor(seconds / 3600);
-  seconds -= h * 3600;
-  const m = Math.floor(seconds / 60);
-  seconds -= m * 60;
-  if (h > 0) return `${h}h${m > 0 ? `${m}m` : ''}`;
-  if (m > 0) return `${m}m${seconds > 0 ? `${seconds}s` : ''}`;
-  return `${seconds}s`;
 }

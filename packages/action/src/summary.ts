@@ -1,7 +1,14 @@
-import { CRAWL_STEPS, firstImageUrl, type Listing, type StepHistory } from '@catalog-crawl/core';
-import { formatCount, outcomeMark, positionText } from './log.js';
+import {
+  CRAWL_STEPS,
+  firstImageUrl,
+  formatCount,
+  formatDuration,
+  type Listing,
+  type StepHistory,
+} from '@catalog-crawl/core';
+import { outcomeMark, positionText } from './log.js';
 import { outcomeCounts, reportedStatus, worstOutcome } from './outputs.js';
-import { type ActionReport, formatMs, outcomeMessage } from './report.js';
+import { type ActionReport, outcomeMessage } from './report.js';
 
 /** Escapes text for a Markdown table cell or paragraph (no HTML, no table breaks, one line). */
 export function escapeMarkdown(text: string): string {
@@ -101,7 +108,7 @@ function clock(epochMs: number): string {
 
 function when(at: number | undefined, startedAt: number): string {
   if (at === undefined) return '—';
-  return `+${formatMs(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
+  return `+${formatDuration(Math.max(0, at - startedAt))} (${clock(at)} UTC)`;
 }
 
 const STEP_MARKS: Record<string, string> = {
@@ -203,8 +210,8 @@ export function buildSummary(report: ActionReport, depth = 0): string {
   const status = reportedStatus(report);
   rows.push(['API status', status ? code(status) : '—']);
   const durations: string[] = [];
-  if (crawl?.durationMs !== undefined) durations.push(`${formatMs(crawl.durationMs)} (crawl)`);
-  durations.push(`${formatMs(report.elapsedMs)} (this step)`);
+  if (crawl?.durationMs !== undefined) durations.push(`${formatDuration(crawl.durationMs)} (crawl)`);
+  durations.push(`${formatDuration(report.elapsedMs)} (this step)`);
   rows.push(['Duration', durations.join(', ')]);
   if (crawl?.result) {
     rows.push(['Collections', formatCount(crawl.result.collectionsTotal)]);
@@ -312,7 +319,9 @@ export function buildStepSummary(reports: readonly ActionReport[]): string {
     const crawl = report.crawl;
     const name = escapeMarkdown(crawl?.vendor ?? report.vendor ?? report.label ?? report.executionId ?? '?');
     const duration =
-      crawl?.durationMs !== undefined ? formatMs(crawl.durationMs) : `${formatMs(report.elapsedMs)} (step)`;
+      crawl?.durationMs !== undefined
+        ? formatDuration(crawl.durationMs)
+        : `${formatDuration(report.elapsedMs)} (step)`;
     const collections = crawl?.result?.collectionsTotal ?? crawl?.progress?.collectionsFound;
     const listings = crawl?.result?.listingsTotal ?? crawl?.progress?.listingsFound;
     out.push(

@@ -51,7 +51,8 @@ describe('log lines', () => {
       }),
     ).toBe('[+1m20s, 58m40s left] found 12 collections, 1,234 listings');
     expect(eventLine({ ...base, type: 'heartbeat' })).toBe(
-      '[+1m20s, 58m40s left] still waiting: running, step 2/4 Discovering collections, 12 collections, 1,234 listings',
+      // core's counts say whether they are final: the same words as the CLI and the MCP server
+      '[+1m20s, 58m40s left] still waiting: running, step 2/4 Discovering collections, 12 collections, 1,234 listings so far',
     );
     expect(eventLine(warning('retry', 1))).toBeUndefined();
   });

@@ -1,7 +1,7 @@
-import { NotFoundError } from '@catalog-crawl/core';
+import { formatDuration as formatMs, NotFoundError } from '@catalog-crawl/core';
 import { describe, expect, it } from 'vitest';
 import { buildOutputs, OUTPUT_NAMES } from '../src/outputs.js';
-import { type ActionReport, formatMs, outcomeMessage, toReportError, vendorFromUrl } from '../src/report.js';
+import { type ActionReport, outcomeMessage, toReportError, vendorFromUrl } from '../src/report.js';
 import { completedCrawl, crawl, history } from './fixtures.js';
 
 describe('buildOutputs', () => {
@@ -138,7 +138,7 @@ describe('helpers', () => {
     expect(vendorFromUrl('skims.com')).toBe('skims.com');
     expect(vendorFromUrl('https://www.skims.com/shop?x=1')).toBe('www.skims.com');
   });
-  it('formatMs', () => {
+  it('formatMs is core formatDuration (one rule for every face)', () => {
     expect(formatMs(250)).toBe('250ms');
     expect(formatMs(1500)).toBe('1.5s');
     expect(formatMs(42_000)).toBe('42s');

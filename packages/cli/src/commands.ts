@@ -1,16 +1,19 @@
-import type { Crawl, ListStatusFilter } from '@catalog-crawl/core';
+import {
+  WAIT_DEFAULTS as CORE_WAIT_DEFAULTS,
+  type Crawl,
+  crawlDurationMs,
+  crawlOutcome,
+  formatCounts,
+  formatDuration,
+  InvalidInputError,
+  type ListStatusFilter,
+  NOT_FOUND_GRACE_MS,
+  validateWaitOptions,
+  type WaitOptionName,
+} from '@catalog-crawl/core';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import {
-  cancelJson,
-  clock,
-  countsText,
-  crawlJson,
-  displaySteps,
-  humanDuration,
-  isCanceledCrawl,
-  statusColor,
-} from './format.js';
+import { cancelJson, crawlJson, displaySteps, statusColor } from './format.js';
 import { renderCrawlBlock } from './render/live.js';
 import { type CliWaitOptions, waitMany } from './wait-many.js';
 
@@ -24,26 +27,38 @@ export interface RawWaitOptions {
   cancelOnAbort?: boolean;
 }
 
-export const WAIT_DEFAULTS = { timeout: '60m', minInterval: '10s', maxInterval: '30s' } as const;
+/** Core's defaults, as the flags show them (the timeout in minutes, as action.yml writes it: `60m`). */
+export const WAIT_DEFAULTS = {
+  timeout: `${CORE_WAIT_DEFAULTS.timeoutMs / 60_000}m`,
+  minInterval: formatDuration(CORE_WAIT_DEFAULTS.minIntervalMs),
+  maxInterval: formatDuration(CORE_WAIT_DEFAULTS.maxIntervalMs),
+} as const;
 
-/** Parses and checks the wait options before any request. */
+const FLAGS: Partial<Record<WaitOptionName, string>> = {
+  timeoutMs: '--timeout',
+  minIntervalMs: '--min-interval',
+  maxIntervalMs: '--max-interval',
+  stallTimeoutMs: '--stall-timeout',
+};
+
+/** Parses and checks the wait options (core's one validator, in the flags' names) before any request. */
 export async function parseWaitOptions(raw: RawWaitOptions): Promise<CliWaitOptions> {
   const { parseDuration } = await import('@catalog-crawl/core');
-  const timeoutMs = parseDuration(raw.timeout, '--timeout');
-  const minIntervalMs = parseDuration(raw.minInterval, '--min-interval');
-  const maxIntervalMs = parseDuration(raw.maxInterval, '--max-interval');
-  const stallTimeoutMs =
-    raw.stallTimeout === undefined ? undefined : parseDuration(raw.stallTimeout, '--stall-timeout');
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be more than 0 (e.g. 30m).');
-  if (minIntervalMs < 1000) throw new UsageError('--min-interval must be at least 1s.');
-  if (maxIntervalMs < minIntervalMs) throw new UsageError('--max-interval must be at least --min-interval.');
-  if (stallTimeoutMs !== undefined && stallTimeoutMs <= 0)
-    throw new UsageError('--stall-timeout must be more than 0.');
+  const options = {
+    timeoutMs: parseDuration(raw.timeout, '--timeout'),
+    minIntervalMs: parseDuration(raw.minInterval, '--min-interval'),
+    maxIntervalMs: parseDuration(raw.maxInterval, '--max-interval'),
+    stallTimeoutMs:
+      raw.stallTimeout === undefined ? undefined : parseDuration(raw.stallTimeout, '--stall-timeout'),
+  };
+  try {
+    validateWaitOptions(options, (field) => FLAGS[field] ?? field);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(`${error.message}.`);
+    throw error;
+  }
   return {
-    timeoutMs,
-    minIntervalMs,
-    maxIntervalMs,
-    stallTimeoutMs,
+    ...options,
     cancelOnTimeout: raw.cancelOnTimeout === true,
     cancelOnAbort: raw.cancelOnAbort === true,
   };
@@ -77,8 +92,11 @@ export async function startCommand(
     ctx.out.line(`Started crawl ${ctx.out.colors.bold(id)} for ${target}`);
   }
   if (!waitOptions) return EXIT.OK;
-  // Right after the POST a GET may not see the crawl yet: treat 404 as "not yet" for 30 s.
-  const { exitCode } = await waitMany(ctx, client, [id], { ...waitOptions, notFoundGraceMs: 30_000 });
+  // Right after the POST a GET may not see the crawl yet: core's "just started" grace.
+  const { exitCode } = await waitMany(ctx, client, [id], {
+    ...waitOptions,
+    notFoundGraceMs: NOT_FOUND_GRACE_MS,
+  });
   return exitCode;
 }
 
@@ -93,8 +111,8 @@ export async function waitCommand(ctx: CliContext, ids: string[], raw: RawWaitOp
 
 /** `status`: 0 pending/running/completed, 1 failed, 6 canceled. */
 export function exitCodeForCrawl(crawl: Crawl): number {
-  if (crawl.status === 'failed') return isCanceledCrawl(crawl) ? EXIT.CANCELED : EXIT.FAILED;
-  return EXIT.OK;
+  const outcome = crawlOutcome(crawl);
+  return outcome === 'canceled' ? EXIT.CANCELED : outcome === 'failed' ? EXIT.FAILED : EXIT.OK;
 }
 
 export async function statusCommand(ctx: CliContext, id: string): Promise<number> {
@@ -108,11 +126,7 @@ export async function statusCommand(ctx: CliContext, id: string): Promise<number
     return exitCode;
   }
   const c = ctx.out.colors;
-  const started = crawl.startDate ? Date.parse(crawl.startDate) : Number.NaN;
-  const stopped = crawl.stopDate ? Date.parse(crawl.stopDate) : Number.NaN;
-  const durationMs =
-    crawl.durationMs ??
-    (Number.isFinite(started) ? (Number.isFinite(stopped) ? stopped : Date.now()) - started : 0);
+  const durationMs = crawlDurationMs(crawl) ?? 0;
   const lines = renderCrawlBlock(
     { executionId: crawl.executionId, crawl, startedAt: 0, done: undefined },
     { colors: c, frame: 0, now: durationMs, static: true },
@@ -132,9 +146,17 @@ export async function cancelCommand(ctx: CliContext, id: string): Promise<number
   const executionId = validateExecutionId(id);
   const client = await ctx.client();
   const result = await client.cancelCrawl(executionId);
+  // Not cancelled yet is not success (the CLI's own exit code for it comes with --when-running).
+  const exitCode = result.outcome === 'not_running_yet' ? EXIT.FAILED : EXIT.OK;
   if (ctx.json) {
-    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode: EXIT.OK });
-    return EXIT.OK;
+    ctx.out.json({ type: 'cancel', ...cancelJson(result), exitCode });
+    return exitCode;
+  }
+  if (result.outcome === 'not_running_yet') {
+    ctx.out.line(
+      `Crawl ${executionId} has not started yet (pending): the API cancels only running crawls. Cancel it again once it runs.`,
+    );
+    return EXIT.FAILED;
   }
   if (result.outcome === 'canceled') {
     ctx.out.line(`Canceled crawl ${executionId}.`);
@@ -183,10 +205,10 @@ export async function listCommand(
 
 /** The demo's closing summary lines. */
 export function demoSummary(crawl: Crawl | undefined, elapsedMs: number, plannedMs: number): string[] {
-  const counts = countsText(crawl);
+  const counts = formatCounts(crawl);
   const steps = displaySteps(crawl).filter((s) => s.status === 'completed').length;
   return [
     `Crawl of ${crawl?.vendor ?? 'the sample vendor'} ${crawl?.status ?? 'ended'}: ${steps}/4 steps${counts ? `, ${counts}` : ''}.`,
-    `It took ${clock(elapsedMs)} here for a crawl that takes about ${humanDuration(plannedMs)} on the real API.`,
+    `It took ${formatDuration(elapsedMs)} here for a crawl that takes about ${formatDuration(plannedMs)} on the real API.`,
   ];
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import {
   type CatalogClient,
   DEFAULT_BASE_URL,
+  readEnv,
   type SignalSource,
+  validateApiKey,
   validateBaseUrl,
 } from '@catalog-crawl/core';
 import { debugDetails, describeError } from './errors.js';
@@ -72,16 +74,17 @@ export class CliContext {
   }
 
   get baseUrl(): string {
-    const raw = this.globals.baseUrl ?? this.env['CATALOG_API_BASE_URL'] ?? DEFAULT_BASE_URL;
-    const value = raw.trim() === '' ? DEFAULT_BASE_URL : raw.trim();
+    const flag = this.globals.baseUrl?.trim();
+    const value = flag || readEnv(this.env).baseUrl || DEFAULT_BASE_URL;
     return validateBaseUrl(value, '--base-url (or CATALOG_API_BASE_URL)');
   }
 
   apiKey(): string {
-    const key = (this.globals.apiKey ?? this.env['CATALOG_API_KEY'] ?? '').trim();
-    if (key === '') throw new MissingApiKeyError();
-    this.out.redactor.add(key);
-    return key;
+    const raw = this.globals.apiKey ?? readEnv(this.env).apiKey ?? '';
+    if (raw.trim() === '') throw new MissingApiKeyError();
+    this.out.redactor.add(raw);
+    this.out.redactor.add(raw.trim());
+    return validateApiKey(raw, '--api-key (or CATALOG_API_KEY)');
   }
 
   async client(): Promise<CatalogClient> {

@@ -1,7 +1,6 @@
 import { demoSummary } from './commands.js';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { humanDuration } from './format.js';
 import { waitMany } from './wait-many.js';
 
 export interface DemoOptions {
@@ -19,7 +18,9 @@ export const DEMO_DEFAULTS = { duration: '30s', vendor: 'skims.com' } as const;
  * result. Needs no key and no network.
  */
 export async function demoCommand(ctx: CliContext, options: DemoOptions): Promise<number> {
-  const { CatalogClient, parseDuration, validateCrawlUrl } = await import('@catalog-crawl/core');
+  const { CatalogClient, formatDuration, NOT_FOUND_GRACE_MS, parseDuration, validateCrawlUrl } = await import(
+    '@catalog-crawl/core'
+  );
   const targetMs = parseDuration(options.duration, '--duration');
   if (targetMs < 1000) throw new UsageError('--duration must be at least 1s.');
   const vendor = validateCrawlUrl(options.vendor);
@@ -43,7 +44,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     say(c.bold('catalog-crawl demo'));
     say(`Catalog API emulator running in-process at ${emulator.url} (no key, no network needed).`);
     say(
-      `Crawling ${vendor}: about ${humanDuration(plannedMs)} on the real API, sped up ${Math.round(speed)}x to about ${humanDuration(targetMs)}.`,
+      `Crawling ${vendor}: about ${formatDuration(plannedMs)} on the real API, sped up ${Math.round(speed)}x to about ${formatDuration(targetMs)}.`,
     );
     say();
     const client = new CatalogClient({ apiKey: DEFAULT_API_KEY, baseUrl: emulator.url });
@@ -63,7 +64,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
       timeoutMs: Math.max(60_000, targetMs * 4),
       minIntervalMs: 1000,
       maxIntervalMs,
-      notFoundGraceMs: 30_000,
+      notFoundGraceMs: NOT_FOUND_GRACE_MS,
     });
     const finish = finishes[0];
     say();

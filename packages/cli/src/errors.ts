@@ -1,4 +1,12 @@
-import { EXIT, exitCodeForError } from './exit-codes.js';
+import {
+  ApiError,
+  AuthError,
+  InvalidInputError,
+  NotFoundError,
+  PaymentRequiredError,
+  ValidationError,
+} from '@catalog-crawl/core';
+import { EXIT, exitCodeForError, MissingApiKeyError, UsageError } from './exit-codes.js';
 
 export interface DescribedError {
   exitCode: number;
@@ -20,6 +28,43 @@ function firstLine(text: string): string {
   return line.trim();
 }
 
+/**
+ * What to do about an error, in the CLI's own words (its flags and variables). Core's messages state the
+ * facts only; the advice lives here, keyed by error class and, for input errors, by field.
+ */
+function hintFor(error: unknown, context: DescribeContext): string | undefined {
+  const base = `--base-url or CATALOG_API_BASE_URL${context.baseUrl ? `, now ${context.baseUrl}` : ''}`;
+  if (error instanceof MissingApiKeyError) {
+    return 'Export CATALOG_API_KEY=<your key> (safer than --api-key, which shows in process lists).';
+  }
+  if (error instanceof AuthError) {
+    return error.status === 403
+      ? 'The key in CATALOG_API_KEY (or --api-key) is not allowed to do this; starting crawls also needs auto top-up on in the Catalog billing settings.'
+      : 'Check the API key: set CATALOG_API_KEY (or pass --api-key).';
+  }
+  if (error instanceof PaymentRequiredError) return undefined; // core's message says what to do
+  if (error instanceof NotFoundError) {
+    return 'Check the execution id; `catalog-crawl list` shows the recent crawls of this key’s organisation.';
+  }
+  if (error instanceof ValidationError) return 'The API rejected the input; check the url or id and retry.';
+  if (error instanceof InvalidInputError) {
+    if (error.field === 'apiKey')
+      return 'Check CATALOG_API_KEY (or --api-key) for a stray character or a second line.';
+    if (error.field === 'baseUrl') return `Check the base URL (${base}).`;
+    return `Run \`catalog-crawl ${context.command ? `${context.command} ` : ''}--help\` for usage.`;
+  }
+  if (error instanceof UsageError) {
+    return `Run \`catalog-crawl ${context.command ? `${context.command} ` : ''}--help\` for usage.`;
+  }
+  if (error instanceof ApiError && error.status !== undefined && error.status >= 300 && error.status < 400) {
+    return `Set the base URL (${base}) to the address the API redirects to.`;
+  }
+  if (exitCodeForError(error) === EXIT.UNREACHABLE) {
+    return `Check the network and the base URL (${base}), then retry; quote the request id to support if it persists.`;
+  }
+  return undefined;
+}
+
 /** Turns any error into one line of what happened plus one line of what to do, and an exit code. */
 export function describeError(error: unknown, context: DescribeContext = {}): DescribedError {
   const exitCode = exitCodeForError(error);
@@ -29,37 +74,7 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
   if (typeof requestId === 'string' && requestId !== '' && !message.includes(requestId)) {
     message += ` (request id ${requestId})`;
   }
-  let hint: string | undefined;
-  // The core's messages usually say what to do already; add a hint only where they do not.
-  const says = (word: string) => message.toLowerCase().includes(word.toLowerCase());
-  switch (e.name) {
-    case 'AuthError':
-      if (!says('CATALOG_API_KEY')) hint = 'Check the API key: set CATALOG_API_KEY (or pass --api-key).';
-      break;
-    case 'MissingApiKeyError':
-      hint = 'Export CATALOG_API_KEY=<your key> (safer than --api-key, which shows in process lists).';
-      break;
-    case 'PaymentRequiredError':
-      if (!says('top-up'))
-        hint = 'Add credits or turn on auto top-up in your Catalog billing settings, then retry.';
-      break;
-    case 'NotFoundError':
-      hint =
-        'Check the execution id; `catalog-crawl list` shows the recent crawls of this key’s organisation.';
-      break;
-    case 'ValidationError':
-      hint = 'The API rejected the input; check the url or id and retry.';
-      break;
-    case 'InvalidInputError':
-    case 'UsageError':
-      hint = `Run \`catalog-crawl ${context.command ? `${context.command} ` : ''}--help\` for usage.`;
-      break;
-    default:
-      if (exitCode === EXIT.UNREACHABLE && !says('check')) {
-        hint = `Check the network and the base URL${context.baseUrl ? ` (${context.baseUrl})` : ''}, then retry; quote the request id to support if it persists.`;
-      }
-  }
-  return { exitCode, message, hint };
+  return { exitCode, message, hint: hintFor(error, context) };
 }
 
 /** Stack trace and causes, for `--debug`. */

@@ -1,4 +1,19 @@
-import type { WaitOutcome } from '@catalog-crawl/core';
+import {
+  AuthError,
+  CatalogError,
+  ConflictError,
+  InvalidInputError,
+  InvalidResponseError,
+  LostContactError,
+  NetworkError,
+  NotFoundError,
+  PaymentRequiredError,
+  RateLimitError,
+  ServerError,
+  ValidationError,
+  type WaitOutcome,
+} from '@catalog-crawl/core';
+import { CommanderError } from 'commander';
 
 /** Documented exit codes of `catalog-crawl`. */
 export const EXIT = {
@@ -53,31 +68,28 @@ export function worstExitCode(codes: readonly number[]): number {
   return Math.max(EXIT.OK, ...codes);
 }
 
-const NAME_TO_CODE: Record<string, number> = {
-  InvalidInputError: EXIT.USAGE,
-  ValidationError: EXIT.USAGE,
-  AuthError: EXIT.AUTH,
-  PaymentRequiredError: EXIT.AUTH,
-  NotFoundError: EXIT.NOT_FOUND,
-  NetworkError: EXIT.UNREACHABLE,
-  LostContactError: EXIT.UNREACHABLE,
-  ServerError: EXIT.UNREACHABLE,
-  RateLimitError: EXIT.UNREACHABLE,
-  InvalidResponseError: EXIT.UNREACHABLE,
-  ConflictError: EXIT.FAILED,
-  MissingApiKeyError: EXIT.AUTH,
-};
+/** Exit code per error class; the first class the error is an instance of wins (subclasses first). */
+const CLASS_TO_CODE: [abstract new (...args: never[]) => Error, number][] = [
+  [InvalidInputError, EXIT.USAGE],
+  [ValidationError, EXIT.USAGE],
+  [AuthError, EXIT.AUTH],
+  [PaymentRequiredError, EXIT.AUTH],
+  [NotFoundError, EXIT.NOT_FOUND],
+  [NetworkError, EXIT.UNREACHABLE],
+  [LostContactError, EXIT.UNREACHABLE],
+  [ServerError, EXIT.UNREACHABLE],
+  [RateLimitError, EXIT.UNREACHABLE],
+  [InvalidResponseError, EXIT.UNREACHABLE],
+  [ConflictError, EXIT.FAILED],
+];
 
-/**
- * Maps an error to an exit code. Errors are matched by `name` (set by every core error class) and then by
- * HTTP status, so that this works without importing the core at runtime and with any copy of it.
- */
+/** Maps an error to an exit code: by class (instanceof), then by HTTP status for any other API error. */
 export function exitCodeForError(error: unknown): number {
   if (!(error instanceof Error)) return EXIT.FAILED;
-  const byName = NAME_TO_CODE[error.name];
-  if (byName !== undefined) return byName;
-  if (error.name === 'CommanderError' || error.name === 'UsageError') return EXIT.USAGE;
-  const status = (error as { status?: unknown }).status;
+  if (error instanceof MissingApiKeyError) return EXIT.AUTH;
+  if (error instanceof UsageError || error instanceof CommanderError) return EXIT.USAGE;
+  for (const [type, code] of CLASS_TO_CODE) if (error instanceof type) return code;
+  const status = error instanceof CatalogError ? error.status : undefined;
   if (typeof status === 'number') {
     if (status === 400) return EXIT.USAGE;
     if (status === 401 || status === 402 || status === 403) return EXIT.AUTH;

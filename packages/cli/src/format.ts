@@ -1,17 +1,16 @@
-import type { CancelResult, Crawl, CrawlStep, WaitEvent, WaitResult } from '@catalog-crawl/core';
+import {
+  type CancelResult,
+  CRAWL_STEPS,
+  type Crawl,
+  type CrawlStep,
+  type WaitEvent,
+  type WaitResult,
+} from '@catalog-crawl/core';
 import type { Colors } from './output.js';
-
-/** The four documented steps, in order (a copy of core's CRAWL_STEPS, kept here so renderers stay pure). */
-export const STEP_NAMES = [
-  'Determining crawl method',
-  'Discovering collections',
-  'Analyzing collections',
-  'Extracting listings',
-] as const;
 
 export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] as const;
 
-/** `0:05`, `12:34`, `1:02:03`. */
+/** The live display's ticking clock: `0:05`, `12:34`, `1:02:03` (durations in words use core's formatDuration). */
 export function clock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
@@ -21,57 +20,13 @@ export function clock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** `450ms`, `12s`, `3m05s`, `1h02m`. */
-export function humanDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const total = Math.round(ms / 1000);
-  if (total < 60) return `${total}s`;
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  return `${m}m${String(s).padStart(2, '0')}s`;
-}
-
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function plural(n: number, word: string): string {
-  return `${count(n)} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** The steps to show: the crawl's own, or the four documented ones as pending when it sent none. */
 export function displaySteps(crawl: Crawl | undefined): CrawlStep[] {
   if (crawl && crawl.steps.length > 0) return crawl.steps;
-  return STEP_NAMES.map((name) => ({
+  return CRAWL_STEPS.map((name) => ({
     name,
     status: crawl?.status === 'completed' ? 'completed' : 'pending',
   }));
-}
-
-/** Counts to show: the final totals when known, else the running progress. */
-export function displayCounts(
-  crawl: Crawl | undefined,
-): { collections: number; listings: number } | undefined {
-  if (!crawl) return undefined;
-  if (crawl.result)
-    return { collections: crawl.result.collectionsTotal, listings: crawl.result.listingsTotal };
-  if (crawl.progress)
-    return { collections: crawl.progress.collectionsFound, listings: crawl.progress.listingsFound };
-  return undefined;
-}
-
-export function countsText(crawl: Crawl | undefined): string | undefined {
-  const counts = displayCounts(crawl);
-  if (!counts) return undefined;
-  return `${plural(counts.collections, 'collection')}, ${plural(counts.listings, 'listing')}`;
-}
-
-/** A crawl that failed because it was cancelled (the API reports cancelled runs as `failed`). */
-export function isCanceledCrawl(crawl: Crawl | undefined): boolean {
-  return crawl?.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
 }
 
 export function stepMark(status: string, colors: Colors, frame: number): string {
@@ -87,17 +42,6 @@ export function stepMark(status: string, colors: Colors, frame: number): string 
     default:
       return colors.yellow('?');
   }
-}
-
-/** Fraction of the crawl done, from its steps: completed steps count 1, the running one 1/2. */
-export function stepFraction(steps: readonly CrawlStep[]): number {
-  if (steps.length === 0) return 0;
-  let done = 0;
-  for (const step of steps) {
-    if (step.status === 'completed') done += 1;
-    else if (step.status === 'running') done += 0.5;
-  }
-  return Math.min(1, done / steps.length);
 }
 
 export function progressBar(fraction: number, width: number, colors: Colors): string {

@@ -1,8 +1,2 @@
-export { buildProgram, type RunOptions, run } from './cli.js';
-export { describeError } from './errors.js';
-export { EXIT, exitCodeForError, exitCodeForOutcome, worstExitCode } from './exit-codes.js';
-export { Output, Redactor, shouldUseColor } from './output.js';
-export { JsonReporter } from './render/json.js';
-export { type CrawlView, LiveReporter, renderCrawlBlock } from './render/live.js';
-export { PlainReporter } from './render/plain.js';
-export type { FinishInfo, WaitReporter } from './render/reporter.js';
+// The CLI's programmatic surface: run it as the bin does (argv, streams, environment, signals).
+export { type RunOptions, run } from './cli.js';

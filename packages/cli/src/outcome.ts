@@ -1,19 +1,14 @@
-import type { Crawl, WaitResult } from '@catalog-crawl/core';
+import {
+  AbortedError,
+  type Crawl,
+  formatCounts,
+  formatDuration,
+  formatStep,
+  type WaitResult,
+} from '@catalog-crawl/core';
 import { describeError } from './errors.js';
 import { EXIT, exitCodeForOutcome } from './exit-codes.js';
-import { countsText, displaySteps, humanDuration } from './format.js';
 import type { FinishInfo } from './render/reporter.js';
-
-/** `step 2/4 (Discovering collections)`: the failed step, else the running one, else the next pending one. */
-export function stepLabel(crawl: Crawl | undefined): string | undefined {
-  if (!crawl || crawl.steps.length === 0) return undefined;
-  const steps = displaySteps(crawl);
-  let index = steps.findIndex((s) => s.status === 'failed');
-  if (index < 0) index = steps.findIndex((s) => s.status === 'running');
-  if (index < 0) index = steps.findIndex((s) => s.status !== 'completed');
-  if (index < 0) return undefined;
-  return `step ${index + 1}/${steps.length} (${steps[index]?.name})`;
-}
 
 export interface FinishContext {
   timeoutMs?: number;
@@ -28,14 +23,14 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
   const id = result.executionId;
   const crawl = result.crawl;
   const exitCode = exitCodeForOutcome(result.outcome);
-  const counts = countsText(crawl);
-  const where = stepLabel(crawl);
+  const counts = formatCounts(crawl);
+  const where = formatStep(crawl);
   let message: string;
   let hint: string | undefined;
   switch (result.outcome) {
     case 'completed': {
       const took = crawl?.durationMs ?? result.elapsedMs;
-      message = `completed in ${humanDuration(took)}${counts ? `: ${counts}` : ''}`;
+      message = `completed in ${formatDuration(took)}${counts ? `: ${counts}` : ''}`;
       break;
     }
     case 'failed':
@@ -46,7 +41,7 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
       message = `canceled${crawl?.error ? `: ${crawl.error}` : ''}`;
       break;
     case 'timed_out': {
-      const after = context.timeoutMs !== undefined ? ` after ${humanDuration(context.timeoutMs)}` : '';
+      const after = context.timeoutMs !== undefined ? ` after ${formatDuration(context.timeoutMs)}` : '';
       const state = crawl ? `, still ${crawl.status}${where ? ` at ${where}` : ''}` : '';
       if (result.cancel?.outcome === 'canceled') {
         message = `timed out${after}${state}; canceled the crawl (--cancel-on-timeout)`;
@@ -60,7 +55,7 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
     }
     case 'stalled': {
       const stall =
-        context.stallTimeoutMs !== undefined ? ` for ${humanDuration(context.stallTimeoutMs)}` : '';
+        context.stallTimeoutMs !== undefined ? ` for ${formatDuration(context.stallTimeoutMs)}` : '';
       message = `stalled: no change${stall}${where ? ` at ${where}` : ''}${counts ? ` (${counts})` : ''}`;
       hint = `It may still be running on the server: \`${bin} status ${id}\`, or cancel it: \`${bin} cancel ${id}\`.`;
       break;
@@ -87,18 +82,12 @@ export function finishFromError(
   context: FinishContext & { signalName?: 'SIGINT' | 'SIGTERM' } = {},
 ): FinishInfo {
   const bin = context.bin ?? 'catalog-crawl';
-  const e = error as {
-    name?: string;
-    crawl?: Crawl;
-    elapsedMs?: number;
-    cancel?: { outcome: string };
-    cancelError?: Error;
-  };
-  if (e?.name === 'AbortedError') {
+  const e = error as { crawl?: Crawl; elapsedMs?: number };
+  if (error instanceof AbortedError) {
     const how = context.signalName === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
     const interrupted = context.signalName === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
-    const base = { executionId, error, crawl: e.crawl, elapsedMs: e.elapsedMs };
-    if (e.cancel?.outcome === 'canceled') {
+    const base = { executionId, error, crawl: error.crawl, elapsedMs: error.elapsedMs };
+    if (error.cancel?.outcome === 'canceled') {
       return {
         ...base,
         exitCode: EXIT.CANCELED,
@@ -106,7 +95,7 @@ export function finishFromError(
         message: `canceled the crawl on ${how} (--cancel-on-abort)`,
       };
     }
-    if (e.cancel?.outcome === 'already_finished') {
+    if (error.cancel?.outcome === 'already_finished') {
       return {
         ...base,
         exitCode: interrupted,
@@ -115,12 +104,21 @@ export function finishFromError(
         hint: `See how it ended: \`${bin} status ${executionId}\``,
       };
     }
-    if (e.cancelError) {
+    if (error.cancel?.outcome === 'not_running_yet') {
       return {
         ...base,
         exitCode: interrupted,
         outcome: 'interrupted',
-        message: `stopped waiting on ${how}, but canceling the crawl failed: ${e.cancelError.message}`,
+        message: `stopped waiting on ${how}; the crawl had not started yet, so it could not be cancelled (the API cancels only running crawls)`,
+        hint: `Cancel it once it runs: \`${bin} cancel ${executionId}\`.`,
+      };
+    }
+    if (error.cancelError) {
+      return {
+        ...base,
+        exitCode: interrupted,
+        outcome: 'interrupted',
+        message: `stopped waiting on ${how}, but canceling the crawl failed: ${error.cancelError.message}`,
         hint: `Cancel it with \`${bin} cancel ${executionId}\`.`,
       };
     }

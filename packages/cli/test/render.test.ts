@@ -1,4 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
+import { NotFoundError } from '@catalog-crawl/core';
 import { createLogUpdate } from 'log-update';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { finishFromError, finishFromResult } from '../src/outcome.js';
@@ -44,7 +45,7 @@ describe('renderCrawlBlock', () => {
     );
     const text = lines.join('\n');
     expect(text).toContain('✖ Extracting listings');
-    expect(text).toContain('failed at step 4/4 (Extracting listings): Extraction failed');
+    expect(text).toContain('failed at step 4/4 Extracting listings: Extraction failed');
     expect(lines[0]?.startsWith('✖')).toBe(true);
   });
 
@@ -109,7 +110,7 @@ describe('LiveReporter on a fake TTY', () => {
     reporter.finish(
       finishFromError(
         'crawl-b-5678',
-        Object.assign(new Error('No crawl crawl-b-5678'), { name: 'NotFoundError', status: 404 }),
+        new NotFoundError('No crawl crawl-b-5678', 'NOT_FOUND', { status: 404 }),
       ),
     );
     reporter.close(4);
@@ -186,9 +187,7 @@ describe('PlainReporter', () => {
     const reporter = new PlainReporter(out);
     const result = makeResult({ outcome: 'timed_out', crawl: makeCrawl(), elapsedMs: 120_000 });
     reporter.finish(finishFromResult(result, { timeoutMs: 120_000 }));
-    expect(stdout.text).toContain(
-      'timed out after 2m00s, still running at step 2/4 (Discovering collections)',
-    );
+    expect(stdout.text).toContain('timed out after 2m, still running at step 2/4 Discovering collections');
     expect(stdout.text).toContain('catalog-crawl wait crawl-skims-com-4ddfa1c9');
   });
 });
@@ -203,7 +202,7 @@ describe('JsonReporter', () => {
     reporter.finish(
       finishFromError(
         'crawl-b-5678',
-        Object.assign(new Error('gone'), { name: 'NotFoundError', status: 404, requestId: 'req_1' }),
+        new NotFoundError('gone', 'NOT_FOUND', { status: 404, requestId: 'req_1' }),
       ),
     );
     reporter.close(4);

@@ -1,13 +1,54 @@
+import {
+  AbortedError,
+  ApiError,
+  AuthError,
+  formatDuration,
+  formatStep,
+  InvalidInputError,
+  InvalidResponseError,
+  LostContactError,
+  NetworkError,
+  NotFoundError,
+  PaymentRequiredError,
+  RateLimitError,
+  ServerError,
+  ValidationError,
+} from '@catalog-crawl/core';
 import { describe, expect, it } from 'vitest';
+import { CliContext } from '../src/context.js';
 import { describeError } from '../src/errors.js';
-import { EXIT, exitCodeForError, exitCodeForOutcome, worstExitCode } from '../src/exit-codes.js';
-import { clock, humanDuration } from '../src/format.js';
-import { finishFromError, finishFromResult, stepLabel } from '../src/outcome.js';
-import { Redactor, secretsFromArgv, shouldUseColor } from '../src/output.js';
+import {
+  EXIT,
+  exitCodeForError,
+  exitCodeForOutcome,
+  MissingApiKeyError,
+  worstExitCode,
+} from '../src/exit-codes.js';
+import { clock } from '../src/format.js';
+import { finishFromError, finishFromResult } from '../src/outcome.js';
+import { Output, Redactor, secretsFromArgv, shouldUseColor } from '../src/output.js';
 import { CANARY, FakeStream, makeCrawl, makeResult } from './helpers.js';
 
+const wait = { executionId: 'crawl-a-1234', crawl: undefined, elapsedMs: 0 };
+const history = { startedAt: 0, steps: [], polls: 0, transientErrors: 0 };
+/** A real instance of the named class: errors are matched by class, never by name. */
+const make: Record<string, (message: string) => Error> = {
+  InvalidInputError: (m) => new InvalidInputError('url', m),
+  ValidationError: (m) => new ValidationError(m, 'INVALID_REQUEST'),
+  AuthError: (m) => new AuthError(m, 'UNAUTHORIZED'),
+  PaymentRequiredError: (m) => new PaymentRequiredError(m, 'PAYMENT_REQUIRED'),
+  MissingApiKeyError: () => new MissingApiKeyError(),
+  NotFoundError: (m) => new NotFoundError(m, 'NOT_FOUND'),
+  NetworkError: (m) => new NetworkError(m),
+  LostContactError: (m) => new LostContactError(m, { ...wait, history }),
+  ServerError: (m) => new ServerError(m, 'SERVER_ERROR'),
+  RateLimitError: (m) => new RateLimitError(m),
+  InvalidResponseError: (m) => new InvalidResponseError(m, 'INVALID_RESPONSE'),
+  ApiError: (m) => new ApiError(m, 'HTTP'),
+  AbortedError: (m) => new AbortedError(m),
+};
 const named = (name: string, fields: Record<string, unknown> = {}) =>
-  Object.assign(new Error(`${name} happened`), { name, ...fields });
+  Object.assign(make[name]!(`${name} happened`), fields);
 
 describe('exit codes', () => {
   it('maps outcomes', () => {
@@ -60,6 +101,22 @@ describe('errors', () => {
     const n = describeError(named('NetworkError'), { baseUrl: 'http://127.0.0.1:9' });
     expect(n.exitCode).toBe(8);
     expect(n.hint).toContain('http://127.0.0.1:9');
+    // Moved from core, whose messages no longer name a face's settings: the CLI names its own.
+    expect(n.hint).toContain('CATALOG_API_BASE_URL');
+    const redirect = describeError(named('ApiError', { status: 302 }));
+    expect(redirect.hint).toContain('CATALOG_API_BASE_URL');
+    const badKey = describeError(new InvalidInputError('apiKey', 'the API key contains spaces'));
+    expect(badKey.hint).toContain('CATALOG_API_KEY');
+  });
+
+  it('a key with a space is reported against CATALOG_API_KEY before any request', () => {
+    const ctx = new CliContext({
+      out: new Output(new FakeStream(), new FakeStream(), new Redactor(), { color: false, errColor: false }),
+      env: { CATALOG_API_KEY: 'ck_live_ a' },
+      signals: { on() {}, off() {} },
+      forceExit() {},
+    });
+    expect(() => ctx.apiKey()).toThrow(/CATALOG_API_KEY.*contains spaces/);
   });
 
   it('keep only the first line of a message', () => {
@@ -74,10 +131,11 @@ describe('outcome messages', () => {
       error: 'boom',
       stepStatuses: ['completed', 'failed', 'pending', 'pending'],
     });
-    expect(stepLabel(crawl)).toBe('step 2/4 (Discovering collections)');
+    // core's one rule for "where the crawl is", shared with the Action and the MCP server
+    expect(formatStep(crawl)).toBe('step 2/4 Discovering collections');
     const f = finishFromResult(makeResult({ outcome: 'failed', crawl }));
     expect(f.exitCode).toBe(1);
-    expect(f.message).toBe('failed at step 2/4 (Discovering collections): boom');
+    expect(f.message).toBe('failed at step 2/4 Discovering collections: boom');
   });
 
   it('stalled and canceled', () => {
@@ -85,7 +143,7 @@ describe('outcome messages', () => {
       stallTimeoutMs: 120_000,
     });
     expect(stalled.exitCode).toBe(7);
-    expect(stalled.message).toContain('no change for 2m00s at step 2/4');
+    expect(stalled.message).toContain('no change for 2m at step 2/4');
     expect(stalled.hint).toContain('catalog-crawl cancel');
     const canceled = finishFromResult(
       makeResult({
@@ -157,9 +215,10 @@ describe('output', () => {
   it('formats durations', () => {
     expect(clock(5_000)).toBe('0:05');
     expect(clock(3_723_000)).toBe('1:02:03');
-    expect(humanDuration(450)).toBe('450ms');
-    expect(humanDuration(32_000)).toBe('32s');
-    expect(humanDuration(185_000)).toBe('3m05s');
-    expect(humanDuration(3_720_000)).toBe('1h02m');
+    // durations in words are core's formatDuration, one precision rule for every face
+    expect(formatDuration(450)).toBe('450ms');
+    expect(formatDuration(32_000)).toBe('32s');
+    expect(formatDuration(185_000)).toBe('3m5s');
+    expect(formatDuration(3_720_000)).toBe('1h2m');
   });
 });

@@ -1,7 +1,8 @@
+import { type Clock, toClock } from './clock.js';
 import { validateApiKey, validateBaseUrl } from './config.js';
-import { validateCrawlUrl, validateExecutionId } from './crawl.js';
-import { ApiError, ConflictError, InvalidInputError, ValidationError } from './errors.js';
-import { defaultSleep } from './internal.js';
+import { isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl.js';
+import { DEFAULT_BASE_URL } from './env.js';
+import { ApiError, InvalidInputError } from './errors.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
 import { createProxyFetch, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
@@ -19,10 +20,6 @@ import type {
 import { VERSION } from './version.js';
 
 export { NOT_SENT, VERSION };
-export const DEFAULT_BASE_URL = 'https://api.getcatalog.ai';
-export const ENV_API_KEY = 'CATALOG_API_KEY';
-export const ENV_BASE_URL = 'CATALOG_API_BASE_URL';
-
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY = {
   retries: 4,
@@ -30,42 +27,30 @@ export const DEFAULT_RETRY = {
   maxDelayMs: 10_000,
   maxServerDelayMs: 60_000,
 } as const;
-export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 } as const;
+export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000, maxInFlight: 32 } as const;
 
-/** Reads CATALOG_API_KEY / CATALOG_API_BASE_URL; throws InvalidInputError naming the variable when the key is missing. */
-export function clientOptionsFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): Pick<CatalogClientOptions, 'apiKey' | 'baseUrl'> {
-  const apiKey = env[ENV_API_KEY]?.trim();
-  if (!apiKey) {
-    throw new InvalidInputError(
-      ENV_API_KEY,
-      `${ENV_API_KEY} is not set: create an API key in the Catalog dashboard and export ${ENV_API_KEY}=<key>`,
-    );
-  }
-  const baseUrl = env[ENV_BASE_URL]?.trim();
-  return { apiKey, baseUrl: baseUrl ? baseUrl : DEFAULT_BASE_URL };
+/** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
+function isRefusal(error: unknown): error is ApiError {
+  const status = error instanceof ApiError ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
 }
 
-const ALREADY_FINISHED =
-  /not running|not in a cancel+able state|cannot be cancel+ed|already (finished|completed|failed|cancel+ed|stopped|terminated)/i;
-
 let requesterOf: (client: CatalogClient) => Requester;
+let clockOfClient: (client: CatalogClient) => Clock;
 
 export class CatalogClient {
   readonly baseUrl: string;
   readonly #requester: Requester;
+  readonly #clock: Clock;
 
   static {
     requesterOf = (client) => client.#requester;
+    clockOfClient = (client) => client.#clock;
   }
 
   constructor(options: CatalogClientOptions) {
-    const apiKey = validateApiKey(options?.apiKey, `the API key (usually ${ENV_API_KEY})`);
-    this.baseUrl = validateBaseUrl(
-      options.baseUrl ?? DEFAULT_BASE_URL,
-      `the base URL (usually ${ENV_BASE_URL})`,
-    );
+    const apiKey = validateApiKey(options?.apiKey, 'the API key');
+    this.baseUrl = validateBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, 'the base URL');
     let retry: ConstructorParameters<typeof Requester>[0]['retry'] = false;
     if (options.retry !== false) {
       const r = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}) };
@@ -79,13 +64,26 @@ export class CatalogClient {
         maxServerDelayMs: nonNegative(r.maxServerDelayMs, 'retry.maxServerDelayMs'),
       };
     }
+    const clock = toClock(options.clock);
+    this.#clock = clock;
     let limiter: SlidingWindowLimiter | undefined;
     if (options.rateLimit !== false) {
       const l = { ...DEFAULT_RATE_LIMIT, ...stripUndefined(options.rateLimit ?? {}) };
       if (!Number.isInteger(l.requests) || l.requests < 1) {
         throw new InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
       }
-      limiter = new SlidingWindowLimiter(l.requests, positive(l.windowMs, 'rateLimit.windowMs'));
+      if (!Number.isInteger(l.maxInFlight) || l.maxInFlight < 1) {
+        throw new InvalidInputError(
+          'rateLimit.maxInFlight',
+          'rateLimit.maxInFlight must be a whole number >= 1',
+        );
+      }
+      limiter = new SlidingWindowLimiter(
+        l.requests,
+        positive(l.windowMs, 'rateLimit.windowMs'),
+        clock,
+        l.maxInFlight,
+      );
     }
     this.#requester = new Requester({
       apiKey,
@@ -96,9 +94,7 @@ export class CatalogClient {
       limiter,
       userAgent: options.userAgent ?? `catalog-crawl/${VERSION}`,
       redact: createRedactor([apiKey, ...proxySecrets()]),
-      now: options.now ?? Date.now,
-      sleep: options.sleep ?? defaultSleep,
-      random: options.random ?? Math.random,
+      clock,
     });
   }
 
@@ -132,7 +128,13 @@ export class CatalogClient {
     );
   }
 
-  /** DELETE /v2/crawl/{id}. A crawl that already finished is a normal answer (outcome `already_finished`). */
+  /**
+   * DELETE /v2/crawl/{id}. The API cancels only a running crawl; any other answer in 4xx except 401, 403,
+   * 404, 408 and 429 is read as a refusal, and the refusal's wording is never read: the crawl is read instead.
+   * Pending gives `not_running_yet`, finished (completed, failed, canceled) gives `already_finished`, and
+   * running, or a status this package does not know, rethrows the refusal as the typed error it was (with its
+   * request id).
+   */
   async cancelCrawl(executionId: string, options: RequestOptions = {}): Promise<CancelResult> {
     const id = validateExecutionId(executionId);
     try {
@@ -147,19 +149,24 @@ export class CatalogClient {
         options,
       );
     } catch (error) {
-      const message = error instanceof ApiError ? error.serverMessage : undefined;
-      const finished =
-        error instanceof ConflictError ||
-        (error instanceof ValidationError && message !== undefined && ALREADY_FINISHED.test(message));
-      if (!finished) throw error;
+      if (!isRefusal(error)) throw error;
+      const crawl = await this.getCrawl(id, options);
+      const outcome =
+        crawl.status === 'pending'
+          ? 'not_running_yet'
+          : isTerminalStatus(crawl.status)
+            ? 'already_finished'
+            : undefined;
+      if (!outcome) throw error;
       const result: CancelResult = {
         executionId: id,
-        outcome: 'already_finished',
-        stopDate: null,
+        outcome,
+        stopDate: crawl.stopDate ?? null,
+        status: crawl.status,
         requestId: error.requestId,
-        raw: undefined,
+        raw: crawl.raw,
       };
-      if (message !== undefined) result.message = message;
+      if (error.serverMessage !== undefined) result.message = error.serverMessage;
       return result;
     }
   }
@@ -205,6 +212,11 @@ export function sendRequest<T>(
 }
 
 export type { RequestSpec };
+
+/** The clock a client was built with: the waiter's default, so one simulated clock drives both. */
+export function clientClock(client: CatalogClient): Clock {
+  return clockOfClient(client);
+}
 
 function positive(value: number, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

@@ -9,22 +9,59 @@ const WHITESPACE = /\s/;
 // Encoded forms of characters that would change the path once a server or proxy decodes it.
 const ENCODED_DANGER = /%(2f|5c|2e|3f|23|0[0-9a-f]|1[0-9a-f]|7f)/i;
 
-/** completed and failed are terminal; pending, running and unknown strings are not. */
+/** `canceled` (the DELETE's own word) and `cancelled`: a crawl some API versions report after a cancel. */
+const CANCELED_STATUSES = new Set(['canceled', 'cancelled']);
+const KNOWN_STATUSES = new Set(['pending', 'running', 'completed', 'failed', ...CANCELED_STATUSES]);
+
+/** completed, failed and canceled/cancelled are terminal; pending, running and unknown strings are not. */
 export function isTerminalStatus(status: CrawlStatus): boolean {
-  return status === 'completed' || status === 'failed';
+  return status === 'completed' || status === 'failed' || CANCELED_STATUSES.has(status);
 }
 
-/** The running step, else the first pending one after the last completed, else undefined. */
-export function currentStep(crawl: Crawl): { step: CrawlStep; index: number } | undefined {
+/** A status this package knows; any other string is kept, warned about once and treated as not finished. */
+export function isKnownStatus(status: CrawlStatus): boolean {
+  return KNOWN_STATUSES.has(status);
+}
+
+/**
+ * Whether a finished crawl was cancelled: status `canceled`/`cancelled`, or `failed` (which the API documents
+ * as "failed or was aborted") with an error that says it was cancelled or aborted.
+ */
+export function isCanceledCrawl(crawl: Pick<Crawl, 'status' | 'error'> | undefined): boolean {
+  if (!crawl) return false;
+  if (CANCELED_STATUSES.has(crawl.status)) return true;
+  return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+}
+
+/** How a finished crawl ended; undefined while it is not finished. */
+export function crawlOutcome(
+  crawl: Pick<Crawl, 'status' | 'error'>,
+): 'completed' | 'failed' | 'canceled' | undefined {
+  if (!isTerminalStatus(crawl.status)) return undefined;
+  if (crawl.status === 'completed') return 'completed';
+  return isCanceledCrawl(crawl) ? 'canceled' : 'failed';
+}
+
+/**
+ * The step a crawl is at: the failed step if one failed, else the running one, else the first pending one
+ * after the last completed; undefined when there is none (no steps, or all completed). `number` counts from
+ * 1 and `of` is the number of steps the API sent, so every face reads "step 2/4" the same way.
+ */
+export function currentStep(
+  crawl: Pick<Crawl, 'steps'>,
+): { step: CrawlStep; index: number; number: number; of: number } | undefined {
   const steps = crawl.steps;
+  const at = (index: number) => ({ step: steps[index]!, index, number: index + 1, of: steps.length });
+  const failed = steps.findIndex((s) => s.status === 'failed');
+  if (failed >= 0) return at(failed);
   const running = steps.findIndex((s) => s.status === 'running');
-  if (running >= 0) return { step: steps[running]!, index: running };
+  if (running >= 0) return at(running);
   let lastDone = -1;
   steps.forEach((s, i) => {
     if (s.status === 'completed') lastDone = i;
   });
   for (let i = lastDone + 1; i < steps.length; i++) {
-    if (steps[i]!.status === 'pending') return { step: steps[i]!, index: i };
+    if (steps[i]!.status === 'pending') return at(i);
   }
   return undefined;
 }

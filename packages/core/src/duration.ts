@@ -1,6 +1,6 @@
 import { InvalidInputError } from './errors.js';
 
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
+export const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 type Unit = keyof typeof UNIT_MS;
 const UNIT_ORDER: Unit[] = ['d', 'h', 'm', 's', 'ms'];
 
@@ -59,21 +59,4 @@ export function parseDuration(text: string, field = 'duration'): number {
     throw new InvalidInputError(field, `${field} ${shown} must be greater than zero`);
   }
   return ms;
-}
-
-/** 5_400_000 -> `1h30m`, 90_000 -> `1m30s`, 1_500 -> `1.5s`, 500 -> `500ms`. Round-trips through parseDuration. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  let rest = Math.round(ms);
-  if (rest < 0) return `-${formatDuration(-rest)}`;
-  if (rest < 1_000) return `${rest}ms`;
-  let out = '';
-  for (const unit of ['d', 'h', 'm'] as const) {
-    const n = Math.floor(rest / UNIT_MS[unit]);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * UNIT_MS[unit];
-  }
-  // Seconds keep their millisecond fraction so that the text parses back to the same value.
-  if (rest > 0) out += `${Number((rest / 1_000).toFixed(3))}s`;
-  return out;
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from './duration.js';
+import { formatDuration } from './format.js';
 import { clip, parseErrorBody } from './parse.js';
 import type { CancelResult, Crawl, WaitHistory } from './types.js';
 
@@ -109,9 +109,15 @@ export class InvalidResponseError extends CatalogError {
 export class InvalidInputError extends CatalogError {
   /** The name of the input, e.g. `executionId`. */
   readonly field: string;
-  constructor(field: string, message: string) {
+  /**
+   * What is wrong, without naming the input (e.g. `must be at least 1s`), so that a face can name it its own
+   * way (`Input "min-interval": must be at least 1s`). Defaults to the message.
+   */
+  readonly reason: string;
+  constructor(field: string, message: string, reason?: string) {
     super(message, 'INVALID_INPUT');
     this.field = field;
+    this.reason = reason ?? message;
   }
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), field: this.field };
@@ -205,13 +211,13 @@ export function errorFromResponse(
   switch (true) {
     case status === 401:
       return new AuthError(
-        `${what}. Check CATALOG_API_KEY: the key is missing, invalid or revoked${quote}`,
+        `${what}. The API key is missing, invalid or revoked${quote}`,
         code ?? 'UNAUTHORIZED',
         details,
       );
     case status === 403:
       return new AuthError(
-        `${what}. Check that CATALOG_API_KEY is allowed to do this (and that auto top-up is on for starting crawls)${quote}`,
+        `${what}. The API key is not allowed to do this (starting crawls also needs auto top-up on)${quote}`,
         code ?? 'FORBIDDEN',
         details,
       );
@@ -223,13 +229,13 @@ export function errorFromResponse(
       );
     case status === 404:
       return new NotFoundError(
-        `${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of CATALOG_API_KEY: check the execution id and the key${quote}`,
+        `${what}. ${context.notFound ? `No ${context.notFound}` : 'Not found'} in the organisation of this API key: check the execution id and the key${quote}`,
         code ?? 'NOT_FOUND',
         details,
       );
     case status === 400:
       return new ValidationError(
-        `${what}. Fix the request and try again${quote}`,
+        `${what}. The API rejected the request${quote}`,
         code ?? 'INVALID_REQUEST',
         details,
       );
@@ -240,7 +246,7 @@ export function errorFromResponse(
       const wait =
         retryAfterMs === undefined ? '' : ` (the API asked to wait ${formatDuration(retryAfterMs)})`;
       return new RateLimitError(
-        `${what}. Rate limited by the Catalog API${wait}: slow down or run fewer crawls at once${quote}`,
+        `${what}. Rate limited by the Catalog API${wait}: too many requests from this client or address${quote}`,
         { ...details, code: code ?? 'RATE_LIMITED', retryAfterMs },
       );
     }
@@ -252,7 +258,7 @@ export function errorFromResponse(
       );
     case status >= 300 && status < 400:
       return new ApiError(
-        `${context.label} was redirected (HTTP ${status}); the client does not follow redirects so the API key is not sent elsewhere: set CATALOG_API_BASE_URL to the final address${quote}`,
+        `${context.label} was redirected (HTTP ${status}); redirects are not followed, so that the API key is not sent elsewhere: the base URL must be the final address${quote}`,
         code ?? `HTTP_${status}`,
         details,
       );
@@ -279,4 +285,12 @@ export function serverDelayMs(headers: Headers, now: () => number): number | und
     (v): v is number => v !== undefined,
   );
   return values.length === 0 ? undefined : Math.round(Math.max(...values));
+}
+
+/**
+ * Whether `error` is one of this package's errors. Use it (or `instanceof` a class) rather than comparing
+ * `error.name`: the name is for people, and a subclass keeps the guard true.
+ */
+export function isCatalogError(error: unknown): error is CatalogError {
+  return error instanceof CatalogError;
 }

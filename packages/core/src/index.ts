@@ -1,14 +1,19 @@
-export {
-  CatalogClient,
-  clientOptionsFromEnv,
-  DEFAULT_BASE_URL,
-  ENV_API_KEY,
-  ENV_BASE_URL,
-  VERSION,
-} from './client.js';
+// The public surface: what the faces and users need. Test hooks stay inside (tests import src/ directly).
+export { cancelWhenRunning } from './cancel.js';
+export { CatalogClient, VERSION } from './client.js';
+export { type Clock, systemClock } from './clock.js';
 export { validateApiKey, validateBaseUrl } from './config.js';
-export { currentStep, isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl.js';
-export { formatDuration, parseDuration } from './duration.js';
+export {
+  crawlOutcome,
+  currentStep,
+  isCanceledCrawl,
+  isKnownStatus,
+  isTerminalStatus,
+  validateCrawlUrl,
+  validateExecutionId,
+} from './crawl.js';
+export { parseDuration } from './duration.js';
+export { clientOptionsFromEnv, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, readEnv } from './env.js';
 export {
   AbortedError,
   ApiError,
@@ -17,6 +22,7 @@ export {
   ConflictError,
   InvalidInputError,
   InvalidResponseError,
+  isCatalogError,
   LostContactError,
   NetworkError,
   NotFoundError,
@@ -26,6 +32,18 @@ export {
   ValidationError,
 } from './errors.js';
 export {
+  crawlCounts,
+  crawlDurationMs,
+  crawlPosition,
+  formatCount,
+  formatCountOf,
+  formatCounts,
+  formatDuration,
+  formatPosition,
+  formatStep,
+  progressFraction,
+} from './format.js';
+export {
   type ForceInfo,
   type InterruptOptions,
   type InterruptSignalName,
@@ -34,14 +52,17 @@ export {
   watchInterrupts,
 } from './interrupt.js';
 export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
-export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
+export { createRedactor } from './redact.js';
 export * from './results/index.js';
+export { suggestPollIntervalMs } from './schedule.js';
 export * from './types.js';
+export { waitForCrawl, watchCrawl } from './wait.js';
 export {
-  LAST_STEP_SLOW_SHARE,
-  nextPollDelayMs,
-  type PollDelayOptions,
-  suggestPollIntervalMs,
-  waitForCrawl,
-  watchCrawl,
-} from './wait.js';
+  MIN_POLL_INTERVAL_MS,
+  NOT_FOUND_GRACE_MS,
+  UNKNOWN_STATUS_STALL_MS,
+  validateWaitOptions,
+  WAIT_DEFAULTS,
+  type WaitOptionName,
+  type WaitSettings,
+} from './wait-options.js';

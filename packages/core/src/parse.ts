@@ -66,13 +66,30 @@ function progressOf(value: unknown): CrawlProgress | undefined {
   };
 }
 
-function totalsOf(value: unknown): CrawlTotals | undefined {
-  const r = optObj(value, 'meta.result');
-  if (!r) return undefined;
-  return {
-    collectionsTotal: count(r.collections_total, 'meta.result.collections_total'),
-    listingsTotal: count(r.listings_total, 'meta.result.listings_total'),
+/**
+ * Totals, each the first present of `meta.result.<kind>_total`, `total_<kind>_found` (root, then meta) and,
+ * once the crawl completed, `meta.progress.<kind>_found`: the migration guide and the product-index guide name
+ * them differently. Undefined when none is present.
+ */
+function totalsOf(root: Obj, meta: Obj, completed: boolean): CrawlTotals | undefined {
+  const result = optObj(meta.result, 'meta.result');
+  const progress = completed ? optObj(meta.progress, 'meta.progress') : undefined;
+  const pick = (kind: 'collections' | 'listings'): number | undefined => {
+    const sources: [unknown, string][] = [
+      [result?.[`${kind}_total`], `meta.result.${kind}_total`],
+      [root[`total_${kind}_found`], `total_${kind}_found`],
+      [meta[`total_${kind}_found`], `meta.total_${kind}_found`],
+      [progress?.[`${kind}_found`], `meta.progress.${kind}_found`],
+    ];
+    for (const [value, path] of sources) {
+      if (value !== undefined && value !== null) return count(value, path);
+    }
+    return undefined;
   };
+  const collections = pick('collections');
+  const listings = pick('listings');
+  if (!result && collections === undefined && listings === undefined) return undefined;
+  return { collectionsTotal: collections ?? 0, listingsTotal: listings ?? 0 };
 }
 
 function stepsOf(value: unknown): CrawlStep[] {
@@ -105,7 +122,7 @@ export function parseCrawl(body: unknown, fallbackId: string, requestId: string 
   if (durationMs !== undefined) crawl.durationMs = durationMs;
   const progress = progressOf(meta.progress);
   if (progress) crawl.progress = progress;
-  const result = totalsOf(meta.result);
+  const result = totalsOf(root, meta, crawl.status === 'completed');
   if (result) crawl.result = result;
   return crawl;
 }

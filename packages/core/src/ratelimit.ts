@@ -1,10 +1,13 @@
+import type { Clock } from './clock.js';
+import { defaultSleep } from './internal.js';
+
 /**
  * Client-side sliding-window limiter (not exported from the package).
  *
  * A slot is held from the moment a request is let through until `windowMs` after its answer arrived. The
  * server counts a request when it arrives, which is between those two instants, so no window of `windowMs`
  * on the server can ever see more than `requests` of ours, whatever the latencies. FIFO, abortable, and it
- * keeps a timer only while someone is queued.
+ * keeps a timer only while someone is queued. Time is the client's clock, so a simulated clock drives it too.
  */
 
 /** Extra time a slot is held, for servers that count both ends of their window. */
@@ -22,22 +25,40 @@ export class SlidingWindowLimiter {
   /** Monotonic instants at which finished requests leave the window, ascending. */
   private readonly releases: number[] = [];
   private readonly queue: Waiter[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the pending wake-up; undefined while none is pending. */
+  private timer: AbortController | undefined;
+  private readonly now: () => number;
+  private readonly sleep: Clock['sleep'];
 
   constructor(
     readonly requests: number,
     readonly windowMs: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    clock: Pick<Clock, 'now' | 'sleep'> | (() => number) = {
+      now: () => performance.now(),
+      sleep: defaultSleep,
+    },
+    /** Requests let through and not yet answered, at most: a window's burst then goes out as a stream. */
+    readonly maxInFlight = Number.POSITIVE_INFINITY,
+  ) {
+    this.now = typeof clock === 'function' ? clock : clock.now;
+    this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
+  }
+
+  /** Calls `fn` after `ms` unless the returned controller aborts first. */
+  private after(ms: number, fn: () => void): AbortController {
+    const controller = new AbortController();
+    this.sleep(ms, controller.signal).then(fn, () => {});
+    return controller;
+  }
 
   /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
   acquire(signal?: AbortSignal, maxWaitMs = Number.POSITIVE_INFINITY): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.queue.length === 0 && this.used() < this.requests) return Promise.resolve(this.take());
+    if (this.queue.length === 0 && this.free()) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
-      let timeout: ReturnType<typeof setTimeout> | undefined;
+      let timeout: AbortController | undefined;
       const cleanup = () => {
-        if (timeout) clearTimeout(timeout);
+        timeout?.abort();
         signal?.removeEventListener('abort', onAbort);
       };
       const leave = (reason: unknown) => {
@@ -56,9 +77,8 @@ export class SlidingWindowLimiter {
         fail: leave,
       };
       if (Number.isFinite(maxWaitMs)) {
-        timeout = setTimeout(
-          () => leave(new LimiterTimeoutError('rate limiter wait exceeded')),
-          Math.max(0, maxWaitMs),
+        timeout = this.after(Math.max(0, maxWaitMs), () =>
+          leave(new LimiterTimeoutError('rate limiter wait exceeded')),
         );
       }
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -70,6 +90,10 @@ export class SlidingWindowLimiter {
   /** Waiting requests (for tests and diagnostics). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  private free(): boolean {
+    return this.inFlight < this.maxInFlight && this.used() < this.requests;
   }
 
   private used(): number {
@@ -91,19 +115,19 @@ export class SlidingWindowLimiter {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.abort();
     this.timer = undefined;
   }
 
   private drain(): void {
     this.clearTimer();
-    while (this.queue.length > 0 && this.used() < this.requests) {
+    while (this.queue.length > 0 && this.free()) {
       this.queue.shift()!.grant(this.take());
     }
     // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
     // through their release() instead, so no timer is needed for them.
     if (this.queue.length > 0 && this.releases.length > 0) {
-      this.timer = setTimeout(() => this.drain(), Math.max(1, this.releases[0]! - this.now()));
+      this.timer = this.after(Math.max(1, this.releases[0]! - this.now()), () => this.drain());
     }
   }
 }

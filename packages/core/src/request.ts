@@ -1,6 +1,6 @@
 // Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
 // package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
-import { formatDuration } from './duration.js';
+import type { Clock } from './clock.js';
 import {
   AbortedError,
   errorFromResponse,
@@ -8,6 +8,7 @@ import {
   InvalidResponseError,
   NetworkError,
 } from './errors.js';
+import { formatDuration } from './format.js';
 import { clip, describeNonJson, ShapeError } from './parse.js';
 import { LimiterTimeoutError, type SlidingWindowLimiter } from './ratelimit.js';
 import { type RetrySettings, withRetry } from './retry.js';
@@ -42,9 +43,7 @@ export interface RequesterConfig {
   limiter: SlidingWindowLimiter | undefined;
   userAgent: string;
   redact: (text: string) => string;
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random: () => number;
+  clock: Clock;
 }
 
 export class Requester {
@@ -61,14 +60,11 @@ export class Requester {
     const attempt = () => this.#attempt(spec, signal, timeoutMs, deadline);
     const policy = this.config.retry;
     if (!policy) return attempt();
-    const { now, sleep, random } = this.config;
     return withRetry(attempt, policy, {
       signal,
       deadline,
       onRetry,
-      now,
-      sleep,
-      random,
+      clock: this.config.clock,
       aborted: () => aborted(spec),
     });
   }
@@ -80,7 +76,8 @@ export class Requester {
     deadline: number | undefined,
   ): Promise<T> {
     if (signal?.aborted) throw aborted(spec);
-    const timeLeft = () => (deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.now());
+    const timeLeft = () =>
+      deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
     if (timeLeft() <= 0) throw noTimeLeft(spec);
     // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
     let release = () => {};
@@ -106,10 +103,15 @@ export class Requester {
     const { baseUrl, apiKey, userAgent } = this.config;
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, budgetMs);
+    // The timeout runs on the client's clock, so simulated time can time a request out too.
+    const timer = new AbortController();
+    this.config.clock.sleep(budgetMs, timer.signal).then(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      () => {},
+    );
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = {
@@ -136,33 +138,30 @@ export class Requester {
         const detail = this.#describeFailure(error);
         if (timedOut) {
           throw new NetworkError(
-            `${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable: try again, or allow more time (timeoutMs)`,
+            `${spec.label} timed out after ${formatDuration(budgetMs)} without an answer from ${baseUrl}; the API may be slow or unreachable`,
             { timedOut: true, cause: new Error(detail) },
           );
         }
-        throw new NetworkError(
-          `Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail}); check the network and CATALOG_API_BASE_URL`,
-          {
-            cause: new Error(detail),
-          },
-        );
+        throw new NetworkError(`Could not reach the Catalog API at ${baseUrl} (${spec.label}: ${detail})`, {
+          cause: new Error(detail),
+        });
       }
       return this.#handle(spec, response, text);
     } finally {
-      clearTimeout(timer);
+      timer.abort();
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
   #handle<T>(spec: RequestSpec<T>, response: Response, rawText: string): T {
     const { status } = response;
-    const { redact, now } = this.config;
+    const { redact, clock } = this.config;
     if (status < 200 || status >= 300) {
       throw errorFromResponse(status, rawText, response.headers, {
         label: spec.label,
         notFound: spec.notFound,
         redact,
-        now,
+        now: clock.now,
       });
     }
     const headerId = response.headers.get('request-id') ?? response.headers.get('x-request-id');

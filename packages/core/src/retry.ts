@@ -1,5 +1,6 @@
 // Retry of transient failures inside one client call (not exported from the package).
 import pRetry from 'p-retry';
+import type { Clock } from './clock.js';
 import { ApiError, InvalidResponseError, NetworkError, RateLimitError, ServerError } from './errors.js';
 import type { RetryInfo } from './types.js';
 
@@ -15,9 +16,7 @@ export interface RetryContext {
   /** Epoch ms on the client's clock; no retry whose delay ends at or after it. */
   deadline: number | undefined;
   onRetry: ((info: RetryInfo) => void) | undefined;
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random: () => number;
+  clock: Clock;
   /** The error to throw when the caller's signal aborts during a backoff. */
   aborted: () => Error;
 }
@@ -57,11 +56,11 @@ export function withRetry<T>(
       const requested = error instanceof ApiError ? (error.retryAfterMs ?? 0) : 0;
       const floor = Math.min(requested, policy.maxServerDelayMs);
       // Full jitter; a server-requested delay is a floor that jitter only lengthens.
-      const delayMs = Math.round(floor + ctx.random() * ceiling);
-      if (ctx.deadline !== undefined && ctx.now() + delayMs >= ctx.deadline) return false;
+      const delayMs = Math.round(floor + ctx.clock.random() * ceiling);
+      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline) return false;
       ctx.onRetry?.({ attempt: n, error, delayMs });
       try {
-        await ctx.sleep(delayMs, ctx.signal);
+        await ctx.clock.sleep(delayMs, ctx.signal);
       } catch (sleepError) {
         if (ctx.signal?.aborted) throw ctx.aborted();
         throw sleepError;

@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { CatalogError } from './errors.js';
 
 /** Statuses documented for GET /v2/crawl/{id}; any other string is kept as-is and treated as not terminal. */
@@ -60,17 +61,51 @@ export interface StartedCrawl {
 }
 
 /**
- * A parsed DELETE /v2/crawl/{id} answer. A crawl that had already finished (409 from the API) is a normal
- * answer, `alreadyFinished`, not an error.
+ * The answer to DELETE /v2/crawl/{id}. The API cancels only a *running* crawl and refuses any other with an
+ * error whose status and wording are undocumented; the client never reads that wording: after a refusal it
+ * reads the crawl. `not_running_yet`: the crawl is still pending (it will start later and run unless
+ * cancelled once it runs: see cancelWhenRunning). `already_finished`: it had completed, failed or been
+ * cancelled. A refusal of a running crawl is thrown as the typed error it was.
  */
 export interface CancelResult {
   executionId: string;
-  outcome: 'canceled' | 'already_finished';
+  outcome: 'canceled' | 'already_finished' | 'not_running_yet';
   stopDate: string | null;
-  /** The API's message for an already finished crawl. */
+  /** After a refusal: the crawl's status as read right after it. */
+  status?: CrawlStatus;
+  /** After a refusal: the API's message (untrusted text; never used to decide anything). */
   message?: string;
+  /** The DELETE's request id (of the refusal, for `already_finished` and `not_running_yet`). */
   requestId?: string;
   raw: unknown;
+}
+
+/** How cancelWhenRunning ended. */
+export interface CancelWhenRunningResult {
+  executionId: string;
+  /** `still_pending`: the crawl had not started when the time ran out, so it was not cancelled. */
+  outcome: 'canceled' | 'already_finished' | 'still_pending';
+  /**
+   * The same outcome as a CancelResult (the DELETE's answer when one decided it): `still_pending` reads
+   * `not_running_yet`.
+   */
+  cancel: CancelResult;
+  /** The last snapshot read. */
+  crawl?: Crawl;
+  /** GETs made while waiting for the start. */
+  polls: number;
+  elapsedMs: number;
+}
+
+export interface CancelWhenRunningOptions {
+  signal?: AbortSignal;
+  /** How long to keep trying while the crawl is pending, request time included. Required. */
+  timeoutMs: number;
+  /** The waiter's cadence. Defaults 10_000 / 30_000. */
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+  /** Default: the client's clock. */
+  clock?: Partial<Clock>;
 }
 
 /** The list endpoint's filter values (note `processing`, not `running`). */
@@ -140,6 +175,12 @@ export interface RateLimitPolicy {
   requests?: number;
   /** Sliding window length. Default 4_000. */
   windowMs?: number;
+  /**
+   * Requests sent and not yet answered, at most. Default 32. Without it a client allowed thousands of
+   * requests per window sends a whole window's worth at once at each window boundary, and holds that many
+   * sockets and responses in memory together.
+   */
+  maxInFlight?: number;
 }
 
 export interface CatalogClientOptions {
@@ -156,10 +197,11 @@ export interface CatalogClientOptions {
   rateLimit?: RateLimitPolicy | false;
   /** Default `catalog-crawl/<version>`. */
   userAgent?: string;
-  /** Injectable for tests. */
-  now?: () => number;
-  random?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Time and chance for retries, request timeouts and the rate limiter; also the default clock of the waits
+   * run through this client. Parts left out come from the system clock.
+   */
+  clock?: Partial<Clock>;
 }
 
 export type WaitOutcome = 'completed' | 'failed' | 'canceled' | 'timed_out' | 'stalled';
@@ -174,22 +216,10 @@ export interface StepHistory {
   finishedAt?: number;
 }
 
-export interface ProgressSample extends CrawlProgress {
-  at: number;
-}
-
-export interface StatusSample {
-  at: number;
-  status: CrawlStatus;
-}
-
 /** What the waiter observed: enough to draw a summary or a timeline. Times are epoch ms on the waiter clock. */
 export interface WaitHistory {
   startedAt: number;
   steps: StepHistory[];
-  /** One sample per change of counts (bounded; oldest samples are thinned). */
-  progress: ProgressSample[];
-  statuses: StatusSample[];
   /** Successful polls. */
   polls: number;
   /** Transient failures seen (retried inside the client or tolerated by the loop). */
@@ -203,9 +233,12 @@ export interface WaitResult {
   crawl: Crawl | undefined;
   history: WaitHistory;
   elapsedMs: number;
-  /** Set when the waiter sent the DELETE (cancelOnTimeout). */
+  /**
+   * Set when the waiter tried to cancel (cancelOnTimeout, cancelOnStall): the DELETE's answer, or
+   * `not_running_yet` when the crawl was still pending at the end of the cancel budget.
+   */
   cancel?: CancelResult;
-  /** Set when cancelOnTimeout's DELETE failed (the crawl may still be running). */
+  /** Set when that cancel failed (the crawl may still be running). */
   cancelError?: CatalogError;
 }
 
@@ -248,18 +281,23 @@ export interface WaitOptions {
   lostContactMs?: number;
   /** Treat 404 as "not yet visible" for this long after the wait starts (use it right after startCrawl). Default 0. */
   notFoundGraceMs?: number;
-  /** Send DELETE when the signal aborts. Default false. */
+  /** Cancel the crawl when the signal aborts (cancel-when-running, within cancelWaitMs). Default false. */
   cancelOnAbort?: boolean;
-  /** Send DELETE when the deadline passes. Default false. */
+  /** Cancel the crawl when the deadline passes (within cancelWaitMs). Default false. */
   cancelOnTimeout?: boolean;
+  /** Cancel the crawl when the wait ends as stalled (within cancelWaitMs). Default false. */
+  cancelOnStall?: boolean;
+  /**
+   * How long those cancels may take: a pending crawl cannot be cancelled, so they poll at the waiter's
+   * cadence until it starts, then DELETE. Default 5_000 (one attempt, and one more poll if the API answers fast).
+   */
+  cancelWaitMs?: number;
   /** Emit a `heartbeat` event when nothing has been emitted for this long. Off by default. */
   heartbeatMs?: number;
   /** Called for every event (waitForCrawl); watchCrawl yields them instead. */
   onEvent?: (event: WaitEvent) => void;
-  /** Injectable for simulated-time tests. */
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
+  /** Time and chance of the loop. Default: the client's clock. */
+  clock?: Partial<Clock>;
 }
 
 /** What watchCrawl yields: every WaitEvent, then one final `result`. */

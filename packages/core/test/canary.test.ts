@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CatalogClient, type CatalogClientOptions, type WaitEvent, waitForCrawl } from '../src/index.js';
 import { startServer } from './helpers.js';
-import { body } from './sim.js';
+import { body, simClock } from './sim.js';
 
 const CANARY = 'ck_live_CANARY_9f8e7d';
 const ID = 'crawl-1';
@@ -64,7 +64,6 @@ function client(fetchImpl: typeof fetch, extra: Partial<CatalogClientOptions> = 
     fetch: fetchImpl,
     rateLimit: false,
     retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
-    sleep: async () => {},
     ...extra,
   });
 }
@@ -144,11 +143,7 @@ describe('the API key never leaks', () => {
   });
 
   it('from the waiter: events, lost contact, abort with cancel, not found, auth', async () => {
-    let t = 0;
-    const now = () => t;
-    const sleep = async (ms: number) => {
-      t += ms;
-    };
+    const clock = simClock(0);
     const scripted = (answers: ((method: string) => Response)[]) => {
       let n = 0;
       return (async (_url: unknown, init?: RequestInit) => {
@@ -159,29 +154,28 @@ describe('the API key never leaks', () => {
     const ok = () =>
       new Response(JSON.stringify(body('running', 1, [1, 2])), { headers: { 'request-id': 'req_1' } });
     const events: WaitEvent[] = [];
-    const waitOpts = { now, sleep, onEvent: (e: WaitEvent) => events.push(e), lostContactMs: 60_000 };
+    const waitOpts = { onEvent: (e: WaitEvent) => events.push(e), lostContactMs: 60_000 };
 
     // Retries and failed polls (warnings carry the errors), then lost contact.
     const lost = client(
       scripted([ok, () => echo(503, 'envelope'), () => echo(429, 'flat'), () => echo(502, 'html')]),
-      { now, sleep },
+      { clock },
     );
     expectClean(exposures(await rejection(waitForCrawl(lost, ID, waitOpts))));
 
     // Abort with cancelOnAbort: the DELETE fails with an echoing 403.
     const controller = new AbortController();
     const aborting = client(scripted([ok, (m) => (m === 'DELETE' ? echo(403, 'older') : ok())]), {
-      now,
-      sleep,
+      clock,
     });
-    const abortingSleep = async (ms: number) => {
-      t += ms;
+    const abortingSleep = async (ms: number, signal?: AbortSignal) => {
       controller.abort();
+      await clock.sleep(ms, signal);
     };
     const aborted = await rejection(
       waitForCrawl(aborting, ID, {
         ...waitOpts,
-        sleep: abortingSleep,
+        clock: { ...clock, sleep: abortingSleep },
         signal: controller.signal,
         cancelOnAbort: true,
       }),
@@ -193,20 +187,29 @@ describe('the API key never leaks', () => {
     expectClean(
       exposures(
         await rejection(
-          waitForCrawl(client(scripted([() => echo(404, 'envelope')]), { now, sleep }), ID, waitOpts),
+          waitForCrawl(client(scripted([() => echo(404, 'envelope')]), { clock }), ID, waitOpts),
         ),
       ),
     );
     expectClean(
       exposures(
-        await rejection(
-          waitForCrawl(client(scripted([() => echo(401, 'flat')]), { now, sleep }), ID, waitOpts),
-        ),
+        await rejection(waitForCrawl(client(scripted([() => echo(401, 'flat')]), { clock }), ID, waitOpts)),
       ),
     );
 
     // Timed out with cancelOnTimeout whose DELETE answers 409 with the key in it.
-    const timed = client(scripted([(m) => (m === 'DELETE' ? echo(409, 'envelope') : ok())]), { now, sleep });
+    let deleted = false;
+    const finished = () =>
+      new Response(JSON.stringify(body('completed', 4)), { headers: { 'request-id': 'req_2' } });
+    const timed = client(
+      scripted([
+        (m) => {
+          if (m === 'DELETE') deleted = true;
+          return m === 'DELETE' ? echo(409, 'envelope') : deleted ? finished() : ok();
+        },
+      ]),
+      { clock },
+    );
     const result = await waitForCrawl(timed, ID, { ...waitOpts, timeoutMs: 60_000, cancelOnTimeout: true });
     expect(result.cancel?.outcome).toBe('already_finished');
     expectClean([JSON.stringify(result), inspect(result, { depth: 10 })]);

@@ -66,11 +66,46 @@ describe('formatDuration', () => {
     expect(formatDuration(ms)).toBe(text);
   });
 
-  it('round-trips through parseDuration', () => {
+  it.each([
+    [90_500, '1m31s'],
+    [3_720_000, '1h2m'],
+    [3_725_000, '1h2m'],
+    [3_599_700, '1h'],
+    [59_600, '1m'],
+    [9_960, '10s'],
+    [999.6, '1s'],
+    [42_400, '42s'],
+    [7_200_000, '2h'],
+  ])('one precision rule: %d -> %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it('parses back to the value rounded to the last unit shown', () => {
+    const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 30 * 86_400_000 }), (ms) => {
-        expect(parseDuration(formatDuration(ms))).toBe(ms);
+        const text = formatDuration(ms);
+        const last = /(ms|d|h|m|s)$/.exec(text)![1] as keyof typeof unitMs;
+        // Below 10 s the seconds keep one decimal.
+        const step = last === 's' && ms < 9_950 ? 100 : unitMs[last];
+        expect(Math.abs(parseDuration(text) - ms)).toBeLessThanOrEqual(step / 2);
       }),
+    );
+  });
+
+  it('round-trips every duration that is whole at its precision', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(86_400_000, 3_600_000, 60_000, 1_000),
+        fc.integer({ min: 1, max: 23 }),
+        fc.integer({ min: 0, max: 23 }),
+        (unit, big, small) => {
+          // Two adjacent units: d+h, h+m, m+s (each below its carry), and whole seconds below a minute.
+          const next = { 86400000: 3_600_000, 3600000: 60_000, 60000: 1_000, 1000: 1 }[unit]!;
+          const ms = unit === 1_000 ? (big + 10) * 1_000 : big * unit + small * next;
+          expect(parseDuration(formatDuration(ms))).toBe(ms);
+        },
+      ),
     );
   });
 });

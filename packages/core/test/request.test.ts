@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogClient, sendRequest } from '../src/client.js';
+import { systemClock } from '../src/clock.js';
 import {
   ApiError,
   AuthError,
@@ -28,9 +29,13 @@ describe('sendRequest (package-internal entry point)', () => {
       apiKey: 'k-123456',
       baseUrl: BASE,
       rateLimit: false,
-      random: () => 0,
-      sleep: async (ms) => {
-        delays.push(ms);
+      clock: {
+        random: () => 0,
+        // A sleep with a signal is the request's own timeout: real time, as nock answers on real time.
+        sleep: async (ms, signal) => {
+          if (signal) return systemClock.sleep(ms, signal);
+          delays.push(ms);
+        },
       },
     });
     const got = await sendRequest(client, {

@@ -1,4 +1,4 @@
-import { CatalogClient, type CatalogClientOptions } from '../src/index.js';
+import { CatalogClient, type CatalogClientOptions, type Clock } from '../src/index.js';
 
 export const STEP_NAMES = [
   'Determining crawl method',
@@ -33,43 +33,104 @@ export type Answer =
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | Error;
 
-export interface Sim {
+/**
+ * A simulated clock: `sleep` queues a timer on virtual time, and whenever the process is idle (every
+ * microtask done) the earliest timer fires and time jumps to it. Request timeouts, retries, the rate limiter
+ * and the wait loop all run on it, as they would on the real clock, in no real time.
+ */
+export interface SimClock extends Clock {
   t: number;
-  client: CatalogClient;
-  requests: { at: number; method: string; url: string; aborted: boolean }[];
+  /** Sleeps that ran to their end (aborted ones, such as a request timeout that was not needed, are left out). */
   sleeps: { at: number; ms: number }[];
-  now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random: () => number;
+  /** Advances virtual time by `ms` without recording a sleep (a request's latency). */
+  pass(ms: number): Promise<void>;
+}
+
+export function simClock(start = 1_000_000, random: () => number = () => 0.5): SimClock {
+  interface Timer {
+    at: number;
+    seq: number;
+    fire(): void;
+  }
+  const timers: Timer[] = [];
+  let seq = 0;
+  let kicked = false;
+  const tick = () => {
+    kicked = false;
+    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = timers.shift();
+    if (!next) return;
+    clock.t = Math.max(clock.t, next.at);
+    next.fire();
+    kick();
+  };
+  const kick = () => {
+    if (kicked || timers.length === 0) return;
+    kicked = true;
+    setImmediate(tick);
+  };
+  const schedule = (ms: number, signal: AbortSignal | undefined, record: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const at = clock.t;
+      const timer: Timer = {
+        at: at + Math.max(0, ms),
+        seq: seq++,
+        fire: () => {
+          signal?.removeEventListener('abort', onAbort);
+          if (record) clock.sleeps.push({ at, ms });
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = timers.indexOf(timer);
+        if (i >= 0) timers.splice(i, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timers.push(timer);
+      kick();
+    });
+  const clock: SimClock = {
+    t: start,
+    sleeps: [],
+    now: () => clock.t,
+    random,
+    sleep: (ms, signal) => schedule(ms, signal, true),
+    pass: (ms) => schedule(ms, undefined, false),
+  };
+  return clock;
+}
+
+export interface Sim {
+  readonly t: number;
+  client: CatalogClient;
+  clock: SimClock;
+  requests: { at: number; method: string; url: string; aborted: boolean }[];
+  readonly sleeps: { at: number; ms: number }[];
 }
 
 /**
- * Simulated time: `now` reads `sim.t`, `sleep` advances it, and each request takes `latencyMs`. `answer` is
- * called for every request with the request index and the simulated time.
+ * Simulated time (see simClock); each request takes `latencyMs`. `answer` is called for every request with
+ * the request index and the simulated time.
  */
 export function simulate(
   answer: (n: number, t: number, method: string) => Answer,
   options: { latencyMs?: number; random?: () => number; client?: Partial<CatalogClientOptions> } = {},
 ): Sim {
   const latency = options.latencyMs ?? 200;
-  const sim = {
-    t: 1_000_000,
-    requests: [],
-    sleeps: [],
-  } as unknown as Sim;
-  sim.now = () => sim.t;
-  sim.random = options.random ?? (() => 0.5);
-  sim.sleep = async (ms, signal) => {
-    sim.sleeps.push({ at: sim.t, ms });
-    sim.t += ms;
-    if (signal?.aborted) throw signal.reason;
-  };
+  const clock = simClock(1_000_000, options.random ?? (() => 0.5));
+  const requests: Sim['requests'] = [];
   const fakeFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const method = init?.method ?? 'GET';
-    const n = sim.requests.length;
-    sim.requests.push({ at: sim.t, method, url: String(input), aborted: init?.signal?.aborted ?? false });
-    sim.t += latency;
-    const a = answer(n, sim.t, method);
+    const n = requests.length;
+    requests.push({ at: clock.t, method, url: String(input), aborted: init?.signal?.aborted ?? false });
+    await clock.pass(latency);
+    if (init?.signal?.aborted) throw init.signal.reason;
+    const a = answer(n, clock.t, method);
     if (a instanceof Error) throw a;
     if (typeof a.status === 'number') {
       const h = a as { status: number; body?: unknown; headers?: Record<string, string> };
@@ -78,15 +139,23 @@ export function simulate(
     }
     return new Response(JSON.stringify(a), { status: 200, headers: { 'request-id': `req_${n}` } });
   };
-  sim.client = new CatalogClient({
+  const client = new CatalogClient({
     apiKey: 'sim-key',
     baseUrl: 'http://catalog.test',
     fetch: fakeFetch as typeof fetch,
-    now: sim.now,
-    sleep: sim.sleep,
-    random: sim.random,
+    clock,
     rateLimit: false,
     ...options.client,
   });
-  return sim;
+  return {
+    get t() {
+      return clock.t;
+    },
+    client,
+    clock,
+    requests,
+    get sleeps() {
+      return clock.sleeps;
+    },
+  };
 }

@@ -8,13 +8,13 @@ import {
   InvalidInputError,
   LostContactError,
   NotFoundError,
-  nextPollDelayMs,
   suggestPollIntervalMs,
   type WaitEvent,
   type WaitOptions,
   waitForCrawl,
   watchCrawl,
 } from '../src/index.js';
+import { nextPollDelayMs } from '../src/schedule.js';
 import { startServer } from './helpers.js';
 import { type Answer, body, type Sim, simulate } from './sim.js';
 
@@ -25,9 +25,6 @@ const MAX = 30_000;
 function run(sim: Sim, options: WaitOptions = {}) {
   const events: WaitEvent[] = [];
   const promise = waitForCrawl(sim.client, ID, {
-    now: sim.now,
-    sleep: sim.sleep,
-    random: sim.random,
     onEvent: (e) => events.push(e),
     ...options,
   });
@@ -300,13 +297,15 @@ describe('events and history', () => {
     }
     expect(result.crawl?.result).toEqual({ collectionsTotal: 5, listingsTotal: 90 });
     const h = result.history;
-    expect(h.statuses.map((s) => s.status)).toEqual(['pending', 'running', 'completed']);
+    const statuses = events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
+    expect(statuses).toEqual(['pending', 'running', 'completed']);
     expect(h.steps.map((s) => s.name)).toHaveLength(4);
     expect(h.steps[0]!.startedAt).toBe(sim.requests[2]!.at + 200);
     expect(h.steps[1]!.finishedAt).toBe(sim.requests[5]!.at + 200);
     // Step 2 was never seen running: first seen finished.
     expect(h.steps[2]!.startedAt).toBe(h.steps[2]!.finishedAt);
-    expect(h.progress.map((p) => p.listingsFound)).toEqual([0, 0, 40, 90]);
+    const listings = events.flatMap((e) => (e.type === 'progress' ? [e.progress.listingsFound] : []));
+    expect(listings).toEqual([0, 0, 40, 90]);
     expect(h.polls).toBe(7);
   });
 
@@ -353,14 +352,20 @@ describe('events and history', () => {
     expect(events.filter((e) => e.type === 'heartbeat').length).toBeGreaterThanOrEqual(3);
   });
 
-  it('thins progress samples to at most 200', async () => {
+  it('keeps no per-poll samples in the history; every change of counts is an event', async () => {
     const sim = simulate((n) => (n >= 500 ? body('completed', 4, [n, n]) : body('running', 3, [n, n])));
-    const result = await run(sim, { minIntervalMs: 1_000, maxIntervalMs: 1_000, timeoutMs: 3_600_000 })
-      .promise;
+    const { events, promise } = run(sim, {
+      minIntervalMs: 1_000,
+      maxIntervalMs: 1_000,
+      timeoutMs: 3_600_000,
+    });
+    const result = await promise;
     expect(result.outcome).toBe('completed');
-    expect(result.history.progress.length).toBeLessThanOrEqual(200);
-    expect(result.history.progress[0]!.listingsFound).toBe(0);
-    expect(result.history.progress.at(-1)!.listingsFound).toBe(500);
+    expect(Object.keys(result.history).sort()).toEqual(['polls', 'startedAt', 'steps', 'transientErrors']);
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress.listingsFound] : []));
+    expect(progress).toHaveLength(501);
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(500);
   });
 });
 
@@ -467,9 +472,11 @@ describe('abort and cancel', () => {
     const sim = simulate(() => body('running', 1, [1, 1]));
     const sleep = async (ms: number, signal?: AbortSignal) => {
       if (sim.sleeps.length === 1) controller.abort();
-      await sim.sleep(ms, signal);
+      await sim.clock.sleep(ms, signal);
     };
-    const error = await run(sim, { signal: controller.signal, sleep }).promise.catch((e) => e);
+    const error = await run(sim, { signal: controller.signal, clock: { ...sim.clock, sleep } }).promise.catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(AbortedError);
     const aborted = error as AbortedError;
     expect(aborted.crawl?.status).toBe('running');
@@ -495,11 +502,13 @@ describe('abort and cancel', () => {
     );
     const sleep = async (ms: number, signal?: AbortSignal) => {
       controller.abort();
-      await sim.sleep(ms, signal);
+      await sim.clock.sleep(ms, signal);
     };
-    const error = (await run(sim, { signal: controller.signal, sleep, cancelOnAbort: true }).promise.catch(
-      (e) => e,
-    )) as AbortedError;
+    const error = (await run(sim, {
+      signal: controller.signal,
+      clock: { ...sim.clock, sleep },
+      cancelOnAbort: true,
+    }).promise.catch((e) => e)) as AbortedError;
     expect(error).toBeInstanceOf(AbortedError);
     expect(error.cancel).toMatchObject({ outcome: 'canceled', executionId: ID });
     const del = sim.requests.find((r) => r.method === 'DELETE')!;
@@ -514,26 +523,33 @@ describe('abort and cancel', () => {
     );
     const sleep = async (ms: number, signal?: AbortSignal) => {
       controller.abort();
-      await sim.sleep(ms, signal);
+      await sim.clock.sleep(ms, signal);
     };
-    const error = (await run(sim, { signal: controller.signal, sleep, cancelOnAbort: true }).promise.catch(
-      (e) => e,
-    )) as AbortedError;
+    const error = (await run(sim, {
+      signal: controller.signal,
+      clock: { ...sim.clock, sleep },
+      cancelOnAbort: true,
+    }).promise.catch((e) => e)) as AbortedError;
     expect(error.cancel).toBeUndefined();
     expect(error.cancelError).toBeInstanceOf(AuthError);
   });
 
   it('with cancelOnTimeout sends the DELETE at the deadline', async () => {
-    const sim = simulate((_, __, method) =>
-      method === 'DELETE'
-        ? { status: 409, body: { error: { code: 'CONFLICT', message: 'already finished' } } }
-        : body('running', 1),
-    );
+    let deleted = false;
+    // The crawl finished just before the DELETE: refused (409), and the GET that follows reads it finished.
+    const sim = simulate((_, __, method) => {
+      if (method === 'DELETE') {
+        deleted = true;
+        return { status: 409, body: { error: { code: 'CONFLICT', message: 'already finished' } } };
+      }
+      return deleted ? body('completed', 4) : body('running', 1);
+    });
     const start = sim.t;
     const result = await run(sim, { timeoutMs: 60_000, cancelOnTimeout: true }).promise;
     expect(result.outcome).toBe('timed_out');
-    expect(result.cancel).toMatchObject({ outcome: 'already_finished' });
-    const del = sim.requests.at(-1)!;
+    expect(result.cancel).toMatchObject({ outcome: 'already_finished', status: 'completed' });
+    const del = sim.requests.at(-2)!;
+    expect(sim.requests.at(-1)!.method).toBe('GET');
     expect(del.method).toBe('DELETE');
     expect(del.at - start).toBeGreaterThanOrEqual(55_000);
     expect(del.at - start).toBeLessThanOrEqual(60_000);
@@ -563,11 +579,7 @@ describe('watchCrawl', () => {
     const sim = simulate(progressing(3));
     const types: string[] = [];
     let outcome: string | undefined;
-    for await (const item of watchCrawl(sim.client, ID, {
-      now: sim.now,
-      sleep: sim.sleep,
-      random: sim.random,
-    })) {
+    for await (const item of watchCrawl(sim.client, ID, {})) {
       types.push(item.type);
       if (item.type === 'result') outcome = item.result.outcome;
     }
@@ -578,11 +590,7 @@ describe('watchCrawl', () => {
 
   it('stops polling when the consumer breaks out, without sending a DELETE', async () => {
     const sim = simulate(() => body('running', 1));
-    for await (const item of watchCrawl(sim.client, ID, {
-      now: sim.now,
-      sleep: sim.sleep,
-      cancelOnAbort: true,
-    })) {
+    for await (const item of watchCrawl(sim.client, ID, { cancelOnAbort: true })) {
       if (item.type === 'status') break;
     }
     const count = sim.requests.length;
@@ -594,7 +602,7 @@ describe('watchCrawl', () => {
   it('throws the waiter errors from the iterator', async () => {
     const sim = simulate(() => ({ status: 401, body: { error: 'Invalid API key' } }));
     const iterate = async () => {
-      for await (const _ of watchCrawl(sim.client, ID, { now: sim.now, sleep: sim.sleep })) {
+      for await (const _ of watchCrawl(sim.client, ID, {})) {
         // drain
       }
     };

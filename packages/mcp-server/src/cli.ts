@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { CatalogClient, createRedactor, ENV_API_KEY, ENV_BASE_URL } from '@catalog-crawl/core';
+import { CatalogClient, createRedactor, ENV_API_KEY, ENV_BASE_URL, readEnv } from '@catalog-crawl/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   DEFAULT_HTTP_HOST,
@@ -90,8 +90,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const apiKey = process.env[ENV_API_KEY]?.trim() || undefined;
-  const baseUrl = process.env[ENV_BASE_URL]?.trim() || undefined;
+  const { apiKey, baseUrl } = readEnv(process.env);
   const redact = createRedactor([apiKey]);
   const log = (line: string) => stderr(`[${BIN}] ${redact(line)}`);
 

@@ -1,8 +1,12 @@
 import {
   type Crawl,
+  crawlDurationMs,
   currentStep,
+  formatCountOf,
   formatDuration,
+  isCanceledCrawl,
   isTerminalStatus,
+  progressFraction,
   suggestPollIntervalMs,
 } from '@catalog-crawl/core';
 import type { CrawlStatusOutput } from './schemas.js';
@@ -14,27 +18,13 @@ export function resourceUri(executionId: string): string {
   return `catalog-crawl://crawls/${encodeURIComponent(executionId)}`;
 }
 
-/** A failed crawl whose error says it was cancelled or aborted. */
+/** A crawl that was cancelled (core's rule: `canceled`/`cancelled`, or `failed` with a cancel/abort error). */
 export function isCancelledCrawl(crawl: Pick<Crawl, 'status' | 'error'>): boolean {
-  return crawl.status === 'failed' && typeof crawl.error === 'string' && /cancel|abort/i.test(crawl.error);
+  return isCanceledCrawl(crawl);
 }
 
 export function seconds(ms: number): number {
   return Math.max(0, Math.round(ms / 100) / 10);
-}
-
-/** `12,345` (fixed locale so tests and snapshots do not depend on the machine). */
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function elapsedMsOf(crawl: Crawl, now: number): number | undefined {
-  if (typeof crawl.durationMs === 'number' && Number.isFinite(crawl.durationMs)) return crawl.durationMs;
-  if (!crawl.startDate) return undefined;
-  const start = Date.parse(crawl.startDate);
-  if (!Number.isFinite(start)) return undefined;
-  const stop = crawl.stopDate ? Date.parse(crawl.stopDate) : now;
-  return Number.isFinite(stop) && stop >= start ? stop - start : undefined;
 }
 
 /** The next step an agent should take for this crawl, in one sentence. */
@@ -61,7 +51,7 @@ export function crawlStatus(crawl: Crawl, options: StatusOptions = {}): CrawlSta
   const pollMs = finished ? 0 : suggestPollIntervalMs(crawl);
   const pollSeconds = Math.round(pollMs / 1000);
   const current = finished ? undefined : currentStep(crawl);
-  const elapsedMs = elapsedMsOf(crawl, options.now ?? Date.now());
+  const elapsedMs = crawlDurationMs(crawl, options.now ?? Date.now());
   const out: CrawlStatusOutput = {
     execution_id: crawl.executionId,
     status: crawl.status,
@@ -109,14 +99,14 @@ export function statusLine(out: CrawlStatusOutput): string {
   }
   if (out.result) {
     parts.push(
-      `${count(out.result.collections_total)} collections, ${count(out.result.listings_total)} listings`,
+      `${formatCountOf(out.result.collections_total, 'collection')}, ${formatCountOf(out.result.listings_total, 'listing')}`,
     );
   } else if (out.progress) {
     parts.push(
-      `${count(out.progress.collections_found)} collections, ${count(out.progress.listings_found)} listings so far`,
+      `${formatCountOf(out.progress.collections_found, 'collection')}, ${formatCountOf(out.progress.listings_found, 'listing')} so far`,
     );
   }
-  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(Math.round(out.elapsed_seconds) * 1000));
+  if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
   return parts.join(' · ');
 }
 
@@ -134,12 +124,9 @@ export function statusText(out: CrawlStatusOutput, lead?: string): string {
  */
 export function progressValue(crawl: Crawl): { progress: number; total: number } {
   const total = Math.max(crawl.steps.length, 1);
+  // A notification's progress reaches its total when the wait ends, however the crawl ended.
   if (isTerminalStatus(crawl.status)) return { progress: total, total };
-  const done = crawl.steps.filter((s) => s.status === 'completed' || s.status === 'failed').length;
-  const found = (crawl.progress?.collectionsFound ?? 0) + (crawl.progress?.listingsFound ?? 0);
-  // 0 .. 0.9 within the running step, growing with the counts and never reaching the next step.
-  const within = 0.9 * (1 - 1 / (1 + found / 100));
-  return { progress: Math.min(total, done + within), total };
+  return { progress: progressFraction(crawl) * total, total };
 }
 
 /** Keeps progress notifications strictly increasing whatever the crawl reports. */

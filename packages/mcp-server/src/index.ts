@@ -1,25 +1,5 @@
-export type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
-export { describeError, missingKeyError } from './errors.js';
-export {
-  crawlStatus,
-  isCancelledCrawl,
-  ProgressCounter,
-  progressMessage,
-  progressValue,
-  RESOURCE_TEMPLATE,
-  resourceUri,
-  statusLine,
-  statusText,
-} from './format.js';
+// The MCP server's public surface: build a server for any transport, serve it over HTTP, and its version.
+
 export { type HttpServerHandle, type HttpServerOptions, startHttpServer } from './http.js';
-export { executionIdFromUri } from './resources/crawl-status.js';
-export * from './schemas.js';
-export {
-  type CreateServerOptions,
-  createServer,
-  defaultSubscriptionSettings,
-  defaultWaitSettings,
-  SERVER_INSTRUCTIONS,
-} from './server.js';
-export { tools } from './tools/index.js';
-export { SERVER_NAME, VERSION } from './version.js';
+export { type CreateServerOptions, createServer } from './server.js';
+export { VERSION } from './version.js';

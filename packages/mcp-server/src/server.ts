@@ -1,4 +1,4 @@
-import { type CatalogClient, createRedactor } from '@catalog-crawl/core';
+import { type CatalogClient, createRedactor, MIN_POLL_INTERVAL_MS, WAIT_DEFAULTS } from '@catalog-crawl/core';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { SubscriptionSettings, ToolContext, WaitSettings } from './context.js';
 import { missingKeyError } from './errors.js';
@@ -38,8 +38,8 @@ export function defaultWaitSettings(overrides: Partial<WaitSettings> = {}): Wait
     maxWaitSeconds,
     // The API's documented 10-30 s band: an agent calling wait_for_crawl back to back for an hour-long crawl
     // must not poll faster than any other client would.
-    minIntervalMs: Math.max(overrides.minIntervalMs ?? 10_000, 1_000),
-    maxIntervalMs: overrides.maxIntervalMs ?? 30_000,
+    minIntervalMs: Math.max(overrides.minIntervalMs ?? WAIT_DEFAULTS.minIntervalMs, MIN_POLL_INTERVAL_MS),
+    maxIntervalMs: overrides.maxIntervalMs ?? WAIT_DEFAULTS.maxIntervalMs,
     heartbeatMs: overrides.heartbeatMs ?? 15_000,
   };
 }
@@ -48,8 +48,8 @@ export function defaultSubscriptionSettings(
   overrides: Partial<SubscriptionSettings> = {},
 ): SubscriptionSettings {
   return {
-    minIntervalMs: Math.max(overrides.minIntervalMs ?? 10_000, 1_000),
-    maxIntervalMs: overrides.maxIntervalMs ?? 30_000,
+    minIntervalMs: Math.max(overrides.minIntervalMs ?? WAIT_DEFAULTS.minIntervalMs, MIN_POLL_INTERVAL_MS),
+    maxIntervalMs: overrides.maxIntervalMs ?? WAIT_DEFAULTS.maxIntervalMs,
     timeoutMs: overrides.timeoutMs ?? 6 * 3_600_000,
   };
 }

@@ -38,7 +38,7 @@ export function makeCrawl(partial: Partial<Crawl> & { stepStatuses?: StepStatus[
 
 /** A wait history with no step timings; every step's timing is given by the caller when it matters. */
 export function makeHistory(partial: Partial<WaitHistory> = {}): WaitHistory {
-  return { startedAt: 0, steps: [], progress: [], statuses: [], polls: 5, transientErrors: 0, ...partial };
+  return { startedAt: 0, steps: [], polls: 5, transientErrors: 0, ...partial };
 }
 
 /** A completed wait of 32 s with totals. */

@@ -1,16 +1,7 @@
-import type { Crawl, WaitEvent } from '@catalog-crawl/core';
+import { type Crawl, formatCounts, progressFraction, type WaitEvent } from '@catalog-crawl/core';
 import type { createLogUpdate as CreateLogUpdate } from 'log-update';
 import { EXIT } from '../exit-codes.js';
-import {
-  clock,
-  countsText,
-  displaySteps,
-  progressBar,
-  SPINNER,
-  statusColor,
-  stepFraction,
-  stepMark,
-} from '../format.js';
+import { clock, displaySteps, progressBar, SPINNER, statusColor, stepMark } from '../format.js';
 import type { Colors, Output, OutStream } from '../output.js';
 import type { FinishInfo, WaitReporter } from './reporter.js';
 
@@ -65,9 +56,9 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
     lines.push(`  ${mark} ${name}`);
   }
   if (options.bar !== false) {
-    const fraction = crawl?.status === 'completed' ? 1 : stepFraction(steps);
+    const fraction = progressFraction(crawl);
     const completed = steps.filter((s) => s.status === 'completed').length;
-    const counts = countsText(crawl);
+    const counts = formatCounts(crawl);
     const tail = [`${completed}/${steps.length} steps`, counts].filter(Boolean).join(' · ');
     lines.push(`  ${progressBar(fraction, BAR_WIDTH, c)} ${tail}`);
   }
@@ -114,8 +105,8 @@ export function renderCrawlLine(view: CrawlView, options: BlockOptions): string 
         : c.red('✖')
     : c.cyan(SPINNER[options.frame % SPINNER.length] ?? '*');
   const completed = steps.filter((s) => s.status === 'completed').length;
-  const fraction = crawl?.status === 'completed' ? 1 : stepFraction(steps);
-  const counts = countsText(crawl);
+  const fraction = progressFraction(crawl);
+  const counts = formatCounts(crawl);
   const parts = [
     `${mark} ${c.bold(view.executionId)}`,
     statusColor(crawl?.status ?? 'waiting', c),

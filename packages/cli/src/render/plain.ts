@@ -1,6 +1,6 @@
-import type { WaitEvent } from '@catalog-crawl/core';
+import { formatCountOf, formatCounts, type WaitEvent } from '@catalog-crawl/core';
 import { EXIT } from '../exit-codes.js';
-import { clock, countsText, plural } from '../format.js';
+import { clock } from '../format.js';
 import type { Output } from '../output.js';
 import type { FinishInfo, WaitReporter } from './reporter.js';
 
@@ -47,14 +47,14 @@ export class PlainReporter implements WaitReporter {
         this.#line(
           event.executionId,
           event.elapsedMs,
-          `found ${plural(event.progress.collectionsFound, 'collection')}, ${plural(event.progress.listingsFound, 'listing')}`,
+          `found ${formatCountOf(event.progress.collectionsFound, 'collection')}, ${formatCountOf(event.progress.listingsFound, 'listing')}`,
         );
         break;
       case 'warning':
         this.#line(event.executionId, event.elapsedMs, c.yellow(`warning: ${event.message}`));
         break;
       case 'heartbeat': {
-        const counts = countsText(event.crawl);
+        const counts = formatCounts(event.crawl);
         this.#line(
           event.executionId,
           event.elapsedMs,

@@ -27,6 +27,11 @@ export function register(server: McpServer, ctx: ToolContext): void {
   server.registerTool(name, config, async ({ execution_id }, extra) => {
     try {
       const result = await ctx.getClient().cancelCrawl(execution_id, { signal: extra.signal });
+      if (result.outcome === 'not_running_yet') {
+        // Until cancel_crawl's schema carries this outcome: say it plainly, as a result the agent acts on.
+        const text = `Crawl ${result.executionId} has not started yet (pending), and the Catalog API cancels only running crawls: nothing was cancelled. Call cancel_crawl again once get_crawl_status reads running.`;
+        return { content: [{ type: 'text', text: ctx.redact(text) }], isError: true };
+      }
       const canceled = result.outcome === 'canceled';
       const out: CancelCrawlOutput = {
         execution_id: result.executionId,

@@ -1,0 +1,43 @@
+import { type Crawl, formatCounts } from '@catalog-crawl/core';
+import { describe, expect, it } from 'vitest';
+import { finishFromResult } from '../src/outcome.js';
+import { createColors } from '../src/output.js';
+import { renderCrawlBlock } from '../src/render/live.js';
+import { makeResult } from './helpers.js';
+
+/** The crawl every face's vocabulary test formats (the Action and the MCP server have the same one). */
+const SAME_CRAWL: Crawl = {
+  executionId: 'crawl-skims-com-4ddfa1c9',
+  status: 'running',
+  error: null,
+  vendor: 'skims.com',
+  durationMs: 90_500,
+  progress: { collectionsFound: 12, listingsFound: 340 },
+  steps: [
+    { name: 'Determining crawl method', status: 'completed' },
+    { name: 'Discovering collections', status: 'running' },
+    { name: 'Analyzing collections', status: 'pending' },
+    { name: 'Extracting listings', status: 'pending' },
+  ],
+  raw: {},
+};
+
+describe("the CLI uses core's vocabulary", () => {
+  it('reads the same crawl as the Action and the MCP server do (defect: 1m31s vs 1h02m, step rules)', () => {
+    const finish = finishFromResult(makeResult({ outcome: 'timed_out', crawl: SAME_CRAWL }), {
+      timeoutMs: 90_500,
+    });
+    expect(finish.message).toBe('timed out after 1m31s, still running at step 2/4 Discovering collections');
+    const stalled = finishFromResult(makeResult({ outcome: 'stalled', crawl: SAME_CRAWL }), {
+      stallTimeoutMs: 3_720_000,
+    });
+    expect(stalled.message).toContain('no change for 1h2m at step 2/4 Discovering collections');
+    expect(stalled.message).toContain('(12 collections, 340 listings so far)');
+    const block = renderCrawlBlock(
+      { executionId: SAME_CRAWL.executionId, crawl: SAME_CRAWL, startedAt: 0 },
+      { colors: createColors(false), frame: 0, now: 90_500 },
+    ).join('\n');
+    expect(block).toContain(formatCounts(SAME_CRAWL)!);
+    expect(block).toContain('12 collections, 340 listings so far');
+  });
+});

@@ -1,0 +1,31 @@
+import { defaultSleep } from './internal.js';
+
+/**
+ * Time and chance for everything the client and the waiter do: poll schedules, backoff and jitter, request
+ * timeouts and the rate limiter all read `now` and wait with `sleep`, so one simulated clock drives a whole
+ * run in tests. `sleep` must reject (with the signal's reason) as soon as `signal` aborts.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A number in [0, 1). */
+  random(): number;
+}
+
+/** `Date.now`, an abortable `setTimeout` and `Math.random`. */
+export const systemClock: Clock = Object.freeze({
+  now: () => Date.now(),
+  sleep: defaultSleep,
+  random: () => Math.random(),
+});
+
+/** Fills the parts of a clock the caller left out from the system clock. */
+export function toClock(partial: Partial<Clock> | undefined): Clock {
+  if (!partial) return systemClock;
+  return {
+    now: partial.now ?? systemClock.now,
+    sleep: partial.sleep ?? systemClock.sleep,
+    random: partial.random ?? systemClock.random,
+  };
+}
