@@ -1,5 +1,11 @@
 import type { CatalogClient, Crawl, WaitEvent, WaitOptions, WaitResult } from '@catalog-crawl/core';
-import { CatalogError, formatCount, formatDuration, waitForCrawl } from '@catalog-crawl/core';
+import {
+  CatalogError,
+  cancelWhenRunning,
+  formatCount,
+  formatDuration,
+  waitForCrawl,
+} from '@catalog-crawl/core';
 import type { ActionInputs } from './inputs.js';
 import { eventLine, finalLine, HEARTBEAT_MS, headerLines, WarningCollapser } from './log.js';
 import {
@@ -11,6 +17,9 @@ import {
   vendorFromUrl,
 } from './report.js';
 import type { Toolkit } from './toolkit.js';
+
+/** How long a cancel after a runner signal may try (within the runner's 7.5 s before SIGTERM). */
+export const SIGNAL_CANCEL_BUDGET_MS = 5_000;
 
 /** What every crawl of the step shares: one client (one rate limiter), one abort signal, one log. */
 export interface StepContext {
@@ -80,6 +89,7 @@ export class CrawlRun {
       elapsedMs: Date.now() - this.ctx.startedAt,
       retries: this.warnings.count,
       timeoutMs: this.ctx.inputs.timeoutMs,
+      cancelWaitMs: this.ctx.inputs.cancelWaitMs,
       label: this.label,
       startRetries: this.startRetries,
     };
@@ -196,6 +206,10 @@ export class CrawlRun {
       maxIntervalMs: inputs.maxIntervalMs,
       cancelOnAbort: inputs.cancelOnAbort,
       cancelOnTimeout: inputs.cancelOnTimeout,
+      cancelOnStall: inputs.cancelOnStall,
+      // A cancel after a signal must fit in the runner's budget (SIGTERM 7.5 s after SIGINT, our forced exit
+      // at SIGNAL_GRACE_MS); a crawl still pending then is left to the post step and cancel-wait.
+      cancelWaitMs: SIGNAL_CANCEL_BUDGET_MS,
       heartbeatMs: HEARTBEAT_MS,
       notFoundGraceMs: this.url !== undefined ? 30_000 : 0,
       onEvent: this.onEvent,
@@ -204,7 +218,7 @@ export class CrawlRun {
     if (inputs.stallTimeoutMs !== undefined) options.stallTimeoutMs = inputs.stallTimeoutMs;
     try {
       const result = await waitForCrawl(client, executionId, options);
-      if (result.outcome === 'stalled' && inputs.cancelOnStall) await this.cancelStalled(result);
+      if (result.cancel?.outcome === 'not_running_yet') await this.cancelWhenStarted(result);
       const base = this.base();
       const report = this.finish({ ...reportFromResult(result, base), ...this.extras() }, true);
       if (report.outcome === 'completed' && inputs.results !== 'none') await this.saveResults(report);
@@ -230,10 +244,24 @@ export class CrawlRun {
     }
   }
 
-  /** cancel-on-stall: one DELETE, as the waiter's cancel-on-timeout does (a crawl that finished is an answer). */
-  private async cancelStalled(result: WaitResult): Promise<void> {
+  /**
+   * cancel-on-timeout / cancel-on-stall found the crawl still pending (the waiter tries only briefly): no
+   * runner budget applies here, so keep trying for cancel-wait, as the post step would.
+   */
+  private async cancelWhenStarted(result: WaitResult): Promise<void> {
+    const { inputs, client, signal } = this.ctx;
+    this.log(
+      'info',
+      `The crawl has not started yet; trying to cancel it for up to ${formatDuration(inputs.cancelWaitMs)} (cancel-wait).`,
+    );
     try {
-      result.cancel = await this.ctx.client.cancelCrawl(result.executionId, { signal: this.ctx.signal });
+      const done = await cancelWhenRunning(client, result.executionId, {
+        signal,
+        timeoutMs: inputs.cancelWaitMs,
+        minIntervalMs: inputs.minIntervalMs,
+        maxIntervalMs: inputs.maxIntervalMs,
+      });
+      result.cancel = done.cancel;
     } catch (error) {
       if (error instanceof CatalogError) result.cancelError = error;
       else throw error;

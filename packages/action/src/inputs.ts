@@ -30,6 +30,7 @@ export const INPUT_DEFAULTS = {
   'cancel-on-abort': 'true',
   'cancel-on-timeout': 'false',
   'cancel-on-stall': 'false',
+  'cancel-wait': '2m',
   'fail-on': 'failed,canceled,timed_out,stalled',
   summary: 'true',
   'comment-on-pr': 'false',
@@ -62,6 +63,8 @@ export interface ActionInputs {
   cancelOnTimeout: boolean;
   /** Cancel the crawl when the wait stops as `stalled`. */
   cancelOnStall: boolean;
+  /** How long a cancel of a still-pending crawl keeps trying (the post step, and cancel-on-timeout/stall). */
+  cancelWaitMs: number;
   failOn: FailableOutcome[];
   summary: boolean;
   githubToken: string;
@@ -275,6 +278,7 @@ export function parseInputs(get: InputReader): ActionInputs {
     cancelOnAbort: parseBoolean('cancel-on-abort', read(get, 'cancel-on-abort')),
     cancelOnTimeout: parseBoolean('cancel-on-timeout', read(get, 'cancel-on-timeout')),
     cancelOnStall: parseBoolean('cancel-on-stall', read(get, 'cancel-on-stall')),
+    cancelWaitMs: parseDurationInput('cancel-wait', read(get, 'cancel-wait')),
     failOn: parseFailOn(read(get, 'fail-on')),
     summary: parseBoolean('summary', read(get, 'summary')),
     githubToken: get('github-token').trim(),

@@ -1,6 +1,13 @@
-import { CatalogClient, type CatalogClientOptions } from '@catalog-crawl/core';
+import {
+  type CancelWhenRunningResult,
+  CatalogClient,
+  type CatalogClientOptions,
+  cancelWhenRunning,
+  formatDuration,
+} from '@catalog-crawl/core';
 import { errorText } from './finalize.js';
-import { INPUT_DEFAULTS, parseBoolean } from './inputs.js';
+import { INPUT_DEFAULTS, parseBoolean, parseDurationInput } from './inputs.js';
+import { stillPending } from './report.js';
 import { escapeMarkdown } from './summary.js';
 import type { Toolkit } from './toolkit.js';
 
@@ -21,9 +28,22 @@ function idList(value: string): string[] {
   return value.split('\n').filter((id) => id !== '');
 }
 
+/** A duration input as main read it; its default when unset or (main reported that) invalid. */
+function durationInput(toolkit: Toolkit, name: 'cancel-wait' | 'min-interval' | 'max-interval'): number {
+  const fallback = parseDurationInput(name, INPUT_DEFAULTS[name]);
+  try {
+    const value = toolkit.getInput(name).trim();
+    return value === '' ? fallback : parseDurationInput(name, value);
+  } catch {
+    return fallback;
+  }
+}
+
 /**
- * The post step: cancels the crawls main did not finish cleanly (killed, or its DELETE did not get through)
- * when cancel-on-abort holds. A crawl that already finished is a normal answer.
+ * The post step: cancels the crawls main did not finish cleanly (killed, its DELETE did not get through, or
+ * the crawl was still pending) when cancel-on-abort holds. The API cancels only running crawls, so a pending
+ * one is watched for up to cancel-wait and cancelled as soon as it starts; if it has not started by then, an
+ * error says so and how to cancel it later. A crawl that already finished is a normal answer.
  */
 export async function runPost(toolkit: Toolkit, fetchImpl?: typeof fetch): Promise<void> {
   const ids = idList(toolkit.getState(STATE.executionId));
@@ -77,21 +97,32 @@ export async function runPost(toolkit: Toolkit, fetchImpl?: typeof fetch): Promi
   }
   if (client) {
     const api = client;
+    const timeoutMs = durationInput(toolkit, 'cancel-wait');
+    const minIntervalMs = durationInput(toolkit, 'min-interval');
+    const maxIntervalMs = Math.max(minIntervalMs, durationInput(toolkit, 'max-interval'));
     await Promise.all(
       pending.map(async (id) => {
+        let done: CancelWhenRunningResult;
         try {
-          const result = await api.cancelCrawl(id);
-          const line =
-            result.outcome === 'canceled'
-              ? `Post: the main step did not finish; cancelled crawl ${id}.`
-              : `Post: the main step did not finish; crawl ${id} had already finished, nothing to cancel.`;
-          lines.push(line);
-          toolkit.info(line);
+          done = await cancelWhenRunning(api, id, { timeoutMs, minIntervalMs, maxIntervalMs });
         } catch (error) {
           const line = `Post: could not cancel crawl ${id}: ${errorText(error)}`;
           lines.push(line);
           toolkit.warning(line);
+          return;
         }
+        if (done.outcome === 'still_pending') {
+          const line = `Post: crawl ${id} is ${stillPending(id)} (it had not started after ${formatDuration(timeoutMs)}, cancel-wait).`;
+          lines.push(line);
+          toolkit.error(line);
+          return;
+        }
+        const line =
+          done.outcome === 'canceled'
+            ? `Post: the main step did not finish; cancelled crawl ${id}.`
+            : `Post: the main step did not finish; crawl ${id} had already finished, nothing to cancel.`;
+        lines.push(line);
+        toolkit.info(line);
       }),
     );
   }

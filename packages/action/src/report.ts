@@ -65,6 +65,8 @@ export interface ActionReport {
   signal?: string;
   /** Transient errors that were retried. */
   retries?: number;
+  /** The `cancel-wait` input: how long the post step keeps trying to cancel a crawl still pending. */
+  cancelWaitMs?: number;
 }
 
 /** The hostname of a `url` input (`https://www.skims.com/x` -> `www.skims.com`): a log label, not the vendor. */
@@ -165,6 +167,11 @@ export function isAbortedError(error: unknown): error is AbortedError {
   return error instanceof AbortedError;
 }
 
+/** What to say of a crawl that could not be cancelled because it had not started by the end of the budget. */
+export function stillPending(executionId: string | undefined): string {
+  return `still pending: the API cancels only running crawls; cancel it with \`catalog-crawl cancel ${executionId ?? '<id>'} --when-running\``;
+}
+
 /** A one-line description of the outcome, used in the log, the `error` output and the summary. */
 export function outcomeMessage(report: ActionReport): string {
   const crawl = report.crawl;
@@ -183,7 +190,7 @@ export function outcomeMessage(report: ActionReport): string {
             : report.cancel?.outcome === 'already_finished'
               ? 'the crawl had already finished'
               : report.cancel?.outcome === 'not_running_yet'
-                ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                ? `the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step keeps trying for ${formatDuration(report.cancelWaitMs ?? 120_000)}`
                 : report.cancel?.outcome === 'failed'
                   ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
                   : report.cancel?.outcome === 'skipped'
@@ -200,7 +207,7 @@ export function outcomeMessage(report: ActionReport): string {
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
             : report.cancel?.outcome === 'not_running_yet'
-              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              ? ` The crawl is ${stillPending(report.executionId)}.`
               : report.cancel?.outcome === 'failed'
                 ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
                 : ' The crawl keeps running; wait for it again with execution-id.';
@@ -213,7 +220,7 @@ export function outcomeMessage(report: ActionReport): string {
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
             : report.cancel?.outcome === 'not_running_yet'
-              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              ? ` The crawl is ${stillPending(report.executionId)}.`
               : report.cancel?.outcome === 'failed'
                 ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
                 : '';

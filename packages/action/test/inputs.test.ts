@@ -31,6 +31,7 @@ describe('parseInputs', () => {
       cancelOnAbort: true,
       cancelOnTimeout: false,
       cancelOnStall: false,
+      cancelWaitMs: 120_000,
       failOn: ['failed', 'canceled', 'timed_out', 'stalled'],
       summary: true,
       githubToken: '',
