@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, InvalidInputError } from '../src/index.js';
 import {
@@ -178,6 +179,70 @@ describe('exportResults: output validity', () => {
     expect(s3.text()).toBe(`${CSV_COLUMNS.vendors.join(',')}\n`);
   });
 
+  it('any text round-trips through CSV (via csv-parse) and JSON Lines (property)', async () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 30 });
+    const nonEmpty = text.filter((t) => t.trim() !== '');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            id: nonEmpty,
+            url: nonEmpty,
+            name: text,
+            currency: text,
+            price: fc.double({ noNaN: true, noDefaultInfinity: true }),
+          }),
+          {
+            maxLength: 30,
+          },
+        ),
+        async (items) => {
+          const raws = items.map((i) => ({
+            id: i.id,
+            url: i.url,
+            name: i.name,
+            price: { currency: i.currency, current_value: i.price },
+          }));
+          const fetchPage: FetchPage = async (req) => ({
+            envelope: parseEnvelope({ data: req.page === 1 ? raws : [], pagination: { has_next: false } }),
+            method: 'GET',
+          });
+          const csv = sink();
+          await exportResults(new Results<Listing>('listings', fetchPage, { what: 'x' }), csv.out, {
+            format: 'csv',
+          });
+          const rows = parseCsv(csv.text(), { columns: true, relax_column_count: false }) as Record<
+            string,
+            string
+          >[];
+          // What csv-stringify's escape_formulas writes for a cell: a leading quote before a formula start.
+          const cell = (value: string) =>
+            /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/.test(value) ? `'${value}` : value;
+          const expectedRows = raws.map((r) => parseListing(r)!);
+          expect(rows).toHaveLength(expectedRows.length);
+          rows.forEach((row, i) => {
+            const l = expectedRows[i]!;
+            expect(row.id).toBe(cell(l.id));
+            expect(row.url).toBe(cell(l.url));
+            expect(row.name).toBe(cell(l.name ?? ''));
+            expect(row.currency).toBe(cell(l.price?.currency ?? ''));
+            // Numbers are never prefixed, negative ones included.
+            expect(row.price).toBe(String(l.price?.currentValue));
+          });
+          const jsonl = sink();
+          await exportResults(new Results<Listing>('listings', fetchPage, { what: 'x' }), jsonl.out, {
+            format: 'jsonl',
+          });
+          const lines = jsonl.text().split('\n').slice(0, -1);
+          expect(lines.map((l) => JSON.parse(l))).toEqual(
+            JSON.parse(JSON.stringify(raws.filter((r) => parseListing(r)))),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('first image: lowest position, else the first listed', () => {
     const l = parseListing({
       id: 'a',
@@ -202,6 +267,18 @@ describe('exportResults: progress, limit, input', () => {
       [2, 200, 250],
       [3, 250, 250],
     ]);
+  });
+
+  it('counts skipped items (no id/url) in progress and summary; they are not written', async () => {
+    const { results } = source<Listing>('listings', 150, (n) =>
+      n % 50 === 0 ? { name: 'no id' } : rawListing(n),
+    );
+    const events: ExportProgress[] = [];
+    const { out, text } = sink();
+    const summary = await exportResults(results, out, { format: 'jsonl', onProgress: (p) => events.push(p) });
+    expect(events.map((e) => e.skipped)).toEqual([2, 3]);
+    expect(summary).toMatchObject({ items: 147, skipped: 3, total: 150 });
+    expect(text().trim().split('\n')).toHaveLength(147);
   });
 
   it('limit stops writing and fetching', async () => {

@@ -14,6 +14,7 @@ import {
   listVendors,
   NEW_SINCE_START_NOTE,
   NetworkError,
+  parseResultsTarget,
   type Results,
   rememberedMethod,
   UPDATED_SINCE_START_NOTE,
@@ -310,7 +311,7 @@ describe('crawlResults: the results of one crawl', () => {
     },
   });
 
-  it.each(['running', 'pending', 'failed', 'paused'])(
+  it.each(['running', 'pending', 'failed', 'cancelled', 'paused'])(
     'refuses a %s crawl with CrawlNotCompletedError',
     async (status) => {
       nock(BASE).get(`/v2/crawl/${ID}`).reply(200, crawl(status));
@@ -319,8 +320,18 @@ describe('crawlResults: the results of one crawl', () => {
         (e: unknown) => e,
       )) as CrawlNotCompletedError;
       expect(error).toBeInstanceOf(CrawlNotCompletedError);
-      expect(error).toMatchObject({ code: 'CRAWL_NOT_COMPLETED', crawlStatus: status, executionId: ID });
-      expect(error.message).toMatch(status === 'failed' ? /failed \(Crawl aborted\)/ : /completed/);
+      expect(error).toMatchObject({
+        code: 'CRAWL_NOT_COMPLETED',
+        crawlStatus: status === 'paused' ? 'unknown' : status === 'cancelled' ? 'canceled' : status,
+        executionId: ID,
+      });
+      expect(error.message).toMatch(
+        status === 'failed'
+          ? /failed: it has no results/
+          : status === 'cancelled'
+            ? /was cancelled: it has no results/
+            : /completed/,
+      );
     },
   );
 
@@ -391,4 +402,21 @@ describe('crawlResults: the results of one crawl', () => {
     );
     await expect(crawlResults(client, 'bad id', 'listings')).rejects.toBeInstanceOf(InvalidInputError);
   });
+});
+
+it('a first argument that is not a CatalogClient is an InvalidInputError before any request', () => {
+  expect(() => listListings({} as CatalogClient, VENDOR)).toThrow(/must be a CatalogClient/);
+  expect(() => listVendors(undefined as unknown as CatalogClient)).toThrow(InvalidInputError);
+});
+
+it('parseResultsTarget: a dot means a vendor, anything else an execution id; both validated', () => {
+  expect(parseResultsTarget(' Skims.com ')).toEqual({ kind: 'vendor', vendor: 'skims.com' });
+  expect(parseResultsTarget('crawl-skims-com-a1b2c3d4')).toEqual({
+    kind: 'execution',
+    executionId: 'crawl-skims-com-a1b2c3d4',
+  });
+  expect(() => parseResultsTarget('https://skims.com/x')).toThrow(/did you mean skims.com/);
+  expect(() => parseResultsTarget('crawl a')).toThrow(expect.objectContaining({ field: 'executionId' }));
+  expect(() => parseResultsTarget('  ')).toThrow(/vendor hostname .* or an execution id/);
+  expect(() => parseResultsTarget(42)).toThrow(InvalidInputError);
 });

@@ -2,6 +2,7 @@
 // output is its vendor's index read after completion. The since-start filters narrow that down, as labelled
 // approximations.
 import type { CatalogClient } from '../client.js';
+import { validateExecutionId } from '../crawl.js';
 import { CatalogError, InvalidInputError, InvalidResponseError } from '../errors.js';
 import type { Crawl, RequestOptions } from '../types.js';
 import { listCollections, listListings } from './endpoints.js';
@@ -22,27 +23,27 @@ export const NEW_SINCE_START_NOTE =
 /** The crawl is not `completed`, so its vendor's results are not (yet) its output. */
 export class CrawlNotCompletedError extends CatalogError {
   readonly executionId: string;
-  /** The crawl's status when it was read. */
+  /** The crawl's status when it was read: `pending`, `running`, `failed`, `canceled` (either spelling), or `unknown`. */
   readonly crawlStatus: string;
-  constructor(crawl: Crawl) {
-    const id = crawl.executionId;
-    const status = crawl.status;
+  /** `executionId` is the caller's (validated) id, not the API's echo of it. */
+  constructor(executionId: string, status: string) {
+    const id = executionId;
+    // After a cancel the API may read `canceled` or `cancelled` (the DELETE's word): a cancelled crawl.
+    const canceled = status === 'canceled' || status === 'cancelled';
     const what =
-      status === 'failed'
-        ? `crawl ${id} failed${crawl.error ? ` (${clip(crawl.error)})` : ''}: it has no results of its own. What is indexed for its vendor${crawl.vendor ? ` (${crawl.vendor})` : ''} can still be read by vendor`
+      status === 'failed' || canceled
+        ? `crawl ${id} ${canceled ? 'was cancelled' : 'failed'}: it has no results of its own (its error is on the crawl's status); what is already indexed for its vendor can still be read by vendor`
         : status === 'pending' || status === 'running'
           ? `crawl ${id} is ${status}: its results can be read once it is completed; wait for it first`
-          : `crawl ${id} has status ${JSON.stringify(clip(status))}, not completed: its results can be read once it is completed`;
+          : // An unknown status is API text: not quoted, as this message may be printed anywhere.
+            `crawl ${id} has a status other than pending, running, completed or failed: its results can be read once it is completed`;
     super(`${what[0]!.toUpperCase()}${what.slice(1)}`, 'CRAWL_NOT_COMPLETED');
     this.executionId = id;
-    this.crawlStatus = status;
+    this.crawlStatus = canceled ? 'canceled' : KNOWN.includes(status) ? status : 'unknown';
   }
 }
 
-function clip(text: string): string {
-  const line = text.replace(/\s+/g, ' ');
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
+const KNOWN: readonly string[] = ['pending', 'running', 'completed', 'failed'];
 
 /**
  * What a completed crawl reported finding, from the first present of: `meta.result`, `total_listings_found` /
@@ -109,6 +110,12 @@ export async function crawlResults(
   client: CatalogClient,
   executionId: string,
   what: 'listings' | 'collections',
+  options?: CrawlResultsOptions,
+): Promise<CrawlResults<Listing> | CrawlResults<Collection>>;
+export async function crawlResults(
+  client: CatalogClient,
+  executionId: string,
+  what: 'listings' | 'collections',
   options: CrawlResultsOptions = {},
 ): Promise<CrawlResults<Listing> | CrawlResults<Collection>> {
   if (what !== 'listings' && what !== 'collections') {
@@ -128,11 +135,12 @@ export async function crawlResults(
   if (options.deadline !== undefined) requestOptions.deadline = options.deadline;
   if (options.timeoutMs !== undefined) requestOptions.timeoutMs = options.timeoutMs;
   if (options.onRetry) requestOptions.onRetry = options.onRetry;
-  const crawl = await client.getCrawl(executionId, requestOptions);
-  if (crawl.status !== 'completed') throw new CrawlNotCompletedError(crawl);
+  const id = validateExecutionId(executionId);
+  const crawl = await client.getCrawl(id, requestOptions);
+  if (crawl.status !== 'completed') throw new CrawlNotCompletedError(id, crawl.status);
   if (crawl.vendor === undefined) {
     throw new InvalidResponseError(
-      `GET /v2/crawl/{id} says crawl ${crawl.executionId} is completed but gives no meta.vendor, so its results cannot be read; read them by vendor instead${crawl.requestId ? ` (request id ${crawl.requestId})` : ''}`,
+      `GET /v2/crawl/{id} says crawl ${id} is completed but gives no meta.vendor, so its results cannot be read; read them by vendor instead${crawl.requestId ? ` (request id ${crawl.requestId})` : ''}`,
       'INVALID_RESPONSE',
       { requestId: crawl.requestId },
     );
@@ -142,7 +150,8 @@ export async function crawlResults(
     vendor = validateVendor(crawl.vendor);
   } catch {
     throw new InvalidResponseError(
-      `GET /v2/crawl/{id} gives a meta.vendor that is not a hostname (${JSON.stringify(clip(crawl.vendor).slice(0, 80))}); read the results by vendor instead`,
+      // The value itself is not quoted: it is API text, and this message may be printed anywhere.
+      `GET /v2/crawl/{id} gives a meta.vendor that is not a hostname for crawl ${id}; read the results by vendor instead${crawl.requestId ? ` (request id ${crawl.requestId})` : ''}`,
       'INVALID_RESPONSE',
       { requestId: crawl.requestId },
     );
@@ -153,7 +162,7 @@ export async function crawlResults(
     const start = crawl.startDate === undefined ? Number.NaN : Date.parse(crawl.startDate);
     if (Number.isNaN(start)) {
       throw new InvalidResponseError(
-        `Crawl ${crawl.executionId} has no readable meta.start_date, which the since-start filters compare with; read without them`,
+        `Crawl ${id} has no readable meta.start_date, which the since-start filters compare with; read without them`,
         'INVALID_RESPONSE',
         { requestId: crawl.requestId },
       );

@@ -1,6 +1,6 @@
 // The three results endpoints over the client's own request path (same limiter, retry, typed errors).
 import type { CatalogClient } from '../client.js';
-import { ApiError, InvalidInputError } from '../errors.js';
+import { ApiError, InvalidInputError, NotFoundError } from '../errors.js';
 import { type FetchedPage, type FetchPage, type PageRequest, Results } from './pages.js';
 import { parseEnvelope } from './parse.js';
 import { type ResultsSend, sendOf } from './send.js';
@@ -113,7 +113,10 @@ export function pageFetcher(
     if (firstStatus !== 404 && firstStatus !== 405) throw first;
     if (known !== undefined || request.pagesRead > 0) {
       // The method is settled: a 404 is "nothing (more) indexed", a 405 a real refusal.
-      if (firstStatus === 404 && endpoint.notFoundIsEmpty) return undefined;
+      if (firstStatus === 404) {
+        if (endpoint.notFoundIsEmpty) return undefined;
+        throw missingEndpoint(endpoint.kind, first);
+      }
       throw first;
     }
     // The one POST fallback, before any page was read.
@@ -138,9 +141,20 @@ export function pageFetcher(
         throw error;
       }
       if (endpoint.notFoundIsEmpty) return undefined;
-      throw notFound;
+      throw missingEndpoint(endpoint.kind, notFound);
     }
   };
+}
+
+/** A 404 where there is no vendor to be unknown: the endpoint itself is missing at this base URL. */
+function missingEndpoint(kind: ResultsKind, error: unknown): NotFoundError {
+  const { code, status, requestId } = error as NotFoundError;
+  const quote = requestId ? ` (request id ${requestId}: quote it to support)` : '';
+  return new NotFoundError(
+    `The API answered 404 for /v2/${kind}: there is no ${kind} endpoint at this base URL; check CATALOG_API_BASE_URL${quote}`,
+    code,
+    { status, requestId },
+  );
 }
 
 /** `GET /v2/vendors`: the shared index (not only your crawls); never a completion signal. */

@@ -56,10 +56,11 @@ export const CSV_COLUMNS = {
   ],
 } as const satisfies Record<ResultsKind, readonly string[]>;
 
-type Row = Record<string, string>;
+type Row = Record<string, string | number>;
 
-const cell = (value: string | number | boolean | null | undefined): string =>
-  value === undefined || value === null ? '' : String(value);
+/** Numbers stay numbers, so that csv-stringify does not take a negative one for a formula; booleans read true/false. */
+const cell = (value: string | number | boolean | null | undefined): string | number =>
+  value === undefined || value === null ? '' : typeof value === 'number' ? value : String(value);
 
 /** The image a thumbnail should show: lowest `position`, else the first. */
 export function firstImageUrl(listing: Listing): string | undefined {
@@ -84,7 +85,7 @@ export function csvRow(kind: ResultsKind, item: ResultItem): Row {
       currency: cell(l.price?.currency),
       compare_at_price: cell(l.price?.compareAtValue),
       image_url: cell(firstImageUrl(l)),
-      image_count: String(l.images.length),
+      image_count: l.images.length,
       vendor: cell(l.vendor),
       first_seen_by_catalog: cell(l.firstSeenByCatalog),
       last_updated_by_catalog: cell(l.lastUpdatedByCatalog),
@@ -153,11 +154,12 @@ export class OutputError extends CatalogError {
 /**
  * Writes every item of `results` to `out` and resolves with the counts. Does not end `out` (it may be stdout).
  * JSON Lines and JSON write each item as the API sent it (`raw`, unknown fields kept); CSV writes
- * `CSV_COLUMNS[kind]`, with cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR)
- * prefixed by `'` (csv-stringify's `escape_formulas`): the text comes from crawled websites.
+ * `CSV_COLUMNS[kind]`, with text cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`, their
+ * full-width forms, tab, CR) prefixed by `'` (csv-stringify's `escape_formulas`): the text comes from crawled
+ * websites. Numbers are written as numbers, never prefixed.
  */
-export async function exportResults<T extends ResultItem>(
-  results: Results<T>,
+export async function exportResults(
+  results: Results<Vendor> | Results<Collection> | Results<Listing>,
   out: Writable,
   options: ExportOptions,
 ): Promise<ExportSummary> {
@@ -179,7 +181,7 @@ export async function exportResults<T extends ResultItem>(
     if (format === 'json') await writer.write('[');
     if (limit === 0) limited = true;
     else {
-      for await (const page of results.pages() as AsyncIterable<ResultsPage<T>>) {
+      for await (const page of results.pages() as AsyncIterable<ResultsPage<ResultItem>>) {
         for (const item of page.items) {
           await writer.write(encode(format, kind, columns, item, progress.items === 0));
           progress.items++;
@@ -189,8 +191,8 @@ export async function exportResults<T extends ResultItem>(
           }
         }
         progress.pagesRead = page.pagesRead;
-        progress.skipped = results.stats.skipped;
-        progress.filteredOut = results.stats.filteredOut;
+        progress.skipped += page.skipped;
+        progress.filteredOut += page.filteredOut;
         if (page.totalItems !== undefined) progress.total = page.totalItems;
         options.onProgress?.({ ...progress });
         if (limited) break;

@@ -24,4 +24,4 @@ export {
 } from './export.js';
 export { DEFAULT_MAX_PAGES, RESULTS_PAGE_SIZE, Results } from './pages.js';
 export type * from './types.js';
-export { validateCollectionUrls, validateVendor } from './vendor.js';
+export { parseResultsTarget, type ResultsTarget, validateCollectionUrls, validateVendor } from './vendor.js';

@@ -1,3 +1,4 @@
+import { validateExecutionId } from '../crawl.js';
 import { InvalidInputError } from '../errors.js';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -78,4 +79,23 @@ export function validateCollectionUrls(urls: unknown): string[] {
     }
     return value;
   });
+}
+
+export type ResultsTarget = { kind: 'vendor'; vendor: string } | { kind: 'execution'; executionId: string };
+
+/**
+ * One rule for faces that take "a vendor or an execution id" (`results <vendor|execution-id>`): text with a
+ * dot is a vendor hostname (`skims.com`), anything else an execution id (`crawl-skims-com-a1b2c3d4`, which
+ * has no dot). Validated either way; throws InvalidInputError (field `vendor` or `executionId`).
+ */
+export function parseResultsTarget(input: unknown): ResultsTarget {
+  if (typeof input === 'string' && input.includes('.'))
+    return { kind: 'vendor', vendor: validateVendor(input) };
+  if (typeof input === 'string' && input.trim() === '') {
+    throw new InvalidInputError(
+      'target',
+      'nothing to read: pass a vendor hostname (e.g. skims.com) or an execution id (e.g. crawl-skims-com-a1b2c3d4)',
+    );
+  }
+  return { kind: 'execution', executionId: validateExecutionId(input) };
 }
