@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY } from './fixtures.js';
 import { expectAllOutputs, expectNoCanary, runAction } from './run-action.js';
@@ -213,5 +214,55 @@ describe('results: saved through the built bundle', () => {
     expect(run.outputs['results-count']).toBe('0');
     expect(run.stdout).toMatch(/^::error::The results could not be saved: /m);
     expect(run.summary).toContain('> The results could not be saved:');
+  });
+});
+
+describe("results from the emulator: the saved files hold the crawl's totals", () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ speed: 5, apiKeys: [{ key: CANARY, org: 'default' }] });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  it('results: all after a completed crawl: every listing and collection once, as many as the totals', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'catalog-crawl-workspace-'));
+    try {
+      const run = await runAction({
+        inputs: {
+          'api-key': CANARY,
+          'api-base-url': emulator.url,
+          url: 'fast-results-e2e.example',
+          'min-interval': '1s',
+          'max-interval': '1s',
+          results: 'all',
+        },
+        env: { GITHUB_WORKSPACE: workspace },
+      });
+      expectNoCanary(run);
+      expectAllOutputs(run);
+      expect(run.code).toBe(0);
+      const vendor = run.outputs['vendor']!;
+      const listingsTotal = Number(run.outputs['listings-total']);
+      const collectionsTotal = Number(run.outputs['collections-total']);
+      expect(listingsTotal).toBeGreaterThan(0);
+      const dir = run.outputs['results-path']!;
+      const listings = readFileSync(join(dir, `${vendor}.listings.jsonl`), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; url: string });
+      expect(listings).toHaveLength(listingsTotal);
+      expect(new Set(listings.map((l) => l.id)).size).toBe(listingsTotal);
+      const collections = readFileSync(join(dir, `${vendor}.collections.jsonl`), 'utf8')
+        .trimEnd()
+        .split('\n');
+      expect(collections).toHaveLength(collectionsTotal);
+      expect(run.outputs['results-count']).toBe(String(listingsTotal + collectionsTotal));
+      expect(run.summary).toContain('### What was found');
+      expect(run.summary).toContain(`…and ${(listingsTotal - 5).toLocaleString('en-US')} more listings.`);
+    } finally {
+      rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });
