@@ -17,6 +17,7 @@ import {
   parseResultsTarget,
   type Results,
   rememberedMethod,
+  systemClock,
   UPDATED_SINCE_START_NOTE,
   ValidationError,
   validateVendor,
@@ -27,14 +28,23 @@ const BASE = 'http://catalog.test';
 const KEY = 'results-canary-key-7f3a9c';
 const VENDOR = 'skims.com';
 
-function makeClient(extra: Partial<CatalogClientOptions> = {}) {
+/**
+ * The clock drives request timeouts too (core's one clock option): a sleep with a signal (a request's timeout)
+ * is real, one without (a retry's delay) is recorded and returns at once, as in client.test.ts.
+ */
+function makeClient(extra: Partial<CatalogClientOptions> = {}, delays: number[] = []) {
   const retries: number[] = [];
   const client = new CatalogClient({
     apiKey: KEY,
     baseUrl: BASE,
     rateLimit: false,
-    random: () => 0,
-    sleep: async () => {},
+    clock: {
+      random: () => 0,
+      sleep: async (ms: number, signal?: AbortSignal) => {
+        if (signal) return systemClock.sleep(ms, signal);
+        delays.push(ms);
+      },
+    },
     ...extra,
   });
   return { client, retries };
@@ -189,7 +199,7 @@ describe('through the client: retry, typed errors, signal, deadline, limiter', (
       .query({ vendor: VENDOR, page: '2', page_size: '100' })
       .reply(200, v2(2, 2, 150, pageItems(2, 150)));
     const delays: number[] = [];
-    const { client } = makeClient({ sleep: async (ms) => void delays.push(ms) });
+    const { client } = makeClient({}, delays);
     const retried: string[] = [];
     const items = await all(listListings(client, VENDOR, { onRetry: (r) => retried.push(r.error.name) }));
     expect(items).toHaveLength(150);
