@@ -7,9 +7,12 @@ import { CANARY, fakeSignals, mockToolkit } from './fixtures.js';
 describe('runtime check', () => {
   it('accepts the runner Node versions and rejects older ones', () => {
     expect(checkRuntime('24.1.0')).toBeUndefined();
-    expect(checkRuntime('v20.12.0')).toBeUndefined();
-    expect(checkRuntime('22.0.0')).toBeUndefined();
-    expect(checkRuntime('20.11.1')).toMatch(/runner 2\.327\.1 or later/);
+    expect(checkRuntime('v20.19.0')).toBeUndefined();
+    expect(checkRuntime('22.12.0')).toBeUndefined();
+    expect(checkRuntime('23.0.0')).toBeUndefined();
+    expect(checkRuntime('20.18.1')).toMatch(/runner 2\.327\.1 or later/);
+    expect(checkRuntime('21.7.3')).toMatch(/runner 2\.327\.1 or later/);
+    expect(checkRuntime('22.11.0')).toMatch(/runner 2\.327\.1 or later/);
     expect(checkRuntime('16.20.2')).toBe(`${RUNTIME_REQUIREMENT} This step ran on Node 16.20.2.`);
   });
 

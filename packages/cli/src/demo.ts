@@ -13,6 +13,27 @@ export interface DemoOptions {
 export const DEMO_DEFAULTS = { duration: '30s', vendor: 'skims.com' } as const;
 
 /**
+ * The emulator is an optional peer dependency: only the demo needs it, so a production install of the CLI does
+ * not carry it. When it is missing, say how to get it instead of failing on a module-not-found trace.
+ */
+async function loadEmulator(): Promise<typeof import('@catalog-crawl/emulator')> {
+  try {
+    return await import('@catalog-crawl/emulator');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (
+      code !== 'ERR_MODULE_NOT_FOUND' ||
+      !String((error as Error).message).includes('@catalog-crawl/emulator')
+    ) {
+      throw error;
+    }
+    throw new UsageError(
+      'The demo runs the Catalog API emulator, an optional package that is not installed here. Install it next to the CLI (npm install @catalog-crawl/emulator), or run: npx -p @catalog-crawl/cli -p @catalog-crawl/emulator catalog-crawl demo',
+    );
+  }
+}
+
+/**
  * `catalog-crawl demo`: runs the emulator in-process on a free loopback port, starts a crawl of a sample vendor
  * sped up so that it ends in about `duration`, shows the same live wait as `catalog-crawl wait`, then a short
  * result. Needs no key and no network.
@@ -24,7 +45,7 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   const targetMs = parseDuration(options.duration, '--duration');
   if (targetMs < 1000) throw new UsageError('--duration must be at least 1s.');
   const vendor = validateCrawlUrl(options.vendor);
-  const { startEmulator, DEFAULT_API_KEY } = await import('@catalog-crawl/emulator');
+  const { startEmulator, DEFAULT_API_KEY } = await loadEmulator();
 
   // A crawl's simulated duration depends only on the host (and the seed), not on the speed: measure it on a
   // throwaway emulator, then start the real one at the speed that makes it last about `targetMs`.
