@@ -107,6 +107,29 @@ describe.concurrent('several crawls in one step (built bundle)', () => {
     expect(run.state['finishedCleanly']).toBe('true');
   });
 
+  it('a signal cancels every crawl still running (cancel-on-abort)', async () => {
+    const hosts = [host('long'), host('long'), host('long')];
+    const run = await runAction({
+      inputs: { ...base(), url: hosts.join('\n') },
+      control: (child, files) => {
+        void until(
+          () => (files.stdout().match(/step 1\/4 Determining crawl method started/g) ?? []).length >= 3,
+        ).then(() => child.kill('SIGINT'));
+      },
+    });
+    expectNoCanary(run);
+    expect(run.stdout).toContain('Received SIGINT: stopping the waits and cancelling 3 unfinished crawls.');
+    const ids = run.outputs['execution-id']!.split('\n');
+    expect(ids).toHaveLength(3);
+    for (const id of ids) {
+      const statuses = emulator.requests.filter((r) => r.method === 'DELETE' && r.path === `/v2/crawl/${id}`);
+      expect(statuses.map((r) => r.status)).toEqual([200]);
+    }
+    expect(JSON.parse(run.outputs['counts']!)).toMatchObject({ total: 3, canceled: 3 });
+    expect(run.outputs['status']).toBe('canceled\ncanceled\ncanceled');
+    expect(run.state['finishedCleanly']).toBe('true');
+  });
+
   it('fail-on none: a failed crawl among several does not fail the step', async () => {
     const run = await runAction({
       inputs: { ...base(), url: `${host('fast')}\n${host('fail-analyzing')}`, 'fail-on': 'none' },
