@@ -125,6 +125,40 @@ describe('pieces', () => {
     ]);
   });
 
+  it('steps first seen in the same poll share one bar instead of identical overlapping bars', () => {
+    const chart = timelineChart({
+      outcome: 'completed',
+      elapsedMs: 60_000,
+      crawl: completedCrawl(),
+      history: history({
+        steps: [
+          // both already finished at the first poll: the same observed times
+          { name: 'Determining crawl method', status: 'completed', startedAt: T0, finishedAt: T0 },
+          { name: 'Discovering collections', status: 'completed', startedAt: T0, finishedAt: T0 },
+          { name: 'Analyzing collections', status: 'completed', startedAt: T0, finishedAt: T0 + 20_000 },
+          {
+            name: 'Extracting listings',
+            status: 'completed',
+            startedAt: T0 + 20_000,
+            finishedAt: T0 + 50_000,
+          },
+        ],
+      }),
+    })!;
+    const bars = chart.split('\n').filter((line) => line.includes(' :'));
+    expect(bars).toEqual([
+      `    Determining crawl method + Discovering collections :done, s1, ${T0}, ${T0 + 1000}`,
+      `    Analyzing collections :done, s3, ${T0}, ${T0 + 20_000}`,
+      `    Extracting listings :done, s4, ${T0 + 20_000}, ${T0 + 50_000}`,
+    ]);
+  });
+
+  it('the first table has no empty header row', () => {
+    const md = buildSummary({ outcome: 'completed', elapsedMs: 1, crawl: completedCrawl() });
+    expect(md).not.toContain('| | |');
+    expect(md).toContain('| Outcome | ✅ `completed` |\n|---|---|\n| Vendor | skims.com |');
+  });
+
   it('draws no chart when no step was seen running', () => {
     expect(timelineChart({ outcome: 'error', elapsedMs: 1 })).toBeUndefined();
     expect(
