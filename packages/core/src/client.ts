@@ -27,7 +27,9 @@ export const DEFAULT_RETRY = {
   maxDelayMs: 10_000,
   maxServerDelayMs: 60_000,
 } as const;
-export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000, maxInFlight: 32 } as const;
+export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 } as const;
+/** Default cap of requests in flight: the window's own limit, but never more than this. */
+export const MAX_IN_FLIGHT = 64;
 
 /** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
 function isRefusal(error: unknown): error is ApiError {
@@ -72,7 +74,8 @@ export class CatalogClient {
       if (!Number.isInteger(l.requests) || l.requests < 1) {
         throw new InvalidInputError('rateLimit.requests', 'rateLimit.requests must be a whole number >= 1');
       }
-      if (!Number.isInteger(l.maxInFlight) || l.maxInFlight < 1) {
+      const maxInFlight = options.rateLimit?.maxInFlight ?? Math.min(l.requests, MAX_IN_FLIGHT);
+      if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
         throw new InvalidInputError(
           'rateLimit.maxInFlight',
           'rateLimit.maxInFlight must be a whole number >= 1',
@@ -82,7 +85,7 @@ export class CatalogClient {
         l.requests,
         positive(l.windowMs, 'rateLimit.windowMs'),
         clock,
-        l.maxInFlight,
+        maxInFlight,
       );
     }
     this.#requester = new Requester({

@@ -29,3 +29,17 @@ export function toClock(partial: Partial<Clock> | undefined): Clock {
     random: partial.random ?? systemClock.random,
   };
 }
+
+/**
+ * Calls `fn` after `ms` on the clock's time; the returned function cancels it. On the system clock this is a
+ * bare setTimeout (a request timeout per poll is on the hot path); on any other clock it is its `sleep`.
+ */
+export function schedule(clock: Pick<Clock, 'sleep'>, ms: number, fn: () => void): () => void {
+  if (clock.sleep === systemClock.sleep) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  }
+  const controller = new AbortController();
+  clock.sleep(ms, controller.signal).then(fn, () => {});
+  return () => controller.abort();
+}

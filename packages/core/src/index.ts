@@ -52,9 +52,10 @@ export {
   watchInterrupts,
 } from './interrupt.js';
 export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
-export { createRedactor } from './redact.js';
+export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './results/index.js';
-export { suggestPollIntervalMs } from './schedule.js';
+// The MCP server's shared view schedules its own polls with the waiter's phase-aware delay.
+export { nextPollDelayMs, type PollDelayOptions, suggestPollIntervalMs } from './schedule.js';
 export * from './types.js';
 export { waitForCrawl, watchCrawl } from './wait.js';
 export {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import { type Clock, schedule } from './clock.js';
 import { defaultSleep } from './internal.js';
 
 /**
@@ -25,8 +25,8 @@ export class SlidingWindowLimiter {
   /** Monotonic instants at which finished requests leave the window, ascending. */
   private readonly releases: number[] = [];
   private readonly queue: Waiter[] = [];
-  /** Aborts the pending wake-up; undefined while none is pending. */
-  private timer: AbortController | undefined;
+  /** Cancels the pending wake-up; undefined while none is pending. */
+  private timer: (() => void) | undefined;
   private readonly now: () => number;
   private readonly sleep: Clock['sleep'];
 
@@ -44,11 +44,9 @@ export class SlidingWindowLimiter {
     this.sleep = typeof clock === 'function' ? defaultSleep : clock.sleep;
   }
 
-  /** Calls `fn` after `ms` unless the returned controller aborts first. */
-  private after(ms: number, fn: () => void): AbortController {
-    const controller = new AbortController();
-    this.sleep(ms, controller.signal).then(fn, () => {});
-    return controller;
+  /** Calls `fn` after `ms` on the limiter's clock; the returned function cancels it. */
+  private after(ms: number, fn: () => void): () => void {
+    return schedule({ sleep: this.sleep }, ms, fn);
   }
 
   /** Resolves with a `release` function once a slot is free. Call release when the answer has been read. */
@@ -56,9 +54,9 @@ export class SlidingWindowLimiter {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queue.length === 0 && this.free()) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
-      let timeout: AbortController | undefined;
+      let timeout: (() => void) | undefined;
       const cleanup = () => {
-        timeout?.abort();
+        timeout?.();
         signal?.removeEventListener('abort', onAbort);
       };
       const leave = (reason: unknown) => {
@@ -115,7 +113,7 @@ export class SlidingWindowLimiter {
   }
 
   private clearTimer(): void {
-    this.timer?.abort();
+    this.timer?.();
     this.timer = undefined;
   }
 

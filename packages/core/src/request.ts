@@ -1,6 +1,6 @@
 // Sending one API request: limiter slot, timeout, fetch, body parsing, typed errors (not exported from the
 // package). CatalogClient owns one Requester; other core modules reach it through `sendRequest` in client.ts.
-import type { Clock } from './clock.js';
+import { type Clock, schedule } from './clock.js';
 import {
   AbortedError,
   errorFromResponse,
@@ -104,14 +104,10 @@ export class Requester {
     const controller = new AbortController();
     let timedOut = false;
     // The timeout runs on the client's clock, so simulated time can time a request out too.
-    const timer = new AbortController();
-    this.config.clock.sleep(budgetMs, timer.signal).then(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      () => {},
-    );
+    const cancelTimer = schedule(this.config.clock, budgetMs, () => {
+      timedOut = true;
+      controller.abort();
+    });
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = {
@@ -148,7 +144,7 @@ export class Requester {
       }
       return this.#handle(spec, response, text);
     } finally {
-      timer.abort();
+      cancelTimer();
       signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -176,9 +176,9 @@ export interface RateLimitPolicy {
   /** Sliding window length. Default 4_000. */
   windowMs?: number;
   /**
-   * Requests sent and not yet answered, at most. Default 32. Without it a client allowed thousands of
-   * requests per window sends a whole window's worth at once at each window boundary, and holds that many
-   * sockets and responses in memory together.
+   * Requests sent and not yet answered, at most. Default `min(requests, 64)`: with the API's 50 per 4 s that
+   * is no extra limit; a client allowed thousands per window then sends a window's worth as a stream instead
+   * of all at once, holding that many sockets and responses in memory together.
    */
   maxInFlight?: number;
 }

@@ -29,23 +29,24 @@ const KEY = 'results-canary-key-7f3a9c';
 const VENDOR = 'skims.com';
 
 /**
- * The clock drives request timeouts too (core's one clock option): a sleep with a signal (a request's timeout)
- * is real, one without (a retry's delay) is recorded and returns at once, as in client.test.ts.
+ * Retry delays pass at once (recorded by `sleep` when given). A sleep with a signal is a request's own
+ * timeout racing its answer: it runs on real time, since nock answers on real time.
  */
-function makeClient(extra: Partial<CatalogClientOptions> = {}, delays: number[] = []) {
+function makeClient(extra: Partial<CatalogClientOptions> & { sleep?: (ms: number) => void } = {}) {
   const retries: number[] = [];
+  const { sleep, ...rest } = extra;
   const client = new CatalogClient({
     apiKey: KEY,
     baseUrl: BASE,
     rateLimit: false,
     clock: {
       random: () => 0,
-      sleep: async (ms: number, signal?: AbortSignal) => {
+      sleep: async (ms, signal) => {
         if (signal) return systemClock.sleep(ms, signal);
-        delays.push(ms);
+        sleep?.(ms);
       },
     },
-    ...extra,
+    ...rest,
   });
   return { client, retries };
 }
@@ -199,7 +200,7 @@ describe('through the client: retry, typed errors, signal, deadline, limiter', (
       .query({ vendor: VENDOR, page: '2', page_size: '100' })
       .reply(200, v2(2, 2, 150, pageItems(2, 150)));
     const delays: number[] = [];
-    const { client } = makeClient({}, delays);
+    const { client } = makeClient({ sleep: (ms) => void delays.push(ms) });
     const retried: string[] = [];
     const items = await all(listListings(client, VENDOR, { onRetry: (r) => retried.push(r.error.name) }));
     expect(items).toHaveLength(150);

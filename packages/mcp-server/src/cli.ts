@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { CatalogClient, createRedactor, ENV_API_KEY, ENV_BASE_URL, readEnv } from '@catalog-crawl/core';
+import {
+  CatalogClient,
+  createRedactor,
+  ENV_API_KEY,
+  ENV_BASE_URL,
+  parseDuration,
+  readEnv,
+} from '@catalog-crawl/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { MAX_TOOL_TIMEOUT_MS } from './bound.js';
 import {
   DEFAULT_HTTP_HOST,
   DEFAULT_HTTP_PORT,
@@ -15,7 +23,7 @@ import { VERSION } from './version.js';
 
 const BIN = 'catalog-crawl-mcp';
 
-export const USAGE = `${BIN} ${VERSION}: MCP server for Catalog API crawls (start, status, wait, cancel, list).
+export const USAGE = `${BIN} ${VERSION}: MCP server for Catalog API crawls (start, status, wait, cancel, list, results).
 
 Usage:
   ${BIN}                       serve MCP over stdio (what MCP clients launch)
@@ -26,6 +34,9 @@ Options:
   --port N             HTTP port (default ${DEFAULT_HTTP_PORT}; 0 picks a free one)
   --host H             HTTP bind address (default ${DEFAULT_HTTP_HOST}, loopback only)
   --allowed-host NAME  extra Host header name to accept (repeatable; for a non-loopback --host)
+  --tool-timeout S     every tool answers within S seconds (default 30, at most 50);
+                        wait_for_crawl within its wait_seconds (at most 45)
+  --stall-after D      report a running crawl unchanged for D as stalled (default 15m)
   -h, --help           show this help
   -v, --version        show the version
 
@@ -61,6 +72,8 @@ async function main(argv: string[]): Promise<void> {
     port?: string;
     host?: string;
     'allowed-host'?: string[];
+    'tool-timeout'?: string;
+    'stall-after'?: string;
     help?: boolean;
     version?: boolean;
   };
@@ -72,6 +85,8 @@ async function main(argv: string[]): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         'allowed-host': { type: 'string', multiple: true },
+        'tool-timeout': { type: 'string' },
+        'stall-after': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -89,6 +104,28 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+
+  let toolTimeoutMs: number | undefined;
+  if (values['tool-timeout'] !== undefined) {
+    const secs = Number(values['tool-timeout']);
+    if (!/^\d+$/.test(values['tool-timeout']) || secs < 1 || secs * 1000 > MAX_TOOL_TIMEOUT_MS)
+      fail(
+        `--tool-timeout must be whole seconds from 1 to ${MAX_TOOL_TIMEOUT_MS / 1000}, got "${values['tool-timeout']}"`,
+      );
+    toolTimeoutMs = secs * 1000;
+  }
+  let stallAfterMs: number | undefined;
+  if (values['stall-after'] !== undefined) {
+    try {
+      stallAfterMs = parseDuration(values['stall-after']);
+    } catch (error) {
+      fail(`--stall-after: ${error instanceof Error ? error.message : String(error)} (e.g. 15m, 1h)`);
+    }
+  }
+  const tuning = {
+    ...(toolTimeoutMs !== undefined ? { toolTimeoutMs } : {}),
+    ...(stallAfterMs !== undefined ? { poll: { stallAfterMs } } : {}),
+  };
 
   const { apiKey, baseUrl } = readEnv(process.env);
   const redact = createRedactor([apiKey]);
@@ -124,6 +161,7 @@ async function main(argv: string[]): Promise<void> {
       ...(apiKey ? { apiKey } : {}),
       ...(baseUrl ? { baseUrl } : {}),
       ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}),
+      ...tuning,
       log,
     }).catch((error: unknown) =>
       fail(`cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`),
@@ -137,8 +175,8 @@ async function main(argv: string[]): Promise<void> {
     const shutdown = (signal: string) => {
       if (closing) return;
       closing = true;
-      log(`${signal}: shutting down`);
-      setTimeout(() => process.exit(0), 2_000).unref();
+      log(`${signal}: answering waits in flight, then shutting down`);
+      setTimeout(() => process.exit(0), 5_000).unref();
       handle.close().finally(() => process.exit(0));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
@@ -158,23 +196,28 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     fail(redact(error instanceof Error ? error.message : String(error)));
   }
-  const server = createServer({ client, secrets: [apiKey], log });
+  const stopping = new AbortController();
+  const server = createServer({ client, secrets: [apiKey], log, shutdown: stopping.signal, ...tuning });
   const transport = new StdioServerTransport();
 
   let closing = false;
-  const shutdown = (reason: string) => {
+  const shutdown = (reason: string, answer: boolean) => {
     if (closing) return;
     closing = true;
     log(`${reason}: exiting`);
-    // Do not wait for in-flight polls: nothing is left to answer.
-    setTimeout(() => process.exit(0), 500).unref();
-    server.close().finally(() => process.exit(0));
+    // On a signal, waits in flight answer at once (still running, with the next step) while stdout is open;
+    // when stdin or stdout has closed nobody is left to answer.
+    stopping.abort();
+    setTimeout(() => process.exit(0), answer ? 500 : 300).unref();
+    const close = () => server.close().finally(() => process.exit(0));
+    if (answer) setTimeout(close, 150);
+    else close();
   };
-  process.stdin.on('end', () => shutdown('stdin closed'));
-  process.stdin.on('close', () => shutdown('stdin closed'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.stdout.on('error', () => shutdown('stdout closed'));
+  process.stdin.on('end', () => shutdown('stdin closed', false));
+  process.stdin.on('close', () => shutdown('stdin closed', false));
+  process.on('SIGTERM', () => shutdown('SIGTERM', true));
+  process.on('SIGINT', () => shutdown('SIGINT', true));
+  process.stdout.on('error', () => shutdown('stdout closed', false));
 
   await server.connect(transport);
   log(`ready on stdio (version ${VERSION}${baseUrl ? `, API ${baseUrl}` : ''})`);

@@ -1,28 +1,29 @@
 import type { CatalogClient } from '@catalog-crawl/core';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CrawlViews } from './views.js';
 
-/** Poll settings for wait_for_crawl. */
+/** Settings of wait_for_crawl. How often the API is read is the shared view's business (PollSettings). */
 export interface WaitSettings {
   /** Default 40. */
   defaultWaitSeconds: number;
   /** Default 45: below the ~60 s request timeout many MCP clients impose. */
   maxWaitSeconds: number;
-  /** Default 10_000 (the API's documented band; core's floor is 1_000). */
-  minIntervalMs: number;
-  /** Default 30_000. */
-  maxIntervalMs: number;
   /** A progress notification at least this often while waiting, so clients that reset their timeout on progress keep going. Default 15_000. */
   heartbeatMs: number;
+  /** @deprecated Read as `poll.minIntervalMs`: one shared view per crawl polls for every caller. */
+  minIntervalMs?: number;
+  /** @deprecated Read as `poll.maxIntervalMs`. */
+  maxIntervalMs?: number;
 }
 
-/** Poll settings of the watcher behind a resource subscription. */
+/** Settings of resource subscriptions. */
 export interface SubscriptionSettings {
-  /** Default 10_000. */
-  minIntervalMs: number;
-  /** Default 30_000. */
-  maxIntervalMs: number;
   /** A subscription stops after this long even if the crawl is still running. Default 6 h. */
   timeoutMs: number;
+  /** @deprecated Read as `poll.minIntervalMs`: subscriptions follow the shared view. */
+  minIntervalMs?: number;
+  /** @deprecated Read as `poll.maxIntervalMs`. */
+  maxIntervalMs?: number;
 }
 
 /** What every tool and the resource need; one per McpServer instance (one per HTTP session). */
@@ -31,8 +32,14 @@ export interface ToolContext {
   getClient(): CatalogClient;
   /** Removes secrets (the API keys known to this server) from any text before it leaves. */
   redact(text: string): string;
+  /** The process-wide view of every crawl (shared across sessions). */
+  views: CrawlViews;
   wait: WaitSettings;
   subscription: SubscriptionSettings;
+  /** Every single-shot tool answers within this (default 30_000; wait_for_crawl within wait_seconds). */
+  toolTimeoutMs: number;
+  /** Aborts when the process shuts down: waits answer at once with what they have. */
+  shutdown: AbortSignal;
   /** Diagnostics (stderr in the CLI). Never receives secrets unredacted. */
   log(line: string): void;
 }

@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from '@catalog-crawl/core';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BoundReachedError } from './bound.js';
 import type { ToolContext } from './context.js';
 import { truncate } from './format.js';
 
@@ -40,6 +41,15 @@ function withRequestId(text: string, error: unknown): string {
   return id && !text.includes(id) ? `${text} (request id ${id})` : text;
 }
 
+/** A request that got no answer may still have taken effect: what that means for the caller. */
+function unknownOutcome(context: ErrorContext): string {
+  if (context.action.startsWith('start'))
+    return ' The crawl may have started anyway: calling start_crawl again with the same url returns the running crawl rather than a second one.';
+  if (context.action.startsWith('cancel'))
+    return ' The cancel may have gone through: get_crawl_status shows whether the crawl stopped.';
+  return '';
+}
+
 /** An actionable sentence for an upstream or input failure. Never contains the key (redacted again by the caller). */
 export function describeError(error: unknown, context: ErrorContext): string {
   const detail = error instanceof Error ? truncate(error.message, 300) : truncate(String(error), 300);
@@ -49,6 +59,7 @@ export function describeError(error: unknown, context: ErrorContext): string {
     if (error.field === 'executionId') {
       return `Invalid execution_id: ${detail} Pass the execution_id exactly as returned by start_crawl or list_crawls.`;
     }
+    if (error.field === 'execution_id') return `Cannot ${context.action}: ${detail}`;
     if (error.field === 'url')
       return `Invalid url: ${detail} Pass a website URL or a bare domain such as "skims.com".`;
     return `Invalid input (${error.field}): ${detail}`;
@@ -84,8 +95,13 @@ export function describeError(error: unknown, context: ErrorContext): string {
       error,
     );
   }
+  if (error instanceof BoundReachedError) {
+    const last =
+      error.cause === undefined ? '' : ` (last error: ${truncate(describeError(error.cause, context), 200)})`;
+    return `Could not ${context.action}: no answer from the Catalog API in ${Math.round(error.boundMs / 1000)} s${last}.${unknownOutcome(context)} Call the tool again in about 30 s.`;
+  }
   if (error instanceof NetworkError) {
-    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}). Check CATALOG_API_BASE_URL and the network, then try again.`;
+    return `Could not ${context.action}: the Catalog API did not answer (${error.timedOut ? 'timed out' : 'network error'}).${error.timedOut ? unknownOutcome(context) : ''} Check CATALOG_API_BASE_URL and the network, then call the tool again in about 30 s.`;
   }
   if (error instanceof InvalidResponseError) {
     return withRequestId(

@@ -2,6 +2,7 @@ import {
   type Crawl,
   crawlDurationMs,
   currentStep,
+  formatCount,
   formatCountOf,
   formatDuration,
   isCanceledCrawl,
@@ -30,7 +31,8 @@ export function seconds(ms: number): number {
 /** The next step an agent should take for this crawl, in one sentence. */
 export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
   if (crawl.status === 'completed') {
-    return 'The crawl is finished; nothing left to poll. Its collections and listings can be read through the Catalog API by vendor hostname.';
+    const listings = crawl.result ? ` ${formatCount(crawl.result.listingsTotal)}` : '';
+    return `The crawl is finished; nothing left to poll. Call get_crawl_results with execution_id "${crawl.executionId}" to read the${listings} listings it found, a page at a time (kind "collections" for its collections).`;
   }
   if (isCancelledCrawl(crawl)) {
     return 'The crawl was cancelled; nothing left to poll. Call start_crawl again to crawl the site anew.';
@@ -43,6 +45,22 @@ export function statusNextStep(crawl: Crawl, pollSeconds: number): string {
 
 export interface StatusOptions {
   now?: number;
+  /** When the crawl was read (default: now). */
+  observedAt?: number;
+  /** Since when nothing changed, as this server saw it. */
+  unchangedSince?: number;
+  /** Nothing changed for the stall window. */
+  stalled?: boolean;
+  /** The latest refresh failed: what happened (already an actionable sentence). */
+  warning?: string;
+}
+
+/** What to do about a crawl that shows no change. */
+export function stalledNextStep(unchangedSeconds: number): string {
+  return (
+    `Nothing has changed for ${formatDuration(Math.round(unchangedSeconds) * 1000)}: the crawl may be stuck. ` +
+    'Check again in a few minutes with get_crawl_status; if it stays unchanged, ask the user whether to cancel_crawl and start_crawl again.'
+  );
 }
 
 /** Maps a core Crawl to the structured status block (small: no raw body). */
@@ -51,16 +69,25 @@ export function crawlStatus(crawl: Crawl, options: StatusOptions = {}): CrawlSta
   const pollMs = finished ? 0 : suggestPollIntervalMs(crawl);
   const pollSeconds = Math.round(pollMs / 1000);
   const current = finished ? undefined : currentStep(crawl);
-  const elapsedMs = crawlDurationMs(crawl, options.now ?? Date.now());
+  const now = options.now ?? Date.now();
+  const elapsedMs = crawlDurationMs(crawl, now);
+  const stalled = !finished && options.stalled === true;
   const out: CrawlStatusOutput = {
     execution_id: crawl.executionId,
     status: crawl.status,
     finished,
     steps: crawl.steps.map((s) => ({ name: s.name, status: s.status })),
     suggested_poll_interval_seconds: pollSeconds,
+    checked_seconds_ago: seconds(now - (options.observedAt ?? now)),
+    stalled,
     resource_uri: resourceUri(crawl.executionId),
     next_step: statusNextStep(crawl, pollSeconds),
   };
+  if (!finished && options.unchangedSince !== undefined) {
+    out.unchanged_for_seconds = seconds(now - options.unchangedSince);
+  }
+  if (stalled) out.next_step = stalledNextStep(out.unchanged_for_seconds ?? 0);
+  if (options.warning) out.warning = truncate(options.warning, 400);
   if (crawl.vendor) out.vendor = crawl.vendor;
   if (crawl.error) out.error = truncate(crawl.error, 500);
   if (current)
@@ -107,13 +134,18 @@ export function statusLine(out: CrawlStatusOutput): string {
     );
   }
   if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
+  if (out.stalled && out.unchanged_for_seconds !== undefined) {
+    parts.push(`stalled: no change for ${formatDuration(Math.round(out.unchanged_for_seconds) * 1000)}`);
+  }
   return parts.join(' · ');
 }
 
 /** The short text that accompanies a status for clients that ignore structuredContent. */
 export function statusText(out: CrawlStatusOutput, lead?: string): string {
   const lines = [`${lead ?? `Crawl ${out.execution_id}`}: ${statusLine(out)}.`];
+  if (out.checked_seconds_ago >= 1) lines.push(`(Status read ${Math.round(out.checked_seconds_ago)} s ago.)`);
   if (out.error) lines.push(`Error: ${out.error}`);
+  if (out.warning) lines.push(`Warning: ${out.warning}`);
   lines.push(`Next: ${out.next_step}`);
   return lines.join('\n');
 }

@@ -1,12 +1,15 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CatalogClient, type CatalogClientOptions, createRedactor } from '@catalog-crawl/core';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { SubscriptionSettings, WaitSettings } from './context.js';
-import { createServer } from './server.js';
+import { BoundedEventStore } from './event-store.js';
+import { createServer, pollOptions } from './server.js';
+import { CrawlViews, type PollSettings } from './views.js';
 
 /** Header in which an HTTP client sends its own Catalog API key (`Authorization: Bearer <key>` works too). */
 export const KEY_HEADER = 'x-catalog-api-key';
@@ -14,7 +17,8 @@ export const DEFAULT_HTTP_PORT = 3100;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const MCP_PATH = '/mcp';
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** How long close() lets in-flight requests (waits answering early) finish before closing the sessions. */
+const DRAIN_MS = 3_000;
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1', '[::1]'];
 
 export interface HttpServerOptions {
@@ -33,6 +37,12 @@ export interface HttpServerOptions {
   sessionIdleMs?: number;
   wait?: Partial<WaitSettings>;
   subscription?: Partial<SubscriptionSettings>;
+  /** How often crawls are read (one view per key and crawl, shared by every session). */
+  poll?: Partial<PollSettings>;
+  /** Bound of every single-shot tool, in ms (default 30_000). */
+  toolTimeoutMs?: number;
+  /** Events kept per session for resumption (Last-Event-ID). Default 1_000. */
+  maxEventsPerSession?: number;
   log?: (line: string) => void;
 }
 
@@ -43,6 +53,12 @@ export interface HttpServerHandle {
   host: string;
   /** Open MCP sessions. */
   readonly sessionCount: number;
+  /** The view registry shared by every session (tests and diagnostics). */
+  readonly views: CrawlViews;
+  /**
+   * Answers in-flight waits at once (still running, with the next step), lets those answers go out, then
+   * closes every session and the listener.
+   */
   close(): Promise<void>;
 }
 
@@ -50,6 +66,8 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
   keyHash: Buffer;
+  /** The shared client this session uses (by key hash), if any. */
+  clientId: string | undefined;
   lastSeen: number;
 }
 
@@ -69,14 +87,6 @@ export function requestKey(req: IncomingMessage): string | undefined {
   return match?.[1]?.trim() || undefined;
 }
 
-function hostnameOf(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) {
-    const end = hostHeader.indexOf(']');
-    return end > 0 ? hostHeader.slice(0, end + 1).toLowerCase() : hostHeader.toLowerCase();
-  }
-  return (hostHeader.split(':')[0] ?? '').toLowerCase();
-}
-
 export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_NAMES.includes(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -87,49 +97,56 @@ function sendJsonError(res: ServerResponse, status: number, message: string, cod
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
 /**
- * Serves MCP over Streamable HTTP at `/mcp`, bound to loopback by default, with Host and Origin header checks
- * against DNS rebinding. Each session gets its own McpServer and CatalogClient, built from the key the client
- * sent (or the server's key): sessions never share a client, and a session only answers requests that carry
- * the key it was created with.
+ * Serves MCP over Streamable HTTP at `/mcp`, bound to loopback by default. Host header validation is the SDK's
+ * (`createMcpExpressApp` and its `hostHeaderValidation` middleware); the Origin check is ours because SDK 1.x
+ * has no Origin middleware. Each session gets its own McpServer; sessions holding the same key share one
+ * CatalogClient (one rate limiter) and every session shares one view per crawl, so however many agents follow
+ * a crawl it is read at the documented cadence. A session only answers requests that carry the key it was
+ * created with. SSE events carry ids and a bounded event store, so a client that reconnects resumes.
  */
 export async function startHttpServer(options: HttpServerOptions = {}): Promise<HttpServerHandle> {
   const host = options.host ?? DEFAULT_HTTP_HOST;
   const log = options.log ?? (() => {});
   const sessions = new Map<string, Session>();
-  const allowed = new Set(
-    [...(isLoopbackHost(host) ? LOOPBACK_NAMES : []), host, ...(options.allowedHosts ?? [])].map((h) =>
-      h.toLowerCase(),
+  const allowed = [
+    ...new Set(
+      [...(isLoopbackHost(host) ? LOOPBACK_NAMES : []), host, ...(options.allowedHosts ?? [])].map((h) =>
+        h.toLowerCase(),
+      ),
     ),
-  );
+  ];
   const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const views = new CrawlViews(pollOptions(options));
+  const shutdown = new AbortController();
+  const clients = new Map<string, CatalogClient>();
+  let inflight = 0;
 
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    const hostHeader = req.headers.host;
-    if (!hostHeader || !allowed.has(hostnameOf(hostHeader))) return false;
+  const clientIdOf = (apiKey: string) => hashKey(apiKey).toString('hex');
+  const clientFor = (apiKey: string): CatalogClient => {
+    const id = clientIdOf(apiKey);
+    let client = clients.get(id);
+    if (!client) {
+      client = new CatalogClient({
+        ...options.clientOptions,
+        apiKey,
+        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+      });
+      clients.set(id, client);
+    }
+    return client;
+  };
+
+  // DNS rebinding: the browser sends the attacker's Origin. A request without Origin (not a browser) passes.
+  const originAllowed = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      try {
-        const name = new URL(origin).hostname.toLowerCase();
-        if (!allowed.has(name)) return false;
-      } catch {
-        return false;
-      }
-    } else if (origin === 'null') {
+    if (origin === undefined) return true;
+    if (origin === 'null') return false;
+    try {
+      return allowed.includes(new URL(origin).hostname.toLowerCase());
+    } catch {
       return false;
     }
-    return true;
   };
 
   const newSession = async (key: string | undefined): Promise<StreamableHTTPServerTransport> => {
@@ -138,24 +155,20 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     const server = createServer({
       http: true,
       secrets: [apiKey, options.apiKey],
-      ...(apiKey
-        ? {
-            clientFactory: () =>
-              new CatalogClient({
-                ...options.clientOptions,
-                apiKey,
-                ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-              }),
-          }
-        : {}),
+      ...(apiKey ? { clientFactory: () => clientFor(apiKey) } : {}),
+      views,
+      shutdown: shutdown.signal,
+      ...(options.toolTimeoutMs !== undefined ? { toolTimeoutMs: options.toolTimeoutMs } : {}),
       ...(options.wait ? { wait: options.wait } : {}),
       ...(options.subscription ? { subscription: options.subscription } : {}),
       log,
     });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: new BoundedEventStore(options.maxEventsPerSession),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server, keyHash, lastSeen: Date.now() });
+        const clientId = apiKey ? clientIdOf(apiKey) : undefined;
+        sessions.set(id, { transport, server, keyHash, clientId, lastSeen: Date.now() });
         log(`session ${id.slice(0, 8)} opened (${key ? 'client key' : apiKey ? 'server key' : 'no key'})`);
       },
       onsessionclosed: (id) => {
@@ -170,15 +183,13 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     return transport;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hostAllowed(req)) {
-      sendJsonError(res, 403, 'Forbidden: Host or Origin header not allowed');
+  const handle = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse): Promise<void> => {
+    if (!originAllowed(req)) {
+      sendJsonError(res, 403, 'Forbidden: Origin header not allowed');
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== MCP_PATH) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`Not found. The MCP endpoint is ${MCP_PATH}.\n`);
+    if (shutdown.signal.aborted) {
+      sendJsonError(res, 503, 'The server is shutting down: reconnect when it is back');
       return;
     }
     const key = requestKey(req);
@@ -195,34 +206,45 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
         return;
       }
       session.lastSeen = Date.now();
-      await session.transport.handleRequest(req, res);
+      await session.transport.handleRequest(req, res, req.body);
       return;
     }
     if (req.method !== 'POST') {
       sendJsonError(res, 400, 'Bad Request: no session id; send an initialize request first');
       return;
     }
-    let body: unknown;
-    try {
-      body = await readJson(req);
-    } catch {
-      sendJsonError(res, 400, 'Parse error: the body must be JSON (at most 1 MiB)', -32700);
-      return;
-    }
-    if (!isInitializeRequest(body)) {
+    if (!isInitializeRequest(req.body)) {
       sendJsonError(res, 400, 'Bad Request: no session id; send an initialize request first');
       return;
     }
     const transport = await newSession(key);
-    await transport.handleRequest(req, res, body);
+    await transport.handleRequest(req, res, req.body);
   };
 
   const redact = createRedactor([options.apiKey]);
-  const httpServer = createHttpServer((req, res) => {
+  // The SDK's app: Host header validation (DNS rebinding) before anything else, then the JSON body parser.
+  const app = createMcpExpressApp({ host, allowedHosts: allowed });
+  app.all(MCP_PATH, (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
+    if (req.method === 'POST') {
+      inflight++;
+      res.once('close', () => {
+        inflight--;
+      });
+    }
     handle(req, res).catch((error: unknown) => {
       log(`http error: ${redact(error instanceof Error ? error.message : String(error))}`);
       sendJsonError(res, 500, 'Internal server error', -32603);
     });
+  });
+  app.use((_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`Not found. The MCP endpoint is ${MCP_PATH}.\n`);
+  });
+  // Body parser failures (not JSON, too large): a JSON-RPC error, never an HTML page with a stack.
+  app.use((error: { status?: number }, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+    const status =
+      typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 400;
+    sendJsonError(res, status, 'Parse error: the body must be JSON (at most 100 kB)', -32700);
   });
 
   const reaper = setInterval(
@@ -234,17 +256,20 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
           void session.transport.close().catch(() => {});
         }
       }
+      // A client (and its limiter) lives as long as a session holds its key: keys come from clients.
+      const used = new Set([...sessions.values()].map((session) => session.clientId));
+      for (const id of clients.keys()) if (!used.has(id)) clients.delete(id);
     },
     Math.min(60_000, idleMs),
   );
   reaper.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port ?? DEFAULT_HTTP_PORT, host, () => {
-      httpServer.off('error', reject);
-      resolve();
+  const httpServer = await new Promise<Server>((resolve, reject) => {
+    const listening: Server = app.listen(options.port ?? DEFAULT_HTTP_PORT, host, (error?: Error) => {
+      if (error) reject(error);
+      else resolve(listening);
     });
+    listening.once('error', reject);
   });
   const port = (httpServer.address() as AddressInfo).port;
   const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -253,11 +278,16 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
     url: `http://${urlHost}:${port}${MCP_PATH}`,
     port,
     host,
+    views,
     get sessionCount() {
       return sessions.size;
     },
     async close() {
       clearInterval(reaper);
+      // Waits in flight answer now ("still running", with the next step); give those answers time to leave.
+      shutdown.abort();
+      const until = Date.now() + DRAIN_MS;
+      while (inflight > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
       const open = [...sessions.values()];
       sessions.clear();
       await Promise.allSettled(
@@ -266,6 +296,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
           await s.server.close();
         }),
       );
+      views.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

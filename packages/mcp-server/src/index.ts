@@ -2,4 +2,5 @@
 
 export { type HttpServerHandle, type HttpServerOptions, startHttpServer } from './http.js';
 export { type CreateServerOptions, createServer } from './server.js';
-export { VERSION } from './version.js';
+export { SERVER_NAME, VERSION } from './version.js';
+export { CrawlViews, type PollSettings } from './views.js';

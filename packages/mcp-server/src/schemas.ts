@@ -54,6 +54,25 @@ export const crawlStatusShape = {
     .number()
     .nonnegative()
     .describe('How long to wait before checking again; 0 once finished.'),
+  checked_seconds_ago: z
+    .number()
+    .nonnegative()
+    .describe(
+      'How old this status is. The server reads a crawl at most every 10 s whoever asks, and answers from its shared view in between.',
+    ),
+  unchanged_for_seconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'While running: how long status, step and counts have shown no change (as far as this server has seen).',
+    ),
+  stalled: z
+    .boolean()
+    .describe(
+      'true when a running crawl has shown no change for the stall window (15 min by default): it may be stuck.',
+    ),
+  warning: z.string().optional().describe('Set when the latest attempt to refresh this status failed.'),
   resource_uri: z.string().describe('Read or subscribe to this resource for the same status.'),
   next_step: z.string().describe('What to do next.'),
 };
@@ -80,7 +99,8 @@ export const waitForCrawlOutputShape = {
   wait_outcome: z
     .enum(waitOutcomeValues)
     .describe(
-      'completed, failed or canceled: the crawl has finished. still_running: wait_seconds ran out first; call wait_for_crawl again.',
+      'completed, failed or canceled: the crawl has finished. still_running: wait_seconds ran out first; call wait_for_crawl again. ' +
+        'stalled: still running but nothing changed for the stall window; see next_step.',
     ),
   waited_seconds: z.number().nonnegative(),
 };
@@ -89,12 +109,21 @@ export type WaitForCrawlOutput = z.infer<z.ZodObject<typeof waitForCrawlOutputSh
 export const cancelCrawlOutputShape = {
   execution_id: z.string(),
   outcome: z
-    .enum(['canceled', 'already_finished'])
+    .enum(['canceled', 'already_finished', 'not_running_yet'])
     .describe(
-      'canceled: the crawl was stopped now. already_finished: it had completed or failed before; nothing changed.',
+      'canceled: the crawl was stopped now. already_finished: it had completed, failed or been cancelled before; nothing changed. ' +
+        'not_running_yet: it is still pending, and the API cancels only running crawls; it will start and run unless cancelled then (see next_step).',
     ),
+  status: z
+    .string()
+    .optional()
+    .describe('The crawl status read after a refused cancel (it decides the outcome).'),
   stopped_at: z.string().optional(),
-  message: z.string().optional().describe("The API's message for an already finished crawl."),
+  call_again_in_seconds: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('not_running_yet: when to call cancel_crawl again (with when_running: true).'),
   resource_uri: z.string(),
   next_step: z.string(),
 };
@@ -122,3 +151,42 @@ export const listCrawlsOutputShape = {
   next_step: z.string(),
 };
 export type ListCrawlsOutput = z.infer<z.ZodObject<typeof listCrawlsOutputShape>>;
+
+export const resultItemShape = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  url: z.string().optional(),
+  price: z.number().optional().describe('price.current_value'),
+  currency: z.string().optional(),
+  compare_at_price: z
+    .number()
+    .nullable()
+    .optional()
+    .describe('price.compare_at_value; null when not on sale.'),
+  image_url: z.string().optional().describe('The first image (lowest position).'),
+  image_count: z.number().int().nonnegative().optional(),
+  vendor: z.string().optional(),
+  first_seen_by_catalog: z.string().optional(),
+  last_updated_by_catalog: z.string().optional(),
+  products_total: z.number().optional().describe('Collections: products in the collection.'),
+});
+
+export const getCrawlResultsOutputShape = {
+  kind: z.enum(['listings', 'collections']),
+  vendor: z.string().describe('The hostname whose index was read (a crawl reads its own vendor).'),
+  execution_id: z.string().optional(),
+  page: z.number().int().positive(),
+  page_size: z.number().int().positive(),
+  fields: z
+    .array(z.string())
+    .describe('The fields each item carries (those asked for, else the default set).'),
+  items: z.array(resultItemShape),
+  total_items: z.number().optional().describe("The API's total for this vendor, when it says."),
+  total_pages: z.number().optional(),
+  crawl_total: z.number().optional().describe('What the crawl reported it found (by execution_id only).'),
+  has_more: z.boolean(),
+  next_page: z.number().int().positive().optional().describe('Pass it as page for the next items.'),
+  truncated: z.boolean().describe('Some long texts were cut (names 200, URLs 500 characters).'),
+  resource_uri: z.string().describe('The same listings page as a resource.'),
+  next_step: z.string(),
+};

@@ -54,8 +54,8 @@ export async function connect(options: CreateServerOptions): Promise<Connected> 
   const logs: string[] = [];
   const server = createServer({
     secrets: [CANARY, OTHER_KEY],
-    wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000, heartbeatMs: 5_000 },
-    subscription: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    wait: { heartbeatMs: 5_000 },
+    poll: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
     log: (line) => logs.push(line),
     ...options,
   });

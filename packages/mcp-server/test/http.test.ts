@@ -1,13 +1,27 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@catalog-crawl/emulator';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServerHandle, startHttpServer } from '../src/http.js';
-import { CANARY, hostTaking, OTHER_KEY, startTestEmulator, structured, textOf, until } from './helpers.js';
+import {
+  CANARY,
+  hostTaking,
+  OTHER_KEY,
+  sleep,
+  startTestEmulator,
+  structured,
+  textOf,
+  until,
+} from './helpers.js';
 
 let emulator: Emulator;
 let http: HttpServerHandle;
@@ -71,8 +85,7 @@ beforeAll(async () => {
     port: 0,
     baseUrl: emulator.url,
     clientOptions: { retry: { retries: 1, minDelayMs: 10, maxDelayMs: 20 } },
-    wait: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
-    subscription: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
+    poll: { minIntervalMs: 1_000, maxIntervalMs: 1_000 },
     log: (line) => logs.push(line),
   });
 });
@@ -174,6 +187,32 @@ describe('Streamable HTTP mode without a server key', () => {
     }
   });
 
+  it('sessions holding the same key share one view per crawl: waits and a subscription share the polls', async () => {
+    const a = await httpClient({ 'x-catalog-api-key': CANARY });
+    const b = await httpClient({ authorization: `Bearer ${CANARY}` });
+    try {
+      const id = structured<{ execution_id: string }>(
+        await call(a.client, 'start_crawl', { url: 'long-shared-http.example' }),
+      ).execution_id;
+      await b.client.subscribeResource({ uri: `catalog-crawl://crawls/${id}` });
+      const t0 = Date.now();
+      await Promise.all([
+        call(a.client, 'wait_for_crawl', { execution_id: id, wait_seconds: 3 }),
+        call(b.client, 'wait_for_crawl', { execution_id: id, wait_seconds: 3 }),
+        call(a.client, 'get_crawl_status', { execution_id: id }),
+        call(b.client, 'get_crawl_status', { execution_id: id }),
+      ]);
+      const elapsed = Date.now() - t0;
+      const gets = emulator.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${id}`)).length;
+      // One poll per second (the test's interval) at most, whoever asks.
+      expect(gets).toBeLessThanOrEqual(Math.floor(elapsed / 1_000) + 2);
+      expect(http.views.size).toBeGreaterThan(0);
+    } finally {
+      await a.client.close();
+      await b.client.close();
+    }
+  });
+
   it('a client without a key gets a clear isError result', async () => {
     const c = await httpClient({});
     try {
@@ -210,7 +249,7 @@ describe('Streamable HTTP mode without a server key', () => {
       err += d;
     });
     try {
-      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 10_000);
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(err), 20_000);
       const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
       const transport = new StreamableHTTPClientTransport(new URL(url), {
         requestInit: { headers: { 'x-catalog-api-key': CANARY } },
@@ -227,4 +266,176 @@ describe('Streamable HTTP mode without a server key', () => {
     }
     expect(err).not.toContain(CANARY);
   });
+});
+
+describe('shutdown and resumability', () => {
+  it('SIGTERM mid-wait: the wait is answered (still running, with the next step) before the process exits', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--http', '--port', '0'], {
+      env: { PATH: process.env['PATH'], CATALOG_API_BASE_URL: emulator.url, CATALOG_API_KEY: CANARY },
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, at: Date.now() })),
+    );
+    try {
+      await until(() => /listening on http:\/\/\S+/.test(err), 20_000);
+      const url = /listening on (http:\/\/\S+)/.exec(err)![1]!;
+      const client = new Client({ name: 'sigterm', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const id = structured<{ execution_id: string }>(
+        await call(client, 'start_crawl', { url: 'long-sigterm.example' }),
+      ).execution_id;
+      const pending = client.callTool({
+        name: 'wait_for_crawl',
+        arguments: { execution_id: id, wait_seconds: 40 },
+      });
+      await sleep(1_500);
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      const result = await pending;
+      seen.push(JSON.stringify(result));
+      expect(Date.now() - signalledAt).toBeLessThan(1_500);
+      expect(result.isError).toBeFalsy();
+      expect(structured(result)).toMatchObject({
+        execution_id: id,
+        wait_outcome: 'still_running',
+        finished: false,
+      });
+      expect(structured<{ next_step: string }>(result).next_step).toMatch(
+        /shutting down.*call wait_for_crawl again/,
+      );
+      const exit = await exited;
+      expect(exit.code).toBe(0);
+      expect(exit.at - signalledAt).toBeLessThan(5_000);
+      await client.close().catch(() => {});
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(err).not.toContain(CANARY);
+  }, 40_000);
+
+  it('SSE events carry ids; a client that reconnects with Last-Event-ID gets what it missed', async () => {
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'x-catalog-api-key': CANARY,
+    };
+    const post = (body: unknown, extra: Record<string, string> = {}, signal?: AbortSignal) =>
+      fetch(http.url, {
+        method: 'POST',
+        headers: { ...headers, ...extra },
+        body: JSON.stringify(body),
+        signal,
+      });
+    const init = await post(initialize);
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const sh = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sh)).text();
+    const started = await (
+      await post(
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'start_crawl', arguments: { url: hostTaking(emulator, 'resume', 2_000, 4_000) } },
+        },
+        sh,
+      )
+    ).text();
+    const executionId = /"execution_id":"([^"]+)"/.exec(started)![1]!;
+
+    // The wait's stream: read until the first event with an id, then drop the connection.
+    const controller = new AbortController();
+    const waiting = await post(
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: {
+          name: 'wait_for_crawl',
+          arguments: { execution_id: executionId, wait_seconds: 15 },
+          _meta: { progressToken: 'resume-1' },
+        },
+      },
+      sh,
+      controller.signal,
+    );
+    const reader = waiting.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let firstId: string | undefined;
+    while (!firstId) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+      firstId = /^id: ?(\S+)$/m.exec(text)?.[1];
+    }
+    expect(firstId).toBeTruthy();
+    expect(text).not.toContain('"id":3');
+    controller.abort();
+
+    // Reconnect after the crawl has finished: the missed events, including the wait's answer, are replayed.
+    await sleep(4_500);
+    const resumed = await fetch(http.url, {
+      method: 'GET',
+      headers: { ...sh, accept: 'text/event-stream', 'x-catalog-api-key': CANARY, 'last-event-id': firstId! },
+    });
+    expect(resumed.status).toBe(200);
+    const replay = resumed.body!.getReader();
+    let replayed = '';
+    const end = Date.now() + 10_000;
+    while (!replayed.includes('"id":3') && Date.now() < end) {
+      const { value, done } = await replay.read();
+      if (done) break;
+      replayed += decoder.decode(value);
+    }
+    await replay.cancel();
+    seen.push(replayed);
+    expect(replayed).toMatch(/^id: ?\S+$/m);
+    expect(replayed).toContain('"id":3');
+    expect(replayed).toMatch(/"wait_outcome":"completed"/);
+  });
+});
+
+describe('stdio clients through mcp-remote (the README snippet)', () => {
+  it('bridges stdio to HTTP mode with the key in a header: tools answer, the key stays out of its output', async () => {
+    const proxy = join(
+      dirname(createRequire(import.meta.url).resolve('mcp-remote/package.json')),
+      'dist/proxy.js',
+    );
+    // mcp-remote keeps OAuth state under ~/.mcp-auth: a throwaway home.
+    const home = mkdtempSync(join(tmpdir(), 'mcp-remote-home-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [proxy, http.url, '--header', `x-catalog-api-key:${CANARY}`],
+      env: { PATH: process.env['PATH'] ?? '', HOME: home },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const client = new Client({ name: 'via-mcp-remote', version: '1' });
+    try {
+      await client.connect(transport);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('get_crawl_results');
+      const started = await call(client, 'start_crawl', { url: 'fast-mcp-remote.example' });
+      expect(started.isError, textOf(started)).toBeFalsy();
+      const id = structured<{ execution_id: string }>(started).execution_id;
+      const waited = await call(client, 'wait_for_crawl', { execution_id: id, wait_seconds: 5 });
+      expect(structured(waited)).toMatchObject({ wait_outcome: 'completed' });
+      const page = await call(client, 'get_crawl_results', { execution_id: id, page_size: 2 });
+      expect(page.isError, textOf(page)).toBeFalsy();
+    } finally {
+      await client.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+    seen.push(stderr);
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANARY, startTestEmulator, until } from './helpers.js';
+import { CANARY, SPEED, startTestEmulator, until } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -82,6 +82,10 @@ describe('the built server over stdio', () => {
       result: { structuredContent: { execution_id: string } };
     };
     const id = started.result.structuredContent.execution_id;
+    // The server reads a crawl at most every 10 s: let this fast crawl finish first, so one read sees it done.
+    await new Promise((resolve) =>
+      setTimeout(resolve, emulator.plannedDurationMs('fast-stdio.example') / SPEED + 300),
+    );
     send(r.child, {
       jsonrpc: '2.0',
       id: 4,
@@ -123,7 +127,7 @@ describe('the built server over stdio', () => {
     for (const m of all) expect(m['jsonrpc']).toBe('2.0');
     expect(r.stdout().endsWith('\n')).toBe(true);
     const tools = all.find((m) => m['id'] === 2) as { result: { tools: { name: string }[] } };
-    expect(tools.result.tools).toHaveLength(5);
+    expect(tools.result.tools).toHaveLength(6);
     const waited = all.find((m) => m['id'] === 4) as {
       result: { structuredContent: { wait_outcome: string } };
     };

@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('tools/list', () => {
-  it('lists the five tools with schemas and annotations (snapshot)', async () => {
+  it('lists the six tools with schemas and annotations (snapshot)', async () => {
     const { tools } = await conn.client.listTools();
     expect(tools.map((t) => t.name)).toEqual([
       'start_crawl',
@@ -59,6 +59,7 @@ describe('tools/list', () => {
       'wait_for_crawl',
       'cancel_crawl',
       'list_crawls',
+      'get_crawl_results',
     ]);
     for (const tool of tools) {
       expect(tool.title).toBeTruthy();
@@ -82,6 +83,11 @@ describe('tools/list', () => {
     });
     expect(byName['wait_for_crawl']!.annotations).toMatchObject({ readOnlyHint: true });
     expect(byName['list_crawls']!.annotations).toMatchObject({ readOnlyHint: true });
+    expect(byName['get_crawl_results']!.annotations).toMatchObject({
+      readOnlyHint: true,
+      idempotentHint: true,
+    });
+    expect(byName['get_crawl_results']!.inputSchema.properties!['page_size']).toMatchObject({ maximum: 50 });
     expect(byName['start_crawl']!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(byName['wait_for_crawl']!.inputSchema.properties!['wait_seconds']).toMatchObject({ maximum: 45 });
     expect(byName['list_crawls']!.inputSchema.properties!['page_size']).toMatchObject({ maximum: 50 });
@@ -102,6 +108,10 @@ describe('tools/list', () => {
     expect(resourceTemplates).toEqual([
       expect.objectContaining({
         uriTemplate: 'catalog-crawl://crawls/{execution_id}',
+        mimeType: 'application/json',
+      }),
+      expect.objectContaining({
+        uriTemplate: 'catalog-crawl://vendors/{vendor}/listings/{page}',
         mimeType: 'application/json',
       }),
     ]);
@@ -293,6 +303,8 @@ describe.concurrent('wait_for_crawl timing, progress and abort', () => {
     await expect(pending).rejects.toThrow();
     expect(Date.now() - t0).toBeLessThan(3_000);
     const polls = () => emulator.requests.filter((r) => r.path.endsWith(id) && r.method === 'GET').length;
+    // A poll sent just before the abort may reach the emulator just after it: let it land first.
+    await sleep(500);
     const before = polls();
     await sleep(2_200);
     expect(polls()).toBe(before);

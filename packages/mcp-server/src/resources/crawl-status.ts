@@ -1,11 +1,4 @@
-import {
-  type Crawl,
-  InvalidInputError,
-  isTerminalStatus,
-  NotFoundError,
-  validateExecutionId,
-  watchCrawl,
-} from '@catalog-crawl/core';
+import { InvalidInputError, NotFoundError, validateExecutionId } from '@catalog-crawl/core';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   ErrorCode,
@@ -16,7 +9,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { redactDeep, type ToolContext } from '../context.js';
 import { describeError } from '../errors.js';
-import { crawlStatus, RESOURCE_TEMPLATE, resourceUri } from '../format.js';
+import { RESOURCE_TEMPLATE, resourceUri } from '../format.js';
+import { readStatus } from '../tools/get-crawl-status.js';
+import { type CrawlView, isPermanent } from '../views.js';
 
 export const name = 'crawl-status';
 
@@ -51,10 +46,6 @@ function toMcpError(ctx: ToolContext, error: unknown, executionId: string): McpE
   return new McpError(ErrorCode.InternalError, message);
 }
 
-function fingerprint(crawl: Crawl): string {
-  return JSON.stringify([crawl.status, crawl.steps, crawl.progress, crawl.result, crawl.error]);
-}
-
 export interface ResourceHandle {
   /** Active subscriptions (URIs). */
   readonly subscriptions: ReadonlySet<string>;
@@ -77,15 +68,14 @@ export function register(server: McpServer, ctx: ToolContext): ResourceHandle {
         "A crawl's current status as JSON (the same fields as get_crawl_status). Subscribe to get notifications/resources/updated while it changes, until it ends.",
       mimeType: 'application/json',
     },
-    async (uri): Promise<ReadResourceResult> => {
+    async (uri, _variables, extra): Promise<ReadResourceResult> => {
       const executionId = executionIdFromUri(uri.href);
       try {
-        const crawl = await ctx.getClient().getCrawl(executionId);
-        const out = crawlStatus(crawl);
+        const { out } = await readStatus(ctx, executionId, extra.signal);
         return {
           contents: [
             {
-              uri: resourceUri(crawl.executionId),
+              uri: resourceUri(out.execution_id),
               mimeType: 'application/json',
               text: JSON.stringify(redactDeep(ctx, out)),
             },
@@ -97,58 +87,51 @@ export function register(server: McpServer, ctx: ToolContext): ResourceHandle {
     },
   );
 
-  const watchers = new Map<string, AbortController>();
+  /** Per subscribed URI: stops the subscription's watch of the shared view. */
+  const watchers = new Map<string, () => void>();
 
   const stop = (uri: string): void => {
-    watchers.get(uri)?.abort();
+    watchers.get(uri)?.();
     watchers.delete(uri);
   };
 
-  const watch = async (uri: string, executionId: string, first: Crawl, controller: AbortController) => {
-    let last = fingerprint(first);
-    try {
-      const items = watchCrawl(ctx.getClient(), executionId, {
-        signal: controller.signal,
-        timeoutMs: ctx.subscription.timeoutMs,
-        minIntervalMs: ctx.subscription.minIntervalMs,
-        maxIntervalMs: Math.max(ctx.subscription.minIntervalMs, ctx.subscription.maxIntervalMs),
-      });
-      for await (const item of items) {
-        if (item.type === 'result' || item.type === 'warning' || item.type === 'heartbeat' || !item.crawl)
-          continue;
-        const print = fingerprint(item.crawl);
-        if (print === last) continue;
-        last = print;
-        if (controller.signal.aborted) break;
-        await server.server.sendResourceUpdated({ uri });
-      }
-    } catch (error) {
-      if (!controller.signal.aborted) {
-        ctx.log(
-          `subscription ${uri} stopped: ${ctx.redact(describeError(error, { action: 'watch the crawl', executionId }))}`,
-        );
-      }
-    } finally {
-      if (watchers.get(uri) === controller) watchers.delete(uri);
-    }
+  /** Follows the shared view: one notification per change, until the crawl ends or the subscription stops. */
+  const watch = (uri: string, view: CrawlView): void => {
+    const timeout = setTimeout(() => stop(uri), ctx.subscription.timeoutMs);
+    timeout.unref();
+    const unwatch = view.watch({
+      update(changed) {
+        if (changed) {
+          server.server.sendResourceUpdated({ uri }).catch((error: unknown) => {
+            ctx.log(`subscription ${uri}: notification failed: ${ctx.redact(String(error))}`);
+          });
+        }
+        if (view.finished) stop(uri);
+        else if (view.error !== undefined && isPermanent(view.error) && view.snapshot().error !== undefined) {
+          ctx.log(
+            `subscription ${uri} stopped: ${ctx.redact(describeError(view.error, { action: 'watch the crawl', executionId: view.executionId }))}`,
+          );
+          stop(uri);
+        }
+      },
+    });
+    watchers.set(uri, () => {
+      clearTimeout(timeout);
+      unwatch();
+    });
   };
-
-  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
 
   server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const uri = request.params.uri;
     const executionId = executionIdFromUri(uri);
-    let crawl: Crawl;
+    let view: CrawlView;
     try {
-      crawl = await ctx.getClient().getCrawl(executionId, { signal: extra.signal });
+      ({ view } = await readStatus(ctx, executionId, extra.signal));
     } catch (error) {
       throw toMcpError(ctx, error, executionId);
     }
     stop(uri);
-    if (isTerminalStatus(crawl.status)) return {};
-    const controller = new AbortController();
-    watchers.set(uri, controller);
-    void watch(uri, executionId, crawl, controller);
+    if (!view.finished) watch(uri, view);
     return {};
   });
 

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { withinBound } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
 import { errorResult } from '../errors.js';
 import { type ListCrawlsOutput, listCrawlsOutputShape, listStatusValues } from '../schemas.js';
@@ -42,12 +43,13 @@ export const config = {
 export function register(server: McpServer, ctx: ToolContext): void {
   server.registerTool(name, config, async ({ status, page, page_size }, extra) => {
     try {
-      const list = await ctx
-        .getClient()
-        .listCrawls(
+      const client = ctx.getClient();
+      const list = await withinBound(ctx, extra.signal, (budget) =>
+        client.listCrawls(
           { status, page: page ?? 1, pageSize: Math.min(page_size ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) },
-          { signal: extra.signal },
-        );
+          budget,
+        ),
+      );
       const p = list.pagination;
       const out: ListCrawlsOutput = {
         crawls: list.items.slice(0, MAX_PAGE_SIZE).map((item) => {

@@ -1,6 +1,7 @@
 import { suggestPollIntervalMs } from '@catalog-crawl/core';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { withinBound } from '../bound.js';
 import { type ToolContext, toolResult } from '../context.js';
 import { errorResult } from '../errors.js';
 import { resourceUri } from '../format.js';
@@ -35,7 +36,7 @@ export function register(server: McpServer, ctx: ToolContext): void {
   server.registerTool(name, config, async ({ url }, extra) => {
     try {
       const client = ctx.getClient();
-      const started = await client.startCrawl({ url }, { signal: extra.signal });
+      const started = await withinBound(ctx, extra.signal, (budget) => client.startCrawl({ url }, budget));
       const pollSeconds = Math.round(suggestPollIntervalMs(undefined) / 1000);
       const out: StartCrawlOutput = {
         execution_id: started.executionId,
