@@ -26,6 +26,8 @@ const TIMEOUT_MS = 240_000;
 const SAMPLE_EVERY_MS = 100;
 /** The bare loop's fixed interval between a crawl's polls (about ours' mean cadence in this run). */
 const BARE_POLL_MS = 15_000;
+/** The bare loop's cap on unanswered requests (core's limiter default, maxInFlight 32). */
+const BARE_MAX_IN_FLIGHT = 32;
 const RSS_TARGET_MIB = 250;
 const CPU_TARGET_RATIO = 2;
 
@@ -101,6 +103,7 @@ async function runBare(): Promise<{ result: BareResult; stats: Awaited<ReturnTyp
     rateLimit: RATE_LIMIT,
     pollMs: BARE_POLL_MS,
     timeoutMs: TIMEOUT_MS,
+    maxInFlight: BARE_MAX_IN_FLIGHT,
   };
   const path = fileURLToPath(new URL('./lib/bare-poller.js', import.meta.url));
   const bare = fork(path, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -271,8 +274,8 @@ Command: \`node bench/dist/scale.js\` (env \`BENCH_SCALE_CRAWLS\` changes the co
 - **Bare fetch loop** (side by side, after ours, in its own process: \`bench/dist/lib/bare-poller.js\`): the same
   hosts started with \`POST /v2/crawl\` and polled with \`GET /v2/crawl/{id}\` every ${BARE_POLL_MS / 1000} s until a
   terminal status, through Node's global \`fetch\` (keep-alive); one FIFO of due requests and a pump that sends
-  while the same sliding window has room (a request object exists only once it is sent), 1 s pause after a 429.
-  None of our code.
+  while the same sliding window has room and fewer than ${BARE_MAX_IN_FLIGHT} requests are unanswered (a request
+  object exists only once it is sent), 1 s pause after a 429. None of our code.
 - **Memory**: \`process.memoryUsage()\` sampled every ${SAMPLE_EVERY_MS} ms (peak RSS and peak heap used, minus
   the baseline after a forced GC before the first request), and retained heap after a forced GC at the moment
   every crawl had been started (divided by the crawls still being waited then). Peak RSS also from

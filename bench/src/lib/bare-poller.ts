@@ -5,7 +5,8 @@
  * result goes back over IPC.
  *
  * The loop is as plain as a script that respects a rate limit can be: one FIFO of due requests, a pump that sends
- * while the sliding window has room, a fixed interval between a crawl's polls, a 1 s pause after a 429.
+ * while the sliding window has room and fewer than `maxInFlight` are unanswered (as p-limit would), a fixed
+ * interval between a crawl's polls, a 1 s pause after a 429.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -17,6 +18,8 @@ export interface BareSpec {
   rateLimit: { requests: number; windowMs: number };
   pollMs: number;
   timeoutMs: number;
+  /** Unanswered requests at most (0: no cap, the window's whole burst at once). */
+  maxInFlight: number;
 }
 
 export interface BareResult {
@@ -55,7 +58,8 @@ async function main(spec: BareSpec): Promise<BareResult> {
     deadline: number;
   }
   const queue: Job[] = [];
-  // Send times of the last `requests` sends (ring buffer): the window has room when the oldest is out of it.
+  // The last `requests` slots (ring buffer): +Infinity while unanswered, then the answer's time, so the window
+  // has room when the oldest slot's answer is a window old (the server counts arrivals, which come between).
   const sent = new Float64Array(spec.rateLimit.requests).fill(Number.NEGATIVE_INFINITY);
   let ring = 0;
   let gets = 0;
@@ -63,6 +67,8 @@ async function main(spec: BareSpec): Promise<BareResult> {
   let got429 = 0;
   let otherErrors = 0;
   let pending = spec.hosts.length;
+  let inFlight = 0;
+  const cap = spec.maxInFlight > 0 ? spec.maxInFlight : Number.POSITIVE_INFINITY;
   const outcomes: Record<string, number> = {};
   const headers = { 'x-api-key': spec.apiKey, 'content-type': 'application/json' };
   const started = performance.now();
@@ -77,8 +83,12 @@ async function main(spec: BareSpec): Promise<BareResult> {
   };
   const later = (job: Job, ms: number) => setTimeout(() => queue.push(job), ms);
 
-  async function send(job: Job): Promise<void> {
-    if (Date.now() > job.deadline) return finish('timed out');
+  async function send(job: Job, slot: number): Promise<void> {
+    if (Date.now() > job.deadline) {
+      sent[slot] = performance.now();
+      return finish('timed out');
+    }
+    inFlight++;
     try {
       const response = job.id
         ? await fetch(`${spec.url}/v2/crawl/${encodeURIComponent(job.id)}`, { headers })
@@ -90,6 +100,8 @@ async function main(spec: BareSpec): Promise<BareResult> {
       if (job.id) gets++;
       else posts++;
       const body = (await response.json()) as { execution_id?: string; status?: string };
+      inFlight--;
+      sent[slot] = performance.now();
       if (response.status === 429) {
         got429++;
         return void later(job, 1_000);
@@ -105,18 +117,22 @@ async function main(spec: BareSpec): Promise<BareResult> {
       }
       if (body.status && TERMINAL.has(body.status)) return finish(body.status);
       later(job, spec.pollMs);
-    } catch (error) {
+    } catch {
+      inFlight--;
+      sent[slot] = performance.now();
       otherErrors++;
-      finish(`threw ${(error as Error).name}`);
+      // A connection error: try again in a second, as a careful script would.
+      later(job, 1_000);
     }
   }
 
   const pump = setInterval(() => {
     const now = performance.now();
-    while (queue.length > 0 && now - sent[ring]! >= spec.rateLimit.windowMs) {
-      sent[ring] = now;
+    while (queue.length > 0 && inFlight < cap && now - sent[ring]! >= spec.rateLimit.windowMs) {
+      const slot = ring;
+      sent[slot] = Number.POSITIVE_INFINITY;
       ring = (ring + 1) % sent.length;
-      void send(queue.shift()!);
+      void send(queue.shift()!, slot);
     }
   }, 5);
   const deadline = Date.now() + spec.timeoutMs;
