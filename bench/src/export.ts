@@ -17,8 +17,12 @@ import { machineInfo } from './lib/machine.js';
 import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
 import { fmt, table } from './lib/stats.js';
 
-/** The API's documented limit (50 per 4 s) raised 10x for the emulator and the client together. */
-export const RATE_X = Number(process.env['BENCH_EXPORT_RATE_X'] ?? 10);
+/**
+ * The API's documented limit (50 per 4 s) raised 2x for the emulator and the client together. Not 10x: at 500
+ * per 4 s the 1,000 pages of 100,000 listings span two windows, so the share would measure the first window's
+ * burst (which one-at-a-time page reads cannot use), not how much of the limit the client keeps.
+ */
+export const RATE_X = Number(process.env['BENCH_EXPORT_RATE_X'] ?? 2);
 const RATE_LIMIT = { requests: 50 * RATE_X, windowMs: 4_000 };
 const PAGE_SIZE = 100;
 const SIZES = [10_000, 100_000] as const;
@@ -38,7 +42,7 @@ interface ChildResult {
   pagesRead: number;
   expected?: number;
   bytes: number;
-  /** performance.now() of each request sent (results endpoints only), relative to the export's start. */
+  /** performance.now() of each request sent (the crawl's GET and every page), relative to the job's start. */
   sends: number[];
   wallMs: number;
   cpuMs: number;
@@ -50,22 +54,22 @@ interface ChildResult {
 async function exportChild(spec: ChildSpec): Promise<ChildResult> {
   const sends: number[] = [];
   let got429 = 0;
-  let t0 = 0;
   const client = new CatalogClient({
     apiKey: DEFAULT_API_KEY,
     baseUrl: spec.url,
     rateLimit: RATE_LIMIT,
     fetch: async (input, init) => {
-      if (String(input).includes('/v2/listings')) sends.push(performance.now() - t0);
+      sends.push(performance.now() - t0);
       const response = await fetch(input, init);
       if (response.status === 429) got429++;
       return response;
     },
   });
+  // The job is timed whole: reading the crawl (one GET through the same limiter), then every page.
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const { results, expected } = await crawlResults(client, spec.executionId, 'listings');
   const out = createWriteStream(spec.file);
-  const cpu0 = process.cpuUsage();
-  t0 = performance.now();
   const summary = await exportResults(results, out, { format: spec.format });
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
@@ -193,6 +197,8 @@ export async function run() {
     // Alternate sizes within each format so both sizes meet similar machine load.
     for (const format of FORMATS) {
       for (const size of SIZES) {
+        // Each child has its own limiter, and the emulator counts per address: let the previous one's window pass.
+        await new Promise((r) => setTimeout(r, RATE_LIMIT.windowMs + 500));
         const file = join(scratch, `listings-${size}.${format}`);
         const r = await runChild({ url: ready.url, executionId: crawls.get(size)!, format, file });
         const v = await verify(file, format);
@@ -263,8 +269,10 @@ export async function run() {
 Command: \`node bench/dist/export.js\` (env \`BENCH_EXPORT_RATE_X\` sets the multiplier of the rate limit).
 
 - **Emulator** in a child process, loopback, speed 60, rate limit **${RATE_LIMIT.requests} requests per
-  ${RATE_LIMIT.windowMs / 1000} s** (the documented 50 per 4 s raised ${RATE_X}x; sliding window); the client's
-  limiter raised to the same. Crawls of \`listings-10000.example\` and \`listings-100000.example\` are started and
+  ${RATE_LIMIT.windowMs / 1000} s** (the documented 50 per 4 s raised ${RATE_X}x, so that 1,000 pages span ten
+  windows and the first window's burst is a tenth of the run; sliding window); the client's limiter raised to
+  the same. A window's wait between exports, as each child has its own limiter and the emulator counts per
+  address. Crawls of \`listings-10000.example\` and \`listings-100000.example\` are started and
   completed first; each has exactly that many listings, read ${PAGE_SIZE} per page.
 - **Each export in its own child process** (\`node bench/dist/export.js --child\`): a \`CatalogClient\`,
   \`crawlResults(client, executionId, 'listings')\` (reads the crawl, refuses unless completed) and
@@ -272,9 +280,10 @@ Command: \`node bench/dist/export.js\` (env \`BENCH_EXPORT_RATE_X\` sets the mul
   CSV 10,000, CSV 100,000.
 - **Peak RSS**: the child's \`process.resourceUsage().maxRSS\` after the export (the whole process: Node itself,
   the client, the export).
-- **Rate**: the export's wall time (first page requested to the file closed) against the ceiling: with a
-  sliding window of L requests per W, n requests need at least ⌊(n − 1)/L⌋·W between the first and the last
-  (${fmt(ceilingRate, 0)} listings/s over a long run). Share = that least time / the export's wall time. The
+- **Rate**: the job's wall time (\`crawlResults\`' GET of the crawl, then every page, to the file closed)
+  against the ceiling: with a sliding window of L requests per W, n requests (the crawl's GET and the pages)
+  need at least ⌊(n − 1)/L⌋·W between the first and the last (${fmt(ceilingRate, 0)} listings/s over a long
+  run). Share = that least time / the job's wall time. The
   reads are sequential (the next page is fetched when the exporter asks for it), so the share also shows whether
   one request at a time keeps up with the limit.
 - **Correctness**: after each export the parent reads the file back (JSON.parse per line; \`csv-parse\` with
@@ -303,9 +312,7 @@ Command: \`node bench/dist/export.js\` (env \`BENCH_EXPORT_RATE_X\` sets the mul
           fmt(x.r.wallMs / 1000, 2),
           fmt(ceiling / 1000, 2),
           fmt(x.r.items / (x.r.wallMs / 1000), 0),
-          x.size === 100_000
-            ? `${fmt((ceiling / x.r.wallMs) * 100)} %`
-            : `(${fmt((ceiling / x.r.wallMs) * 100)} %; a short run is mostly the first window's burst)`,
+          ceiling > 0 ? `${fmt((ceiling / x.r.wallMs) * 100)} %` : 'n/a: within one window',
           fmt(x.r.maxRssKiB / 1024),
           fmt(x.r.cpuMs / 1000, 2),
         ];
