@@ -360,12 +360,18 @@ Command: \`node bench/dist/scale.js\` (env \`BENCH_SCALE_CRAWLS\` changes the co
     figures,
     targets,
     checks,
-    notes:
-      stats.total >= 100_000
+    notes: [
+      ...(retained
+        ? [
+            `Where the peak comes from: after a forced GC with every crawl started, ours held ${fmt(mib(retained.heapUsed))} MiB of heap (${fmt(retainedPerCrawl / 1024, 2)} KiB per waiting crawl); its peak heap used was ${fmt(mib(peakHeap))} MiB, ${fmt(peakHeap / retained.heapUsed, 1)}x that. The difference is garbage: V8 lets the old generation grow to a multiple of what survived the last full GC before collecting again, so objects that live long enough to be promoted (requests queued behind the limiter, answers kept until the next poll) set the peak. The bare loop keeps a few hundred bytes per crawl and ${fmt(mib(b.peakHeapBytes))} MiB of peak heap.`,
+          ]
+        : []),
+      ...(stats.total >= 100_000
         ? [
             `The emulator keeps its last 100,000 request records; ${stats.total} were kept, so the window count covers the latest ones only.`,
           ]
-        : [],
+        : []),
+    ],
   };
 }
 
