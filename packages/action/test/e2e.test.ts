@@ -123,6 +123,20 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.state['finishedCleanly']).toBe('true');
   });
 
+  it('vendor is what the API reports, never the url input (wait: false and true)', async () => {
+    const name = host('long');
+    const started = await runAction({ inputs: inputs({ url: `https://www.${name}/shop`, wait: 'false' }) });
+    expectAllOutputs(started);
+    expect(started.outputs['outcome']).toBe('started');
+    // the POST reports no vendor: the output stays empty rather than guessing `www.<host>`
+    expect(started.outputs['vendor']).toBe('');
+    expect(started.summary).not.toContain(`| Vendor | www.`);
+    const fast = host('fast');
+    const waited = await runAction({ inputs: inputs({ url: `https://www.${fast}/shop` }) });
+    expect(waited.outputs['vendor']).toBe(fast);
+    expect(waited.stdout).toContain(`Crawl ${waited.outputs['execution-id']} for ${fast}\n`);
+  });
+
   it('reports a failed crawl with the API error and fails the step', async () => {
     const run = await runAction({ inputs: inputs({ url: host('fail-extracting') }) });
     expectNoCanary(run);
@@ -177,6 +191,39 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.summary).toContain('Discovering collections');
   });
 
+  it('cancel-on-timeout while pending: keeps trying for cancel-wait and cancels once it runs', async () => {
+    // pending for 20 s of emulator time (4 s here), a 1 s timeout
+    const name = `pending-20s-run-600s-e2e${++n}.example`;
+    const run = await runAction({
+      inputs: inputs({ url: name, timeout: '1s', 'cancel-on-timeout': 'true', 'cancel-wait': '30s' }),
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.outputs).toMatchObject({ outcome: 'timed_out', status: 'canceled' });
+    expect(run.outputs['error']).toMatch(
+      /while the crawl was pending\. The crawl was cancelled \(cancel-on-timeout\)\.$/,
+    );
+    expect(run.stdout).toContain(
+      'The crawl has not started yet; trying to cancel it for up to 30s (cancel-wait).',
+    );
+    const statuses = requestsFor(run.outputs['execution-id']!, 'DELETE').map((r) => r.status);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.slice(0, -1).every((status) => status === 409)).toBe(true);
+  }, 40_000);
+
+  it('cancel-on-stall: a stalled crawl is cancelled and reported so', async () => {
+    const run = await runAction({
+      inputs: inputs({ url: host('stall'), 'stall-timeout': '2s', 'cancel-on-stall': 'true' }),
+    });
+    expectNoCanary(run);
+    expectAllOutputs(run);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ outcome: 'stalled', status: 'canceled' });
+    expect(run.outputs['error']).toMatch(/No progress for 2s.*The crawl was cancelled \(cancel-on-stall\)\./);
+    expect(requestsFor(run.outputs['execution-id']!, 'DELETE').map((r) => r.status)).toEqual([200]);
+    expect(run.summary).toContain('| API status | `canceled` |');
+  });
+
   it('on SIGINT mid-wait: sends the DELETE within 7.5 s, writes outputs and summary, exits', async () => {
     let signalledAt = 0;
     const run = await runAction({
@@ -202,6 +249,12 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.outputs['error']).toBe('The step was interrupted (SIGINT); the crawl was cancelled.');
     expect(run.summary).toContain('## ⛔ Catalog crawl canceled');
     expect(run.state['finishedCleanly']).toBe('true');
+    // Regression (issue 11): after a successful cancel nothing says the crawl is still running.
+    expect(run.outputs['status']).toBe('canceled');
+    expect(JSON.parse(run.outputs['crawls']!)[0]).toMatchObject({ status: 'canceled', outcome: 'canceled' });
+    expect(run.summary).toContain('| API status | `canceled` |');
+    expect(run.summary).not.toMatch(/`running`|🔄 running|:\*\* running/);
+    expect(run.summary).toContain('**Last seen before the cancel:** step 1/4');
     const after = await api('GET', `/v2/crawl/${id}`);
     expect(after['status']).toBe('failed');
   });
@@ -218,12 +271,60 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expect(run.signal).toBeNull();
     expect(run.outputs['outcome']).toBe('canceled');
     expect(run.outputs['error']).toBe('The step was interrupted (SIGTERM); the crawl was cancelled.');
-    // The signal came while the crawl was pending, which the API refuses to cancel (issue 12): refused
-    // attempts may come first, then exactly one DELETE takes effect once it runs.
-    const deletes = requestsFor(run.outputs['execution-id']!, 'DELETE');
-    expect(deletes.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(deletes.at(-1)!.status).toBe(200);
+    // Issue 12: signalled while pending, which the API refuses to cancel (409 here); the step keeps trying
+    // within the runner's budget and cancels the crawl once it runs (pending lasts ~1 s at this speed).
+    const statuses = requestsFor(run.outputs['execution-id']!, 'DELETE').map((r) => r.status);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.slice(0, -1).every((status) => status === 409)).toBe(true);
+    expect(run.state['finishedCleanly']).toBe('true');
   });
+
+  it('signalled while the crawl stays pending: the post step keeps trying for cancel-wait, then says so', async () => {
+    // pending for 60 s of emulator time (12 s here): the main step's budget runs out, then the post step's
+    const name = `pending-60s-run-600s-e2e${++n}.example`;
+    let stateText = '';
+    const main = await runAction({
+      inputs: inputs({ url: name }),
+      control: (child, files) => {
+        void until(() => /status pending/.test(files.stdout())).then(() => child.kill('SIGINT'));
+        void until(() => /Received SIGINT/.test(files.stdout())).then(() => {
+          stateText = readFileSync(files.state, 'utf8');
+        });
+      },
+    });
+    expectNoCanary(main);
+    expectAllOutputs(main);
+    const id = main.outputs['execution-id']!;
+    expect(main.outputs).toMatchObject({ outcome: 'canceled', status: 'pending' });
+    expect(main.outputs['error']).toBe(
+      'The step was interrupted (SIGINT); the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step keeps trying for 2m.',
+    );
+    expect(main.summary).toContain('the post step keeps trying for 2m');
+    const state = parseFileCommands(main.stateText || stateText);
+    expect(state['finishedCleanly']).toBeUndefined();
+    expect(state['cleanIds']).toBeUndefined();
+    expect(requestsFor(id, 'DELETE').every((r) => r.status === 409)).toBe(true);
+
+    // A short cancel-wait: still pending at its end, said plainly as an error annotation and in the summary.
+    const gaveUp = await runAction({ inputs: inputs({ url: '', 'cancel-wait': '2s' }), state });
+    expect(gaveUp.code).toBe(0);
+    const advice = `still pending: the API cancels only running crawls; cancel it with \`catalog-crawl cancel ${id} --when-running\``;
+    expect(gaveUp.stdout).toContain(
+      `::error::Post: crawl ${id} is ${advice} (it had not started after 2s, cancel-wait).`,
+    );
+    expect(gaveUp.summary).toContain('clean-up');
+    expect(gaveUp.summary).toContain('still pending: the API cancels only running crawls');
+
+    // The default cancel-wait (2m) outlasts the pending phase: cancelled once it runs.
+    const post = await runAction({ inputs: inputs({ url: '' }), state });
+    expectNoCanary(post);
+    expect(post.code).toBe(0);
+    expect(post.stdout).toContain(`Post: the main step did not finish; cancelled crawl ${id}.`);
+    const statuses = requestsFor(id, 'DELETE').map((r) => r.status);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.slice(0, -1).every((status) => status === 409)).toBe(true);
+    expect((await api('GET', `/v2/crawl/${id}`))['status']).toMatch(/^(failed|canceled|cancelled)$/);
+  }, 60_000);
 
   it('on SIGINT with cancel-on-abort false: leaves the crawl running', async () => {
     const run = await runAction({
@@ -263,7 +364,11 @@ describe.concurrent('the built action, run as the runner runs it', () => {
     expectNoCanary(post);
     expect(post.code).toBe(0);
     expect(post.stdout).toContain(`Post: the main step did not finish; cancelled crawl ${id}.`);
-    expect(requestsFor(id, 'DELETE').map((r) => r.status)).toEqual([200]);
+    // Killed right after the POST, the crawl may still be pending for the first DELETE (refused, 409): the
+    // post step then cancels it once it runs (issue 12). Exactly one DELETE succeeds.
+    const statuses = requestsFor(id, 'DELETE').map((r) => r.status);
+    expect(statuses.at(-1)).toBe(200);
+    expect(statuses.slice(0, -1).every((status) => status === 409)).toBe(true);
     expect(post.summary).toContain('clean-up');
     expect(post.outputsText).toBe('');
 

@@ -268,7 +268,12 @@ const actionCases: ActionCase[] = [
   },
   { name: 'encoded slash id', inputs: { 'execution-id': 'crawl-a%2fb' }, message: /percent-encoded/ },
   { name: '10 KB id', inputs: { 'execution-id': TEN_KB }, message: /10240 characters long/ },
-  { name: 'newline in id', inputs: { 'execution-id': 'crawl-a\nb' }, message: /control character/ },
+  // A newline separates ids (one per line): a control character inside one line is what is refused.
+  {
+    name: 'control character in id',
+    inputs: { 'execution-id': 'crawl-a\u0001b' },
+    message: /control character/,
+  },
   {
     name: 'bare number timeout',
     inputs: { url: 'fast.example', timeout: '90' },

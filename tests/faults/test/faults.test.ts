@@ -637,4 +637,47 @@ describe('faults: the other faces under the same faults', () => {
       await em.close();
     }
   });
+
+  it("Action: several crawls per step (3 runs of 4 crawls, one failing in each) end with each crawl's outcome", async () => {
+    const em = await startFaultyEmulator('faults-action-many');
+    try {
+      const plans = Array.from({ length: 3 }, (_, r) =>
+        Array.from({ length: 4 }, (_, i) =>
+          i === r
+            ? { url: host(FAIL_STEPS[(r + i) % 4]!, 'actm'), expected: 'failed' }
+            : { url: host('fast', 'actm'), expected: 'completed' },
+        ),
+      );
+      const problems: string[] = [];
+      await pool(plans, 3, async (crawls) => {
+        const run = await runAction({
+          inputs: {
+            'api-key': CANARY,
+            'api-base-url': em.url,
+            url: crawls.map((c) => c.url).join('\n'),
+            'min-interval': '1s',
+            'max-interval': '2s',
+          },
+        });
+        const issues: string[] = [];
+        const got = (
+          JSON.parse(run.outputs['crawls'] ?? '[]') as { outcome: string; error: string | null }[]
+        ).map((c) => c.outcome);
+        const want = crawls.map((c) => c.expected);
+        if (got.join() !== want.join())
+          issues.push(`outcomes ${got.join()} (want ${want.join()}): ${run.outputs['error']}`);
+        if (run.outputs['outcome'] !== 'failed') issues.push(`step outcome ${run.outputs['outcome']}`);
+        if (run.code !== 1) issues.push(`exit ${run.code}`);
+        if (Object.keys(run.outputs).length !== ACTION_OUTPUTS.length) issues.push('missing outputs');
+        if (!run.summary.includes('| 4 | [')) issues.push('no row per crawl in the summary');
+        if (/MaxListenersExceeded/.test(run.stderr)) issues.push('listener warning');
+        issues.push(...actionCanaryHits(run));
+        record('faults', `action, 4 crawls in one step`, issues.length === 0, issues.join('; ') || undefined);
+        if (issues.length) problems.push(`${crawls.map((c) => c.url).join(' ')}: ${issues.join('; ')}`);
+      });
+      expect(problems, problems.join('\n')).toEqual([]);
+    } finally {
+      await em.close();
+    }
+  });
 });
