@@ -2,16 +2,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import {
   cancelCommand,
   listCommand,
+  type RawCancelOptions,
   type RawWaitOptions,
   startCommand,
   statusCommand,
   WAIT_DEFAULTS,
+  WHEN_RUNNING_DEFAULT,
   waitCommand,
 } from './commands.js';
 import { CliContext, cliVersion, type GlobalOptions, type SignalSource } from './context.js';
 import { DEMO_DEFAULTS, demoCommand } from './demo.js';
 import { EXIT } from './exit-codes.js';
 import { Output, type OutStream, Redactor, secretsFromArgv, shouldUseColor } from './output.js';
+import { type RawResultsOptions, resultsCommand } from './results.js';
 
 export interface RunOptions {
   stdout?: OutStream;
@@ -49,16 +52,24 @@ function addWaitOptions(command: Command): Command {
     .option(
       '--cancel-on-abort',
       'cancel the crawl on the server on Ctrl-C or SIGTERM (default: leave it running)',
+    )
+    .option('--cancel-on-stall', 'cancel the crawl on the server when it stalls (needs --stall-timeout)')
+    .option(
+      '--cancel-wait <duration>',
+      'how long those cancels keep trying while the crawl is pending (only running crawls can be cancelled)',
+      WAIT_DEFAULTS.cancelWait,
     );
 }
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0  completed            5  timed out (--timeout)
-  1  crawl failed         6  canceled
-  2  usage/invalid input  7  stalled (--stall-timeout)
-  3  auth (key/credits)   8  API unreachable
-  4  not found            130 Ctrl-C (crawl left running), 143 SIGTERM
+  0  completed            6  canceled
+  1  crawl failed         7  stalled (--stall-timeout)
+  2  usage/invalid input  8  API unreachable
+  3  auth (key/credits)   9  results: crawl not completed
+  4  not found            10 cancel: not running yet (pending)
+  5  timed out (--timeout) 11 output file could not be written
+  130 Ctrl-C (crawl left running), 143 SIGTERM
 With several ids, the highest code wins.
 
 Environment: CATALOG_API_KEY, CATALOG_API_BASE_URL, NO_COLOR, FORCE_COLOR.`;
@@ -101,10 +112,17 @@ export function buildProgram(ctx: CliContext): Command {
       .command('start')
       .description('start a crawl of a vendor website; prints its execution id (with --wait, waits for it)')
       .argument('<url>', 'vendor website URL or bare domain, e.g. skims.com')
-      .option('--wait', 'wait for the crawl to finish and exit with its outcome'),
-  ).action(async (url: string, opts: RawWaitOptions & { wait?: boolean }) => {
-    ctx.exitCode = await startCommand(ctx, url, opts);
-  });
+      .option('--wait', 'wait for the crawl to finish and exit with its outcome')
+      .option(
+        '--results <file>',
+        "with --wait: save the crawl's listings to FILE once it completes (.jsonl, .csv or .json)",
+      )
+      .option('--format <format>', 'format of --results: jsonl, csv or json (default: from the extension)'),
+  ).action(
+    async (url: string, opts: RawWaitOptions & { wait?: boolean; results?: string; format?: string }) => {
+      ctx.exitCode = await startCommand(ctx, url, opts);
+    },
+  );
 
   program
     .command('status')
@@ -127,10 +145,60 @@ export function buildProgram(ctx: CliContext): Command {
 
   program
     .command('cancel')
-    .description('cancel a running crawl (a crawl that already finished is not an error)')
-    .argument('<execution-id>', 'the execution id')
-    .action(async (id: string) => {
-      ctx.exitCode = await cancelCommand(ctx, id);
+    .description(
+      'cancel a running crawl (only running crawls can be cancelled: a pending one exits 10; one that already finished is not an error)',
+    )
+    .argument('[execution-id]', 'the execution id')
+    .option(
+      '--when-running [duration]',
+      `if the crawl is still pending, wait for it to start (up to DURATION, default ${WHEN_RUNNING_DEFAULT}) and cancel it then`,
+    )
+    .option(
+      '--min-interval <duration>',
+      'with --when-running: shortest time between two polls',
+      WAIT_DEFAULTS.minInterval,
+    )
+    .option(
+      '--max-interval <duration>',
+      'with --when-running: longest time between two polls',
+      WAIT_DEFAULTS.maxInterval,
+    )
+    .action(async (id: string | undefined, opts: RawCancelOptions) => {
+      ctx.exitCode = await cancelCommand(ctx, id, opts);
+    });
+
+  program
+    .command('results')
+    .description(
+      "stream a vendor's listings (or collections) as JSON Lines, CSV or JSON; for an execution id, its vendor's once it completed",
+    )
+    .argument(
+      '<vendor|execution-id>',
+      'a vendor hostname as a crawl reports it (e.g. skims.com), or the execution id of a completed crawl',
+    )
+    .option('--collections', 'read collections instead of listings')
+    .option('--format <format>', 'jsonl, csv or json (default: from the --out extension, else jsonl)')
+    .option('--out <file>', 'write to FILE (written whole on success) instead of stdout')
+    .option('--limit <n>', 'stop after N items', positiveInt('--limit'))
+    .option(
+      '--updated-since-start',
+      'execution id only: items updated since the crawl started (an approximation, labelled as such)',
+    )
+    .option(
+      '--new-since-start',
+      'execution id only: listings first seen since the crawl started (an approximation, labelled as such)',
+    )
+    .addHelpText(
+      'after',
+      `
+stdout carries only the data (pipe it into jq); messages and the progress bar go to stderr.
+Examples:
+  catalog-crawl results skims.com | jq -r .name
+  catalog-crawl results skims.com --format csv --out skims.csv
+  catalog-crawl results <execution-id> --new-since-start --out new.jsonl`,
+    )
+    .action(async (target: string, opts: RawResultsOptions) => {
+      ctx.exitCode = await resultsCommand(ctx, target, opts);
     });
 
   program

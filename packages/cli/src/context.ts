@@ -52,6 +52,8 @@ export class CliContext {
   exitCode = 0;
   /** The command being run, for hints. */
   command: string | undefined;
+  /** Set while `results` streams data to stdout: JSON errors then go to stderr, so stdout stays data only. */
+  dataOnStdout = false;
 
   constructor(options: {
     out: Output;
@@ -110,7 +112,10 @@ export class CliContext {
     if (this.debug) this.out.errLine(this.out.errColors.dim(`debug: ${text}`));
   }
 
-  /** Prints an error: one or two lines on stderr (stack with --debug), and a JSON object on stdout with --json. */
+  /**
+   * Prints an error: one or two lines on stderr (stack with --debug), and a JSON object with --json (on stdout,
+   * or on stderr while stdout carries `results` data).
+   */
   reportError(error: unknown, extra: { executionId?: string } = {}): number {
     const described = describeError(error, { baseUrl: this.safeBaseUrl(), command: this.command });
     const c = this.out.errColors;
@@ -125,7 +130,11 @@ export class CliContext {
         requestId?: unknown;
         field?: unknown;
       };
-      this.out.json({
+      const write = (value: unknown) =>
+        this.dataOnStdout
+          ? this.out.stderr.write(`${this.out.redactor.redact(JSON.stringify(value))}\n`)
+          : this.out.json(value);
+      write({
         type: 'error',
         ...(extra.executionId ? { executionId: extra.executionId } : {}),
         exitCode: described.exitCode,

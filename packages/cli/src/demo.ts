@@ -1,6 +1,9 @@
+import { type CatalogClient, formatCount } from '@catalog-crawl/core';
 import { demoSummary } from './commands.js';
 import type { CliContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
+import { safeText } from './format.js';
+import type { Colors } from './output.js';
 import { waitMany } from './wait-many.js';
 
 export interface DemoOptions {
@@ -92,10 +95,13 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
     if (exitCode === EXIT.OK) {
       for (const line of demoSummary(finish?.crawl, finish?.elapsedMs ?? 0, plannedMs)) say(line);
       say();
+      await showFirstListings(client, vendor, say, c);
+      say();
       say(c.bold('Next, on the real API:'));
       say('  export CATALOG_API_KEY=<your key>');
       say(`  catalog-crawl start ${vendor} --wait      # start a crawl and watch it to the end`);
       say('  catalog-crawl wait <execution-id>         # wait for a crawl started elsewhere');
+      say(`  catalog-crawl results ${vendor} --out listings.csv   # save what it found`);
       say('  catalog-crawl --help');
     } else {
       say(`The demo crawl did not complete (exit code ${exitCode}).`);
@@ -104,4 +110,40 @@ export async function demoCommand(ctx: CliContext, options: DemoOptions): Promis
   } finally {
     await emulator.close();
   }
+}
+
+/** How many listings the demo shows at the end. */
+export const DEMO_LISTINGS = 5;
+
+/** The demo's last lines: the first few listings the crawl found (read through the results endpoint). */
+async function showFirstListings(
+  client: CatalogClient,
+  vendor: string,
+  say: (text?: string) => void,
+  c: Colors,
+): Promise<void> {
+  const { listListings } = await import('@catalog-crawl/core');
+  const results = listListings(client, vendor, { pageSize: DEMO_LISTINGS });
+  const first = [];
+  for await (const listing of results) {
+    first.push(listing);
+    if (first.length >= DEMO_LISTINGS) break;
+  }
+  if (first.length === 0) {
+    say('No listings are readable for it yet.');
+    return;
+  }
+  say(c.bold(`First ${first.length} listings found:`));
+  for (const listing of first) {
+    const price =
+      listing.price?.currentValue !== undefined
+        ? `${listing.price.currentValue.toFixed(2)} ${safeText(listing.price.currency ?? '', 3)}`.trim()
+        : '';
+    say(
+      `  ${safeText(listing.name ?? listing.id, 40).padEnd(40)}  ${price.padStart(10)}  ${c.dim(safeText(listing.url, 70))}`,
+    );
+  }
+  const total = results.stats.totalItems;
+  if (total !== undefined && total > first.length)
+    say(c.dim(`  ... and ${formatCount(total - first.length)} more`));
 }

@@ -1,12 +1,13 @@
 import {
   ApiError,
   AuthError,
+  CrawlNotCompletedError,
   InvalidInputError,
   NotFoundError,
   PaymentRequiredError,
   ValidationError,
 } from '@catalog-crawl/core';
-import { EXIT, exitCodeForError, MissingApiKeyError, UsageError } from './exit-codes.js';
+import { EXIT, exitCodeForError, MissingApiKeyError, UsageError, WriteError } from './exit-codes.js';
 
 export interface DescribedError {
   exitCode: number;
@@ -47,6 +48,13 @@ function hintFor(error: unknown, context: DescribeContext): string | undefined {
     return 'Check the execution id; `catalog-crawl list` shows the recent crawls of this key’s organisation.';
   }
   if (error instanceof ValidationError) return 'The API rejected the input; check the url or id and retry.';
+  if (error instanceof CrawlNotCompletedError) {
+    const id = error.executionId;
+    return error.crawlStatus === 'pending' || error.crawlStatus === 'running'
+      ? `Wait for it, then read: \`catalog-crawl wait ${id} && catalog-crawl results ${id}\`.`
+      : 'Read what is indexed for its vendor instead: `catalog-crawl results <vendor>`.';
+  }
+  if (error instanceof WriteError) return 'Check the path, its permissions and the free space, then retry.';
   if (error instanceof InvalidInputError) {
     if (error.field === 'apiKey')
       return 'Check CATALOG_API_KEY (or --api-key) for a stray character or a second line.';

@@ -2,11 +2,13 @@ import {
   AuthError,
   CatalogError,
   ConflictError,
+  CrawlNotCompletedError,
   InvalidInputError,
   InvalidResponseError,
   LostContactError,
   NetworkError,
   NotFoundError,
+  OutputError,
   PaymentRequiredError,
   RateLimitError,
   ServerError,
@@ -35,6 +37,12 @@ export const EXIT = {
   STALLED: 7,
   /** The API could not be reached (network, lost contact, 5xx or 429 after retries, malformed answers). */
   UNREACHABLE: 8,
+  /** Results asked for a crawl that is not completed (pending, running, failed or canceled). */
+  NOT_COMPLETED: 9,
+  /** `cancel` refused because the crawl is still pending: the API cancels only running crawls. */
+  NOT_RUNNING_YET: 10,
+  /** The output could not be written (a file that cannot be created, a full disk). */
+  OUTPUT: 11,
   /** Interrupted by Ctrl-C (SIGINT) without canceling the crawl. */
   INTERRUPTED: 130,
   /** Terminated by SIGTERM without canceling the crawl. */
@@ -81,12 +89,15 @@ const CLASS_TO_CODE: [abstract new (...args: never[]) => Error, number][] = [
   [RateLimitError, EXIT.UNREACHABLE],
   [InvalidResponseError, EXIT.UNREACHABLE],
   [ConflictError, EXIT.FAILED],
+  [CrawlNotCompletedError, EXIT.NOT_COMPLETED],
+  [OutputError, EXIT.OUTPUT],
 ];
 
 /** Maps an error to an exit code: by class (instanceof), then by HTTP status for any other API error. */
 export function exitCodeForError(error: unknown): number {
   if (!(error instanceof Error)) return EXIT.FAILED;
   if (error instanceof MissingApiKeyError) return EXIT.AUTH;
+  if (error instanceof WriteError) return EXIT.OUTPUT;
   if (error instanceof UsageError || error instanceof CommanderError) return EXIT.USAGE;
   for (const [type, code] of CLASS_TO_CODE) if (error instanceof type) return code;
   const status = error instanceof CatalogError ? error.status : undefined;
@@ -113,5 +124,13 @@ export class MissingApiKeyError extends Error {
   constructor() {
     super('No API key: set CATALOG_API_KEY or pass --api-key.');
     this.name = 'MissingApiKeyError';
+  }
+}
+
+/** The output could not be written (a file that cannot be created, a full disk...): exit 11. */
+export class WriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WriteError';
   }
 }

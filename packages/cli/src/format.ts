@@ -20,6 +20,20 @@ export function clock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** C0/C1 controls (but tab and newline) and bidi controls: printed on a terminal they could rewrite the screen. */
+export const UNSAFE_CHARS =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from the API made safe for a terminal line: control and bidi characters become U+FFFD, whitespace
+ * runs one space, and it is clipped to `max` characters.
+ */
+export function safeText(text: string, max = 80): string {
+  const clean = text.replace(UNSAFE_CHARS, '\uFFFD').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(clean);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
+
 /** The steps to show: the crawl's own, or the four documented ones as pending when it sent none. */
 export function displaySteps(crawl: Crawl | undefined): CrawlStep[] {
   if (crawl && crawl.steps.length > 0) return crawl.steps;

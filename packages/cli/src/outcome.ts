@@ -47,6 +47,9 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
         message = `timed out${after}${state}; canceled the crawl (--cancel-on-timeout)`;
       } else if (result.cancel?.outcome === 'already_finished') {
         message = `timed out${after}; the crawl had just finished: \`${bin} status ${id}\``;
+      } else if (result.cancel?.outcome === 'not_running_yet') {
+        message = `timed out${after}, still pending; not cancelled: it did not start within --cancel-wait (the API cancels only running crawls)`;
+        hint = `It will run once it starts. Cancel it then: \`${bin} cancel ${id} --when-running\`.`;
       } else {
         message = `timed out${after}${state}`;
         hint = `The crawl keeps running on the server. Wait again: \`${bin} wait ${id}\` (or a longer --timeout).`;
@@ -57,7 +60,14 @@ export function finishFromResult(result: WaitResult, context: FinishContext = {}
       const stall =
         context.stallTimeoutMs !== undefined ? ` for ${formatDuration(context.stallTimeoutMs)}` : '';
       message = `stalled: no change${stall}${where ? ` at ${where}` : ''}${counts ? ` (${counts})` : ''}`;
-      hint = `It may still be running on the server: \`${bin} status ${id}\`, or cancel it: \`${bin} cancel ${id}\`.`;
+      if (result.cancel?.outcome === 'canceled') message += '; canceled the crawl (--cancel-on-stall)';
+      else if (result.cancel?.outcome === 'already_finished') message += '; it had just finished';
+      else if (result.cancel?.outcome === 'not_running_yet') {
+        message += '; not cancelled: still pending (the API cancels only running crawls)';
+        hint = `Cancel it once it starts: \`${bin} cancel ${id} --when-running\`.`;
+      } else {
+        hint = `It may still be running on the server: \`${bin} status ${id}\`, or cancel it: \`${bin} cancel ${id}\`.`;
+      }
       break;
     }
     default:
@@ -109,8 +119,8 @@ export function finishFromError(
         ...base,
         exitCode: interrupted,
         outcome: 'interrupted',
-        message: `stopped waiting on ${how}; the crawl had not started yet, so it could not be cancelled (the API cancels only running crawls)`,
-        hint: `Cancel it once it runs: \`${bin} cancel ${executionId}\`.`,
+        message: `stopped waiting on ${how}; the crawl was still pending after --cancel-wait, so it was not cancelled (the API cancels only running crawls)`,
+        hint: `It will run once it starts. Cancel it then: \`${bin} cancel ${executionId} --when-running\`.`,
       };
     }
     if (error.cancelError) {

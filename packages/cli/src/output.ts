@@ -1,4 +1,4 @@
-import { createRedactor } from '@catalog-crawl/core';
+import { createRedactor, proxySecrets } from '@catalog-crawl/core';
 import pc from 'picocolors';
 
 /** The subset of a writable stream the CLI needs (a process stream, or a fake one in tests). */
@@ -27,7 +27,11 @@ export class Redactor {
   }
 }
 
-/** Collects the API key from argv (`--api-key K`, `--api-key=K`) and the environment before parsing. */
+/**
+ * Collects the secrets before parsing: the API key from argv (`--api-key K`, `--api-key=K`) and the
+ * environment, and the proxy credentials of HTTP_PROXY/HTTPS_PROXY (core's `proxySecrets`), which an error
+ * naming the proxy could otherwise carry.
+ */
 export function secretsFromArgv(argv: readonly string[], env: Record<string, string | undefined>): string[] {
   const secrets: string[] = [];
   const fromEnv = env['CATALOG_API_KEY'];
@@ -37,6 +41,7 @@ export function secretsFromArgv(argv: readonly string[], env: Record<string, str
     if (arg === '--api-key' && i + 1 < argv.length) secrets.push(argv[i + 1] ?? '');
     else if (arg.startsWith('--api-key=')) secrets.push(arg.slice('--api-key='.length));
   }
+  secrets.push(...proxySecrets(env));
   return secrets.filter((s) => s.length > 0);
 }
 

@@ -36,7 +36,7 @@ export async function waitMany(
       if (!ctx.json && ctx.reporterKind === 'plain') {
         ctx.out.errLine(
           options.cancelOnAbort
-            ? `${name}: canceling the crawl...`
+            ? `${name}: canceling the crawl (a pending crawl is waited for up to --cancel-wait; ${name === 'SIGINT' ? 'Ctrl-C' : 'a signal'} again leaves now)...`
             : `${name}: stopping (the crawl keeps running)...`,
         );
       }

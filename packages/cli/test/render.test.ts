@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import { NotFoundError } from '@catalog-crawl/core';
+import { AbortedError, NotFoundError } from '@catalog-crawl/core';
 import { createLogUpdate } from 'log-update';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { finishFromError, finishFromResult } from '../src/outcome.js';
@@ -189,6 +189,55 @@ describe('PlainReporter', () => {
     reporter.finish(finishFromResult(result, { timeoutMs: 120_000 }));
     expect(stdout.text).toContain('timed out after 2m, still running at step 2/4 Discovering collections');
     expect(stdout.text).toContain('catalog-crawl wait crawl-skims-com-4ddfa1c9');
+  });
+});
+
+describe('cancels that found the crawl still pending (issue 12)', () => {
+  const pending = makeCrawl({
+    status: 'pending',
+    stepStatuses: ['pending', 'pending', 'pending', 'pending'],
+  });
+  const notRunningYet = {
+    executionId: pending.executionId,
+    outcome: 'not_running_yet' as const,
+    stopDate: null,
+    status: 'pending',
+    raw: undefined,
+  };
+
+  it('--cancel-on-timeout: still pending after --cancel-wait is said plainly, with the command to cancel it', () => {
+    const result = makeResult({ outcome: 'timed_out', crawl: pending, cancel: notRunningYet });
+    const finish = finishFromResult(result, { timeoutMs: 60_000 });
+    expect(finish.exitCode).toBe(5);
+    expect(finish.message).toBe(
+      'timed out after 1m, still pending; not cancelled: it did not start within --cancel-wait (the API cancels only running crawls)',
+    );
+    expect(finish.hint).toContain(`catalog-crawl cancel ${pending.executionId} --when-running`);
+  });
+
+  it('--cancel-on-stall: cancelled, or not cancelled because still pending', () => {
+    const canceled = { ...notRunningYet, outcome: 'canceled' as const };
+    const stalled = finishFromResult(
+      makeResult({ outcome: 'stalled', crawl: makeCrawl(), cancel: canceled }),
+      {
+        stallTimeoutMs: 600_000,
+      },
+    );
+    expect(stalled.exitCode).toBe(7);
+    expect(stalled.message).toMatch(
+      /^stalled: no change for 10m.*; canceled the crawl \(--cancel-on-stall\)$/,
+    );
+    const still = finishFromResult(makeResult({ outcome: 'stalled', crawl: pending, cancel: notRunningYet }));
+    expect(still.message).toMatch(/not cancelled: still pending/);
+    expect(still.hint).toContain('--when-running');
+  });
+
+  it('Ctrl-C with --cancel-on-abort on a crawl still pending: exit 130, not cancelled, how to', () => {
+    const error = Object.assign(new AbortedError('aborted'), { crawl: pending, cancel: notRunningYet });
+    const finish = finishFromError(pending.executionId, error, { signalName: 'SIGINT' });
+    expect(finish.exitCode).toBe(130);
+    expect(finish.message).toMatch(/still pending after --cancel-wait, so it was not cancelled/);
+    expect(finish.hint).toContain(`catalog-crawl cancel ${pending.executionId} --when-running`);
   });
 });
 

@@ -200,6 +200,22 @@ describe('output', () => {
     ).toEqual(['k3-secret', 'k1-secret', 'k2-secret']);
   });
 
+  it('adds the proxy credentials of HTTP_PROXY/HTTPS_PROXY (core proxySecrets) to the redactor', () => {
+    const env = {
+      HTTPS_PROXY: 'http://bob:pr0xy-s3cret@proxy.corp:3128',
+      http_proxy: 'http://tok3n-only@p:8080',
+    };
+    const secrets = secretsFromArgv([], env);
+    expect(secrets).toContain('pr0xy-s3cret');
+    expect(secrets).toContain(Buffer.from('bob:pr0xy-s3cret').toString('base64'));
+    expect(secrets).toContain('tok3n-only');
+    const r = new Redactor();
+    for (const s of secrets) r.add(s);
+    expect(r.redact('407 from http://bob:pr0xy-s3cret@proxy.corp:3128 (tok3n-only)')).not.toMatch(
+      /pr0xy-s3cret|tok3n-only/,
+    );
+  });
+
   it('colours follow --no-color, NO_COLOR, FORCE_COLOR and the terminal', () => {
     const tty = new FakeStream(true);
     const pipe = new FakeStream(false);

@@ -162,5 +162,10 @@ describe.concurrent('wait', () => {
     expect(r.stdout).toMatch(/completed in/);
     expect(r.stdout).toMatch(/Crawl of skims\.com completed: 4\/4 steps/);
     expect(r.stdout).toContain('CATALOG_API_KEY');
+    // It ends by showing the first listings found, read through the results endpoint.
+    expect(r.stdout).toMatch(
+      /First 5 listings found:\n( {2}.+ https:\/\/skims\.com\/products\/\S+\n){5} {2}\.\.\. and 11,502 more/,
+    );
+    expect(r.stdout).toContain('catalog-crawl results skims.com --out listings.csv');
   });
 });

@@ -9,6 +9,7 @@ import {
   LostContactError,
   NotFoundError,
   suggestPollIntervalMs,
+  systemClock,
   type WaitEvent,
   type WaitOptions,
   waitForCrawl,
@@ -564,6 +565,8 @@ describe('abort and cancel', () => {
     const error = await waitForCrawl(server.client, ID, {
       signal: controller.signal,
       minIntervalMs: 10_000,
+      // The loop's sleep is real here (the client's is simulated): that sleep is what the abort must cut.
+      clock: systemClock,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(AbortedError);
     expect(Date.now() - started).toBeLessThan(1_000);
