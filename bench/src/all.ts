@@ -15,6 +15,8 @@ export const BENCHMARKS = [
   { id: 'action-startup', title: '2. Action start-up' },
   { id: 'mcp-server', title: '3. MCP server: start-up and get_crawl_status latency' },
   { id: 'scale', title: '4. Scale: one process waits for 10,000 crawls' },
+  { id: 'export', title: '5. Export: 100,000 listings to JSONL and CSV under a rate limit' },
+  { id: 'mcp-agents', title: '6. MCP server: API requests per crawl for N agents polling it' },
 ] as const;
 
 function runOne(id: string, reportFile: string): Promise<number | null> {

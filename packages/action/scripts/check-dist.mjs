@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Fails when the committed bundle (packages/action/dist, as staged in git) is not what the sources build.
-// 1. builds the sources into a temporary directory with the same ncc command as `pnpm build`;
+// 1. builds the sources into a temporary directory with the same rolldown config as `pnpm build`;
 // 2. compares every file with dist/ in the working tree (both ways);
 // 3. checks that dist/ in the working tree is what git has: no unstaged or untracked change (staged is fine,
 //    it is what the next commit holds; in CI the index is HEAD).
@@ -24,9 +24,16 @@ function list(dir) {
 const problems = [];
 const temp = mkdtempSync(join(tmpdir(), 'catalog-crawl-action-dist-'));
 try {
-  const ncc = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'ncc.cmd' : 'ncc');
-  execFileSync(ncc, ['build', 'src/index.ts', '-o', temp, '--license', 'licenses.txt', '--quiet'], {
+  // The same build as `pnpm build` (rolldown.config.mjs), into the temporary directory.
+  const rolldown = join(
+    root,
+    'node_modules',
+    '.bin',
+    process.platform === 'win32' ? 'rolldown.cmd' : 'rolldown',
+  );
+  execFileSync(rolldown, ['-c', 'rolldown.config.mjs'], {
     cwd: root,
+    env: { ...process.env, CHECK_DIST_OUT: temp },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const built = list(temp);

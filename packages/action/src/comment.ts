@@ -1,5 +1,5 @@
 import type { ActionReport } from './report.js';
-import { buildSummary } from './summary.js';
+import { buildStepSummary } from './summary.js';
 
 /** The hidden marker that identifies this Action's comment on a pull request. */
 export function commentMarker(key: string): string {
@@ -10,8 +10,16 @@ export function commentMarker(key: string): string {
  * A stable key for one comment per workflow, job and vendor (so a matrix of vendors keeps one comment each,
  * updated on every push). Only characters that cannot end the HTML comment are kept.
  */
-export function commentKey(env: Record<string, string | undefined>, report: ActionReport): string {
-  const subject = report.crawl?.vendor ?? report.vendor ?? report.executionId ?? 'crawl';
+export function commentKey(
+  env: Record<string, string | undefined>,
+  report: ActionReport | readonly ActionReport[],
+): string {
+  const reports: readonly ActionReport[] = Array.isArray(report) ? report : [report as ActionReport];
+  const subject = reports
+    .map((r) => r.crawl?.vendor ?? r.vendor ?? r.label ?? r.executionId ?? 'crawl')
+    .sort()
+    .join('+')
+    .slice(0, 200);
   return [env['GITHUB_WORKFLOW'] ?? 'workflow', env['GITHUB_JOB'] ?? 'job', subject]
     .map((part) => part.replace(/[^A-Za-z0-9._-]+/g, '_'))
     .join('/');
@@ -25,9 +33,14 @@ export function runUrl(env: Record<string, string | undefined>): string | undefi
 }
 
 /** The comment body: marker, the summary, and a link to the run. */
-export function buildComment(report: ActionReport, marker: string, link: string | undefined): string {
+export function buildComment(
+  report: ActionReport | readonly ActionReport[],
+  marker: string,
+  link: string | undefined,
+): string {
   const footer = link ? `\n<sub>Updated by [this workflow run](${link}).</sub>\n` : '';
-  return `${marker}\n${buildSummary(report)}${footer}`;
+  const reports: readonly ActionReport[] = Array.isArray(report) ? report : [report as ActionReport];
+  return `${marker}\n${buildStepSummary(reports)}${footer}`;
 }
 
 interface CommentLike {
@@ -88,7 +101,7 @@ export interface GithubModule {
  * plain wait does not load it. Returns a line for the log.
  */
 export async function commentOnPullRequest(
-  report: ActionReport,
+  report: ActionReport | readonly ActionReport[],
   token: string,
   env: Record<string, string | undefined>,
   load: () => Promise<GithubModule> = async () =>

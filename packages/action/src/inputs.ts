@@ -1,11 +1,13 @@
 import {
   DEFAULT_BASE_URL,
+  type ExportFormat,
   InvalidInputError,
   parseDuration,
   validateApiKey,
   validateBaseUrl,
   validateCrawlUrl,
   validateExecutionId,
+  validateExportFormat,
   validateWaitOptions,
   type WaitOptionName,
 } from '@catalog-crawl/core';
@@ -27,17 +29,30 @@ export const INPUT_DEFAULTS = {
   'stall-timeout': 'off',
   'cancel-on-abort': 'true',
   'cancel-on-timeout': 'false',
+  'cancel-on-stall': 'false',
+  'cancel-wait': '2m',
   'fail-on': 'failed,canceled,timed_out,stalled',
   summary: 'true',
   'comment-on-pr': 'false',
+  results: 'none',
+  'results-format': 'jsonl',
+  'results-path': 'catalog-results',
 } as const;
+
+/** What the `results` input asks for. */
+export const RESULTS_CHOICES = ['none', 'listings', 'collections', 'all'] as const;
+export type ResultsChoice = (typeof RESULTS_CHOICES)[number];
+
+/** Most crawls one step waits for (one client and its rate limiter serve them all). */
+export const MAX_CRAWLS = 50;
 
 export interface ActionInputs {
   apiKey: string;
   baseUrl: string;
-  /** Exactly one of `url` and `executionId` is set. */
-  url?: string;
-  executionId?: string;
+  /** Crawls to start (one per line of `url`); exactly one of `urls` and `executionIds` is non-empty. */
+  urls: string[];
+  /** Crawls to wait for (one per line of `execution-id`). */
+  executionIds: string[];
   wait: boolean;
   timeoutMs: number;
   minIntervalMs: number;
@@ -46,10 +61,19 @@ export interface ActionInputs {
   stallTimeoutMs?: number;
   cancelOnAbort: boolean;
   cancelOnTimeout: boolean;
+  /** Cancel the crawl when the wait stops as `stalled`. */
+  cancelOnStall: boolean;
+  /** How long a cancel of a still-pending crawl keeps trying (the post step, and cancel-on-timeout/stall). */
+  cancelWaitMs: number;
   failOn: FailableOutcome[];
   summary: boolean;
   githubToken: string;
   commentOnPr: boolean;
+  /** What to save of each completed crawl. */
+  results: ResultsChoice;
+  resultsFormat: ExportFormat;
+  /** As given (relative to the workspace unless absolute). */
+  resultsPath: string;
 }
 
 /** The inputs that carry core's wait options. */
@@ -139,6 +163,32 @@ export function parseFailOn(value: string): FailableOutcome[] {
   return result;
 }
 
+/** A multi-line input: one value per line, blank lines ignored. */
+function lines(value: string): string[] {
+  return value
+    .split(/\r?\n|\r/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function validated<T extends string>(name: string, value: string, validate: (value: string) => T): T {
+  try {
+    return validate(value);
+  } catch (error) {
+    rewrap(name, error);
+  }
+}
+
+function parseResultsChoice(value: string): ResultsChoice {
+  const choice = value.toLowerCase();
+  if ((RESULTS_CHOICES as readonly string[]).includes(choice)) return choice as ResultsChoice;
+  throw inputError('results', `unknown value "${value}". Use one of ${RESULTS_CHOICES.join(', ')}.`);
+}
+
 function rewrap(name: string, error: unknown): never {
   if (error instanceof InvalidInputError) {
     const message = error.message.startsWith('Input "') ? error.message : `Input "${name}": ${error.message}`;
@@ -164,31 +214,28 @@ export function parseInputs(get: InputReader): ActionInputs {
   } catch (error) {
     rewrap('api-key', error);
   }
-  const rawUrl = get('url').trim();
-  const rawId = get('execution-id').trim();
-  if (rawUrl !== '' && rawId !== '') {
+  const rawUrls = lines(get('url'));
+  const rawIds = lines(get('execution-id'));
+  if (rawUrls.length > 0 && rawIds.length > 0) {
     throw new InvalidInputError(
       'url',
       'Inputs "url" and "execution-id" are both set. Set "url" to start a crawl, or "execution-id" to wait for an existing one, not both.',
     );
   }
-  if (rawUrl === '' && rawId === '') {
+  if (rawUrls.length === 0 && rawIds.length === 0) {
     throw new InvalidInputError(
       'url',
       'Neither "url" nor "execution-id" is set. Set "url" to start a crawl (e.g. url: skims.com), or "execution-id" to wait for an existing one.',
     );
   }
-  let url: string | undefined;
-  let executionId: string | undefined;
-  try {
-    if (rawUrl !== '') url = validateCrawlUrl(rawUrl);
-  } catch (error) {
-    rewrap('url', error);
-  }
-  try {
-    if (rawId !== '') executionId = validateExecutionId(rawId);
-  } catch (error) {
-    rewrap('execution-id', error);
+  const urls = unique(rawUrls.map((value) => validated('url', value, validateCrawlUrl)));
+  const executionIds = unique(rawIds.map((value) => validated('execution-id', value, validateExecutionId)));
+  const count = urls.length + executionIds.length;
+  if (count > MAX_CRAWLS) {
+    throw inputError(
+      rawUrls.length > 0 ? 'url' : 'execution-id',
+      `lists ${count} crawls; one step waits for at most ${MAX_CRAWLS}. Split them over several steps or a matrix.`,
+    );
   }
 
   let baseUrl: string;
@@ -198,7 +245,7 @@ export function parseInputs(get: InputReader): ActionInputs {
     rewrap('api-base-url', error);
   }
   const wait = parseBoolean('wait', read(get, 'wait'));
-  if (!wait && executionId !== undefined) {
+  if (!wait && executionIds.length > 0) {
     throw inputError('wait', 'false only makes sense with "url" (start a crawl without waiting).');
   }
   const timeoutMs = parseDurationInput('timeout', read(get, 'timeout'));
@@ -222,19 +269,30 @@ export function parseInputs(get: InputReader): ActionInputs {
   const inputs: ActionInputs = {
     apiKey,
     baseUrl,
+    urls,
+    executionIds,
     wait,
     timeoutMs,
     minIntervalMs,
     maxIntervalMs,
     cancelOnAbort: parseBoolean('cancel-on-abort', read(get, 'cancel-on-abort')),
     cancelOnTimeout: parseBoolean('cancel-on-timeout', read(get, 'cancel-on-timeout')),
+    cancelOnStall: parseBoolean('cancel-on-stall', read(get, 'cancel-on-stall')),
+    cancelWaitMs: parseDurationInput('cancel-wait', read(get, 'cancel-wait')),
     failOn: parseFailOn(read(get, 'fail-on')),
     summary: parseBoolean('summary', read(get, 'summary')),
     githubToken: get('github-token').trim(),
     commentOnPr: parseBoolean('comment-on-pr', read(get, 'comment-on-pr')),
+    results: parseResultsChoice(read(get, 'results')),
+    resultsFormat: validated('results-format', read(get, 'results-format'), validateExportFormat),
+    resultsPath: read(get, 'results-path'),
   };
-  if (url !== undefined) inputs.url = url;
-  if (executionId !== undefined) inputs.executionId = executionId;
+  if (inputs.results !== 'none' && !wait) {
+    throw inputError(
+      'results',
+      `"${inputs.results}" needs wait: true (results exist once the crawl has completed).`,
+    );
+  }
   if (stallTimeoutMs !== undefined) inputs.stallTimeoutMs = stallTimeoutMs;
   if (inputs.commentOnPr && inputs.githubToken === '') {
     throw inputError(

@@ -1,5 +1,6 @@
 import {
   type Crawl,
+  crawlPosition,
   formatCountOf,
   formatCounts,
   formatDuration,
@@ -32,8 +33,12 @@ function stepLabel(crawl: Crawl | undefined, index: number, name: string): strin
   return `step ${index + 1}/${Math.max(total, index + 1)} ${name}`;
 }
 
-/** Where the crawl is (core's words): `running, step 2/4 Discovering collections, 12 collections, 340 listings so far`. */
-export function positionText(crawl: Crawl | undefined): string {
+/**
+ * Where the crawl is (core's words): `running, step 2/4 Discovering collections, 12 collections, 340 listings
+ * so far`. Without the status when it is no longer true (after a cancel).
+ */
+export function positionText(crawl: Crawl | undefined, options: { withStatus?: boolean } = {}): string {
+  if (options.withStatus === false) return crawl ? crawlPosition(crawl).slice(1).join(', ') : '';
   return formatPosition(crawl);
 }
 

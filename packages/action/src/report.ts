@@ -10,6 +10,8 @@ import {
 } from '@catalog-crawl/core';
 import { hintFor } from './hints.js';
 
+import type { CrawlResultsReport } from './results.js';
+
 /** Every value of the `outcome` output. `started` is only used with `wait: false`. */
 export type ActionOutcome = WaitOutcome | 'error' | 'started';
 
@@ -37,8 +39,16 @@ export interface ReportCancel {
 export interface ActionReport {
   outcome: ActionOutcome;
   executionId?: string;
-  /** Best known vendor: the API's `meta.vendor`, else the hostname of the `url` input. */
+  /** The vendor as the API reports it (`meta.vendor`); never guessed from the `url` input. */
   vendor?: string;
+  /** The `url` input line this crawl was started from. */
+  url?: string;
+  /** How this crawl is named in the log and the summary when the step waits for several. */
+  label?: string;
+  /** Retries of the POST that started the crawl (transient errors, rate limits). */
+  startRetries?: number;
+  /** What was saved of the crawl's results (the `results` input). */
+  results?: CrawlResultsReport;
   /** Last snapshot. */
   crawl?: Crawl;
   /** API status when no snapshot exists (e.g. `pending` right after the POST). */
@@ -55,9 +65,11 @@ export interface ActionReport {
   signal?: string;
   /** Transient errors that were retried. */
   retries?: number;
+  /** The `cancel-wait` input: how long the post step keeps trying to cancel a crawl still pending. */
+  cancelWaitMs?: number;
 }
 
-/** The hostname of a `url` input, as the API names the vendor (`https://www.skims.com/x` -> `www.skims.com`). */
+/** The hostname of a `url` input (`https://www.skims.com/x` -> `www.skims.com`): a log label, not the vendor. */
 export function vendorFromUrl(url: string): string | undefined {
   try {
     const parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`);
@@ -155,6 +167,11 @@ export function isAbortedError(error: unknown): error is AbortedError {
   return error instanceof AbortedError;
 }
 
+/** What to say of a crawl that could not be cancelled because it had not started by the end of the budget. */
+export function stillPending(executionId: string | undefined): string {
+  return `still pending: the API cancels only running crawls; cancel it with \`catalog-crawl cancel ${executionId ?? '<id>'} --when-running\``;
+}
+
 /** A one-line description of the outcome, used in the log, the `error` output and the summary. */
 export function outcomeMessage(report: ActionReport): string {
   const crawl = report.crawl;
@@ -173,7 +190,7 @@ export function outcomeMessage(report: ActionReport): string {
             : report.cancel?.outcome === 'already_finished'
               ? 'the crawl had already finished'
               : report.cancel?.outcome === 'not_running_yet'
-                ? 'the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step retries'
+                ? `the crawl had not started yet and could not be cancelled (the API cancels only running crawls); the post step keeps trying for ${formatDuration(report.cancelWaitMs ?? 120_000)}`
                 : report.cancel?.outcome === 'failed'
                   ? `cancelling the crawl failed (${report.cancel.message ?? 'no answer'}); the post step retries`
                   : report.cancel?.outcome === 'skipped'
@@ -190,14 +207,25 @@ export function outcomeMessage(report: ActionReport): string {
           : report.cancel?.outcome === 'already_finished'
             ? ' The crawl had finished meanwhile.'
             : report.cancel?.outcome === 'not_running_yet'
-              ? ' The crawl had not started yet and was not cancelled (the API cancels only running crawls).'
+              ? ` The crawl is ${stillPending(report.executionId)}.`
               : report.cancel?.outcome === 'failed'
                 ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
                 : ' The crawl keeps running; wait for it again with execution-id.';
       return `Timed out after ${formatDuration(report.timeoutMs ?? report.elapsedMs)} while the crawl was ${crawl?.status ?? 'not yet seen'}.${left}`;
     }
-    case 'stalled':
-      return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.`;
+    case 'stalled': {
+      const left =
+        report.cancel?.outcome === 'canceled'
+          ? ' The crawl was cancelled (cancel-on-stall).'
+          : report.cancel?.outcome === 'already_finished'
+            ? ' The crawl had finished meanwhile.'
+            : report.cancel?.outcome === 'not_running_yet'
+              ? ` The crawl is ${stillPending(report.executionId)}.`
+              : report.cancel?.outcome === 'failed'
+                ? ` Cancelling the crawl failed: ${report.cancel.message ?? 'no answer'}.`
+                : '';
+      return `No progress for ${formatDuration(report.stallTimeoutMs ?? 0)} (status, steps and counts unchanged); the wait stopped.${left}`;
+    }
     case 'error': {
       const error = report.error;
       if (!error) return 'Unknown error.';

@@ -1,4 +1,19 @@
-import * as core from '@actions/core';
+import { randomUUID } from 'node:crypto';
+// Named imports: the bundler then leaves out what is not used (core.platform and its @actions/exec).
+import {
+  debug,
+  error,
+  getInput,
+  getState,
+  info,
+  isDebug,
+  saveState,
+  setFailed,
+  setOutput,
+  setSecret,
+  summary,
+  warning,
+} from '@actions/core';
 import { createRedactor } from '@catalog-crawl/core';
 
 /** The part of @actions/core the Action uses; tests pass a mock. */
@@ -20,22 +35,38 @@ export interface Toolkit {
 
 export function actionsToolkit(): Toolkit {
   return {
-    getInput: (name) => core.getInput(name),
-    setSecret: (secret) => core.setSecret(secret),
-    isDebug: () => core.isDebug(),
-    debug: (message) => core.debug(message),
-    info: (message) => core.info(message),
-    warning: (message) => core.warning(message),
-    error: (message) => core.error(message),
-    setOutput: (name, value) => core.setOutput(name, value),
-    setFailed: (message) => core.setFailed(message),
-    saveState: (name, value) => core.saveState(name, value),
-    getState: (name) => core.getState(name),
+    getInput: (name) => getInput(name),
+    setSecret: (secret) => setSecret(secret),
+    isDebug: () => isDebug(),
+    debug: (message) => debug(message),
+    info: (message) => info(guardCommands(message)),
+    warning: (message) => warning(message),
+    error: (message) => error(message),
+    setOutput: (name, value) => setOutput(name, value),
+    setFailed: (message) => setFailed(message),
+    saveState: (name, value) => saveState(name, value),
+    getState: (name) => getState(name),
     writeSummary: async (markdown) => {
-      core.summary.emptyBuffer();
-      await core.summary.addRaw(markdown, true).write();
+      summary.emptyBuffer();
+      await summary.addRaw(markdown, true).write();
     },
   };
+}
+
+const COMMAND_LINE = /^\s*(::|##\[)/;
+
+/**
+ * Makes sure no line of `text` runs as a workflow command. Annotations and debug lines are safe already
+ * (@actions/core escapes their line breaks); a plain log line is printed as is, so API text in it (an error,
+ * a vendor) could start a line with `::add-mask::`, `::stop-commands::` or the older `##[...]` form. Such a
+ * message is wrapped in the runner's stop-commands with a token made now, after the text existed, so the
+ * text cannot know it and end the block early.
+ */
+export function guardCommands(text: string, token: () => string = randomUUID): string {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (!lines.some((line) => COMMAND_LINE.test(line))) return text;
+  const t = token();
+  return [`::stop-commands::${t}`, ...lines, `::${t}::`].join('\n');
 }
 
 /**

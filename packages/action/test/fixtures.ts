@@ -1,4 +1,5 @@
-import type { Crawl, WaitHistory } from '@catalog-crawl/core';
+import { EventEmitter } from 'node:events';
+import type { Crawl, SignalSource, WaitHistory } from '@catalog-crawl/core';
 import { CRAWL_STEPS } from '@catalog-crawl/core';
 import { makeCrawl, makeHistory } from '@catalog-crawl/test-kit';
 import type { Toolkit } from '../src/toolkit.js';
@@ -93,4 +94,16 @@ export function mockToolkit(
     },
   };
   return tk;
+}
+
+/** A signal source for run(): `fire('SIGINT')` delivers a signal as the runner would. */
+export function fakeSignals(): { source: SignalSource; fire: (signal: 'SIGINT' | 'SIGTERM') => void } {
+  const emitter = new EventEmitter();
+  return {
+    source: {
+      on: (name, listener) => emitter.on(name, listener),
+      off: (name, listener) => emitter.off(name, listener),
+    },
+    fire: (signal) => emitter.emit(signal),
+  };
 }

@@ -22,17 +22,23 @@ describe('parseInputs', () => {
     expect(inputs).toEqual({
       apiKey: CANARY,
       baseUrl: 'https://api.getcatalog.ai',
-      url: 'skims.com',
+      urls: ['skims.com'],
+      executionIds: [],
       wait: true,
       timeoutMs: 3_600_000,
       minIntervalMs: 10_000,
       maxIntervalMs: 30_000,
       cancelOnAbort: true,
       cancelOnTimeout: false,
+      cancelOnStall: false,
+      cancelWaitMs: 120_000,
       failOn: ['failed', 'canceled', 'timed_out', 'stalled'],
       summary: true,
       githubToken: '',
       commentOnPr: false,
+      results: 'none',
+      resultsFormat: 'jsonl',
+      resultsPath: 'catalog-results',
     });
   });
 
@@ -57,7 +63,7 @@ describe('parseInputs', () => {
     expect(inputs).toMatchObject({
       apiKey: CANARY,
       baseUrl: 'http://127.0.0.1:8787',
-      executionId: 'crawl-skims-com-a1b2c3d4',
+      executionIds: ['crawl-skims-com-a1b2c3d4'],
       timeoutMs: 5_400_000,
       minIntervalMs: 2_000,
       maxIntervalMs: 60_000,
@@ -69,7 +75,7 @@ describe('parseInputs', () => {
       githubToken: 'ghs_token',
       commentOnPr: true,
     });
-    expect(inputs.url).toBeUndefined();
+    expect(inputs.urls).toEqual([]);
   });
 
   it('requires the api key', () => {
@@ -173,5 +179,27 @@ describe('parseDurationInput', () => {
     expect(parseDurationInput('timeout', '15m')).toBe(900_000);
     expect(parseDurationInput('timeout', '2h')).toBe(7_200_000);
     expect(parseDurationInput('timeout', '1h30m')).toBe(5_400_000);
+  });
+});
+
+describe('results inputs', () => {
+  const base = { 'api-key': CANARY, url: 'skims.com' };
+  it('reads results, results-format and results-path', () => {
+    const inputs = parseInputs(
+      reader({ ...base, results: 'ALL', 'results-format': 'CSV', 'results-path': 'out/results' }),
+    );
+    expect(inputs).toMatchObject({ results: 'all', resultsFormat: 'csv', resultsPath: 'out/results' });
+  });
+
+  it('rejects an unknown choice or format, and results without waiting', () => {
+    expect(inputError({ ...base, results: 'products' }).message).toBe(
+      'Input "results": unknown value "products". Use one of none, listings, collections, all.',
+    );
+    const format = inputError({ ...base, results: 'listings', 'results-format': 'xml' });
+    expect(format.field).toBe('results-format');
+    expect(format.message).toMatch(/^Input "results-format": .*jsonl, csv, json/);
+    expect(inputError({ ...base, results: 'listings', wait: 'false' }).message).toMatch(
+      /^Input "results": "listings" needs wait: true/,
+    );
   });
 });

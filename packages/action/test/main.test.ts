@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_DEFAULTS } from '../src/inputs.js';
 import { run } from '../src/main.js';
 import { OUTPUT_NAMES } from '../src/outputs.js';
-import { CANARY, mockToolkit } from './fixtures.js';
+import { CANARY, fakeSignals, mockToolkit } from './fixtures.js';
 import { ACTION_DIR } from './run-action.js';
 
 let emulator: Emulator;
 let n = 0;
 const host = (scenario: string) => `${scenario}-unit${++n}.example`;
-const noSignals = () => () => {};
+const noSignals = fakeSignals().source;
 
 beforeAll(async () => {
   emulator = await startEmulator({ speed: 20, apiKeys: [{ key: CANARY, org: 'default' }] });
@@ -35,7 +35,7 @@ describe('run() with a mocked toolkit', () => {
     const tk = mockToolkit(inputs({ url: host('fast'), 'github-token': 'ghs_secret_token' }), {
       debug: true,
     });
-    await run({ toolkit: tk, onSignal: noSignals });
+    await run({ toolkit: tk, signals: noSignals });
     expect(tk.secrets).toEqual([CANARY, 'ghs_secret_token']);
     expect(tk.outputs['outcome']).toBe('completed');
     const everything = JSON.stringify([tk.lines, tk.outputs, tk.state, tk.summaries, tk.failed]);
@@ -49,7 +49,7 @@ describe('run() with a mocked toolkit', () => {
 
   it('redacts the key even where a message would carry it', async () => {
     const tk = mockToolkit(inputs({ url: `https://${CANARY}.example` }));
-    await run({ toolkit: tk, onSignal: noSignals });
+    await run({ toolkit: tk, signals: noSignals });
     expect(JSON.stringify([tk.lines, tk.outputs, tk.summaries, tk.failed])).not.toContain(CANARY);
   });
 
@@ -57,7 +57,7 @@ describe('run() with a mocked toolkit', () => {
     const tk = mockToolkit(inputs({ url: host('fast') }), {
       summaryError: new Error('EACCES: summary file'),
     });
-    await run({ toolkit: tk, onSignal: noSignals });
+    await run({ toolkit: tk, signals: noSignals });
     expect(tk.outputs['outcome']).toBe('completed');
     expect(tk.failed).toEqual([]);
     expect(tk.lines).toContainEqual({
@@ -68,20 +68,17 @@ describe('run() with a mocked toolkit', () => {
 
   it('summary: false writes no summary', async () => {
     const tk = mockToolkit(inputs({ url: host('fast'), summary: 'false' }));
-    await run({ toolkit: tk, onSignal: noSignals });
+    await run({ toolkit: tk, signals: noSignals });
     expect(tk.summaries).toEqual([]);
     expect(tk.outputs['outcome']).toBe('completed');
   });
 
   it('an interruption cancels the crawl through the waiter, then writes everything', async () => {
-    let fire: (signal: string) => void = () => {};
+    const { source, fire } = fakeSignals();
     const tk = mockToolkit(inputs({ url: host('long') }));
     const done = run({
       toolkit: tk,
-      onSignal: (handler) => {
-        fire = handler;
-        return () => {};
-      },
+      signals: source,
       exit: () => {
         throw new Error('exit must not be needed');
       },
@@ -96,17 +93,14 @@ describe('run() with a mocked toolkit', () => {
   });
 
   it('a second signal writes what is known and exits at once', async () => {
-    let fire: (signal: string) => void = () => {};
+    const { source, fire } = fakeSignals();
     let exitCode: number | undefined;
     // a DELETE that never answers in time: the emulator delays it
     emulator.injectFault('slow', { method: 'DELETE', slowMs: 20_000 });
     const tk = mockToolkit(inputs({ url: host('long') }));
     void run({
       toolkit: tk,
-      onSignal: (handler) => {
-        fire = handler;
-        return () => {};
-      },
+      signals: source,
       exit: (code) => {
         exitCode = code;
       },

@@ -29,6 +29,37 @@ describe('buildOutputs', () => {
       'started-at': '2025-01-02T03:04:05.000Z',
       'stopped-at': '2025-01-02T03:14:05.000Z',
       result: JSON.stringify({ execution_id: 'crawl-skims-com-a1b2c3d4', status: 'completed' }),
+      crawls: JSON.stringify([
+        {
+          executionId: 'crawl-skims-com-a1b2c3d4',
+          url: null,
+          vendor: 'skims.com',
+          outcome: 'completed',
+          status: 'completed',
+          error: null,
+          collectionsFound: 12,
+          listingsFound: 1234,
+          collectionsTotal: 40,
+          listingsTotal: 5000,
+          durationMs: 600000,
+          startedAt: '2025-01-02T03:04:05.000Z',
+          stoppedAt: '2025-01-02T03:14:05.000Z',
+          startRetries: 0,
+          results: null,
+        },
+      ]),
+      counts: JSON.stringify({
+        total: 1,
+        completed: 1,
+        started: 0,
+        canceled: 0,
+        stalled: 0,
+        timed_out: 0,
+        failed: 0,
+        error: 0,
+      }),
+      'results-path': '',
+      'results-count': '',
     });
   });
 

@@ -38,6 +38,9 @@ export function runAction(spec: RunSpec): Promise<ActionRun> {
     inputs: spec.inputs,
     state: spec.state,
     env: spec.env,
+    // ACTION_TEST_NODE runs the bundle on another Node, e.g. Node 24 as the runner does
+    // (`ACTION_TEST_NODE=$(npx -y node@24 -p process.execPath)`).
+    ...(process.env['ACTION_TEST_NODE'] ? { node: process.env['ACTION_TEST_NODE'] } : {}),
     control:
       control &&
       ((proc, files) =>

@@ -3,6 +3,7 @@ import {
   type CatalogClient,
   DEFAULT_BASE_URL,
   readEnv,
+  type SignalSource,
   validateApiKey,
   validateBaseUrl,
 } from '@catalog-crawl/core';
@@ -14,11 +15,8 @@ import { createLiveReporter } from './render/live.js';
 import { PlainReporter } from './render/plain.js';
 import type { WaitReporter } from './render/reporter.js';
 
-/** Something that delivers SIGINT/SIGTERM (the process, or a fake in tests). */
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-}
+/** Something that delivers SIGINT/SIGTERM (the process, or a fake in tests): core's interrupt source. */
+export type { SignalSource } from '@catalog-crawl/core';
 
 export interface GlobalOptions {
   apiKey?: string;

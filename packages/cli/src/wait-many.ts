@@ -27,18 +27,11 @@ export async function waitMany(
 ): Promise<WaitManyResult> {
   const reporter = reporterOverride ?? (await ctx.reporter());
   const { waitForCrawl } = await import('@catalog-crawl/core');
-  const controller = new AbortController();
-  // Every wait listens to this one signal (its sleep and its request in flight): a known bound, not a leak.
-  setMaxListeners(executionIds.length * 4 + 10, controller.signal);
+  const { watchInterrupts } = await import('@catalog-crawl/core');
   let signalName: 'SIGINT' | 'SIGTERM' | undefined;
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const listener = () => {
-      const code = name === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
-      if (controller.signal.aborted) {
-        ctx.out.errLine('Interrupted again: exiting now.');
-        ctx.forceExit(code);
-        return;
-      }
+  const interrupts = watchInterrupts({
+    source: ctx.signals,
+    onInterrupt: (name) => {
       signalName = name;
       if (!ctx.json && ctx.reporterKind === 'plain') {
         ctx.out.errLine(
@@ -47,11 +40,14 @@ export async function waitMany(
             : `${name}: stopping (the crawl keeps running)...`,
         );
       }
-      controller.abort(new Error(`${name} received`));
-    };
-    ctx.signals.on(name, listener);
-    return { name, listener };
+    },
+    onForce: ({ signal }) => {
+      ctx.out.errLine('Interrupted again: exiting now.');
+      ctx.forceExit(signal === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED);
+    },
   });
+  // Every wait listens to this one signal (its sleep and its request in flight): a known bound, not a leak.
+  setMaxListeners(executionIds.length * 4 + 10, interrupts.signal);
 
   const waitOptions: WaitOptions = { ...options };
   if (ctx.reporterKind === 'plain' && waitOptions.heartbeatMs === undefined)
@@ -71,7 +67,7 @@ export async function waitMany(
         try {
           const result = await waitForCrawl(client, id, {
             ...waitOptions,
-            signal: controller.signal,
+            signal: interrupts.signal,
             onEvent: (event) => {
               reporter.event(event);
               if (event.type === 'warning' && ctx.debug && event.error)
@@ -88,7 +84,7 @@ export async function waitMany(
       }),
     );
   } finally {
-    for (const { name, listener } of handlers) ctx.signals.off(name, listener);
+    interrupts.dispose();
   }
   const exitCode = worstExitCode(finishes.map((f) => f.exitCode));
   reporter.close(exitCode);

@@ -1,6 +1,6 @@
 // Cancelling a crawl as soon as the API allows it: only a running crawl can be cancelled.
 
-import { type CatalogClient, clientClock } from './client.js';
+import { type CatalogClient, clientClock, isRefusal } from './client.js';
 import { type Clock, toClock } from './clock.js';
 import { isTerminalStatus, validateExecutionId } from './crawl.js';
 import { AbortedError, CatalogError, InvalidInputError } from './errors.js';
@@ -74,9 +74,20 @@ export async function cancelWhenRunning(
   const aborted = () =>
     new AbortedError(`Cancelling crawl ${id} was aborted by the caller`, { executionId: id });
 
+  let refusedWhileRunning = false;
   while (true) {
     if (signal?.aborted) throw aborted();
-    const cancel = await client.cancelCrawl(id, { signal, deadline });
+    let cancel: CancelResult;
+    try {
+      cancel = await client.cancelCrawl(id, { signal, deadline });
+    } catch (error) {
+      // The crawl can start between a refused DELETE and the read-back that explains it: the refusal then
+      // comes back as an error although a new DELETE would now be accepted. Send it once more; a second
+      // refusal of a running crawl is a real error.
+      if (!isRefusal(error) || refusedWhileRunning) throw error;
+      refusedWhileRunning = true;
+      continue;
+    }
     if (cancel.outcome === 'canceled') return end('canceled', cancel);
     if (cancel.outcome === 'already_finished') return end('already_finished', cancel);
     // Pending: the API cancels only running crawls. Poll until it starts (or finishes), then DELETE again.

@@ -32,7 +32,7 @@ export const DEFAULT_RATE_LIMIT = { requests: 50, windowMs: 4_000 } as const;
 export const MAX_IN_FLIGHT = 64;
 
 /** A 4xx that refuses the request itself (not auth, not found, not a timeout or rate limit). */
-function isRefusal(error: unknown): error is ApiError {
+export function isRefusal(error: unknown): error is ApiError {
   const status = error instanceof ApiError ? error.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status);
 }

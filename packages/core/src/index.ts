@@ -43,6 +43,14 @@ export {
   formatStep,
   progressFraction,
 } from './format.js';
+export {
+  type ForceInfo,
+  type InterruptOptions,
+  type InterruptSignalName,
+  type InterruptWatch,
+  type SignalSource,
+  watchInterrupts,
+} from './interrupt.js';
 export { createProxyFetch, describeProxy, proxyForUrl, proxySecrets } from './proxy.js';
 export { createRedactor, MIN_SECRET_LENGTH } from './redact.js';
 export * from './results/index.js';

@@ -99,6 +99,25 @@ describe('cancelWhenRunning', () => {
     await expect(cancelWhenRunning(sim.client, ID, { timeoutMs: 60_000 })).rejects.toBeInstanceOf(
       ConflictError,
     );
+    // One more DELETE after the read-back said running, then the second refusal is the error.
+    expect(sim.requests.map((r) => r.method)).toEqual(['DELETE', 'GET', 'DELETE', 'GET']);
+  });
+
+  it('cancels a crawl that starts between the refused DELETE and its read-back', async () => {
+    let started = false;
+    let canceled = false;
+    const sim = simulate((_n, _t, method) => {
+      if (method === 'DELETE') {
+        if (!started) return REFUSED;
+        canceled = true;
+        return CANCELED;
+      }
+      started = true; // the read-back of the first refusal is the moment it starts
+      return canceled ? body('failed', 1, [0, 0], { error: 'Crawl was cancelled' }) : body('running', 0);
+    });
+    const result = await cancelWhenRunning(sim.client, ID, { timeoutMs: 60_000 });
+    expect(result.outcome).toBe('canceled');
+    expect(sim.requests.map((r) => r.method)).toEqual(['DELETE', 'GET', 'DELETE']);
   });
 });
 

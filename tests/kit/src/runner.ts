@@ -59,6 +59,8 @@ export interface ActionSpec {
   /** Called once the process is spawned (to watch or signal it). */
   control?: (proc: Proc, files: RunnerFiles) => void;
   killAfterMs?: number;
+  /** The Node binary to run the bundle with (default this process's). */
+  node?: string;
 }
 
 /**
@@ -90,7 +92,11 @@ export async function runAction(spec: ActionSpec): Promise<ActionRun> {
       env[`INPUT_${name.toUpperCase()}`] = value;
     }
     for (const [name, value] of Object.entries(spec.state ?? {})) env[`STATE_${name}`] = value;
-    const proc = spawnNode(spec.entry, [], env, { cwd: dir, killAfterMs: spec.killAfterMs ?? 60_000 });
+    const proc = spawnNode(spec.entry, [], env, {
+      cwd: dir,
+      killAfterMs: spec.killAfterMs ?? 60_000,
+      ...(spec.node ? { node: spec.node } : {}),
+    });
     spec.control?.(proc, files);
     const result = await proc.result;
     const outputsText = readFileSync(files.output, 'utf8');

@@ -42,6 +42,8 @@ export interface SpawnOptions {
   killAfterMs?: number;
   /** Default timeout of waitFor (default 20 s). */
   waitForMs?: number;
+  /** The Node binary (default this process's, process.execPath), e.g. Node 24 to run as the runner does. */
+  node?: string;
 }
 
 /** Spawns `node script ...args` with exactly `env`, collecting stdout and stderr as text. */
@@ -52,7 +54,7 @@ export function spawnNode(
   options: SpawnOptions = {},
 ): Proc {
   const started = performance.now();
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(options.node ?? process.execPath, [script, ...args], {
     env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
