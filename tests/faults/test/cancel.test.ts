@@ -457,10 +457,10 @@ describe('cancel: the start racing the refusal', () => {
   // A crawl that leaves pending between the refused DELETE and the read that decides what the refusal meant.
   // The read then says `running`; by the issue's rule the refusal is rethrown for a plain cancel, but
   // cancel-when-running must not give up on a crawl that has just become cancellable: it is inside the window.
-  // Open bug (core, found here): the read-back says `running`, cancelCrawl rethrows the refusal and
-  // cancelWhenRunning throws it (ConflictError) instead of sending the DELETE again. The Action's signal and
-  // post step, `cancel --when-running` and the waiter's cancel-on-abort all go through it. Flip with the fix.
-  it.fails('core (bug found here, open): cancelWhenRunning cancels a crawl that starts while its refusal is being read back', async () => {
+  // Bug found here (core, fixed in ffb9f27): the read-back said `running`, cancelCrawl rethrew the refusal and
+  // cancelWhenRunning threw it (ConflictError) instead of sending the DELETE again. The Action's signal and
+  // post step, `cancel --when-running` and the waiter's cancel-on-abort all go through it.
+  it('core (bug found here, fixed in ffb9f27): cancelWhenRunning cancels a crawl that starts while its refusal is being read back', async () => {
     await track('cancel', 'core: start between the refusal and its read-back', async () => {
       const em = await startEmulator({ speed: 1, apiKeys: [{ key: CANARY, org: 'race' }], rateLimit: false });
       try {
@@ -491,8 +491,8 @@ describe('cancel: the start racing the refusal', () => {
     });
   });
 
-  // Open bug (mcp-server, found here): the same race in cancel_crawl's own reading of a refusal.
-  it.fails('mcp (bug found here, open): cancel_crawl when_running cancels a crawl that starts while its refusal is being read back', async () => {
+  // Bug found here (mcp-server, fixed with core's ffb9f27: when_running now uses cancelWhenRunning).
+  it('mcp (bug found here, fixed in ffb9f27): cancel_crawl when_running cancels a crawl that starts while its refusal is being read back', async () => {
     await track('cancel', 'mcp: start between the refusal and its read-back', async () => {
       const em = await startEmulator({ speed: 1, apiKeys: [{ key: CANARY, org: 'race' }], rateLimit: false });
       const server = createServer({

@@ -29,7 +29,14 @@ const RUNNER_BUDGET_MS = 7_500;
 let clean: Emulator;
 let faulty: Emulator;
 beforeAll(async () => {
-  clean = await startEmulator({ speed: 1, seed: 'signals', apiKeys: [{ key: CANARY, org: 'signals' }] });
+  // No emulator rate limit: every case and the test's own reads share one address, and a 429 on the DELETE
+  // is not what these cases are about (429s are the faulty emulator's and faults.test's).
+  clean = await startEmulator({
+    speed: 1,
+    seed: 'signals',
+    apiKeys: [{ key: CANARY, org: 'signals' }],
+    rateLimit: false,
+  });
   faulty = await startEmulator({
     speed: 1,
     seed: 'signals-faulty',
@@ -76,7 +83,7 @@ async function untilRunning(em: Emulator, id: string, timeoutMs = 30_000): Promi
   const end = Date.now() + timeoutMs;
   while ((await remoteStatus(em, id)).status !== 'running') {
     if (Date.now() > end) throw new Error(`crawl ${id} did not start within ${timeoutMs} ms`);
-    await sleep(100);
+    await sleep(250);
   }
 }
 
