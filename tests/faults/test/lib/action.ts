@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import {
   type ActionRun,
   type Proc,
@@ -6,7 +6,7 @@ import {
   runAction as runBundle,
   runnerDefaults,
 } from '@catalog-crawl/test-kit';
-import { ACTION_ENTRY } from './common.js';
+import { ACTION_DIR, ACTION_ENTRY } from './common.js';
 
 export { type ActionRun, actionCanaryHits, parseFileCommands } from '@catalog-crawl/test-kit';
 
@@ -14,7 +14,7 @@ export { type ActionRun, actionCanaryHits, parseFileCommands } from '@catalog-cr
  * Inputs (with their defaults) and outputs as the runner reads them: from the Action's own action.yml, not a
  * copy that could drift. `${{ ... }}` defaults are expressions the runner would expand; here they are empty.
  */
-const actionYml = readActionYml(createRequire(import.meta.url).resolve('@catalog-crawl/action/action.yml'));
+const actionYml = readActionYml(join(ACTION_DIR, 'action.yml'));
 
 /** The defaults of action.yml, applied as the runner does (every input is passed, '' when unset). */
 export const ACTION_DEFAULTS: Record<string, string> = runnerDefaults(actionYml);
@@ -39,3 +39,15 @@ export function runAction(spec: ActionSpec): Promise<ActionRun> {
     env: { NO_COLOR: '1', ...spec.env },
   });
 }
+
+/**
+ * Whether this build of the Action has the interfaces of issues 12 and 15, read from its action.yml. The
+ * suite runs their cases either way: with the interface they must pass; without it (the face's branch not
+ * merged into this build yet) they are open bugs (`it.fails`, counted in the table) and must fail.
+ */
+export const ACTION_HAS = {
+  /** Issue 15: several `url`/`execution-id` values per step, the per-crawl `crawls` output. */
+  manyCrawls: 'crawls' in actionYml.outputs,
+  /** Issue 12: `cancel-wait`, the post step's cancel of a crawl still pending. */
+  cancelWait: 'cancel-wait' in actionYml.inputs,
+};
