@@ -1,12 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import * as core from '@catalog-crawl/core';
-import { CatalogClient } from '@catalog-crawl/core';
+import { CatalogClient, cancelWhenRunning } from '@catalog-crawl/core';
 import { startEmulator } from '@catalog-crawl/emulator';
 import { createServer } from '@catalog-crawl/mcp-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_HAS, ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
 import {
   CANARY,
   CLI_BIN,
@@ -241,65 +239,57 @@ function client(em: Emulator) {
   return new CatalogClient({ apiKey: CANARY, baseUrl: em.url, timeoutMs: 5_000, rateLimit: false });
 }
 
-/**
- * Whether each face in this build has issue 12's interface. The rows run either way: with it they must pass;
- * without it (the face's branch not merged into this build) they are open bugs (`it.fails`, counted in the
- * summary table) and must fail, as they do against the old "already finished" reading.
- */
-const HAS = {
-  core: typeof (core as Record<string, unknown>)['cancelWhenRunning'] === 'function',
-  cli: execFileSync(process.execPath, [CLI_BIN, 'cancel', '--help'], {
-    env: cleanEnv(),
-    encoding: 'utf8',
-  }).includes('--when-running'),
-  action: ACTION_HAS.cancelWait && ACTION_HAS.manyCrawls,
-};
-const rows = (landed: boolean) => (landed ? it.each(READING_NAMES) : it.fails.each(READING_NAMES));
-
 describe.concurrent('cancel: core', () => {
-  rows(HAS.core)('core, refusal %s: cancelCrawl and cancelWhenRunning at each moment', async (reading) => {
-    await table('core', reading, async (em, id, c) => {
-      if (!c.whenRunning) return (await client(em).cancelCrawl(id)).outcome;
-      const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
-        client: CatalogClient,
-        id: string,
-        options: { timeoutMs: number; minIntervalMs?: number; maxIntervalMs?: number },
-      ) => Promise<{ outcome: string; cancel: { outcome: string } }>;
-      const result = await cancelWhenRunning(client(em), id, {
-        timeoutMs: windowOf(c.moment) * 1_000,
-        minIntervalMs: 1_000,
-        maxIntervalMs: 1_000,
+  it.each(READING_NAMES)(
+    'core, refusal %s: cancelCrawl and cancelWhenRunning at each moment',
+    async (reading) => {
+      await table('core', reading, async (em, id, c) => {
+        if (!c.whenRunning) return (await client(em).cancelCrawl(id)).outcome;
+        const result = await cancelWhenRunning(client(em), id, {
+          timeoutMs: windowOf(c.moment) * 1_000,
+          minIntervalMs: 1_000,
+          maxIntervalMs: 1_000,
+        });
+        // its two views agree: still_pending is a not_running_yet cancel
+        expect(normalise(result.cancel.outcome), 'result.cancel agrees').toBe(normalise(result.outcome));
+        return result.outcome;
       });
-      // its two views agree: still_pending is a not_running_yet cancel
-      expect(normalise(result.cancel.outcome), 'result.cancel agrees').toBe(normalise(result.outcome));
-      return result.outcome;
-    });
-  });
+    },
+  );
 });
 
 describe.concurrent('cancel: the built CLI', () => {
   // `cancel <id>` exits 0 (cancelled or already finished) or 10 (not running yet); --json gives the outcome.
   const EXIT: Record<Report, number> = { canceled: 0, already_finished: 0, not_running_yet: 10 };
-  rows(HAS.cli)('cli, refusal %s: `cancel` and `cancel --when-running` at each moment', async (reading) => {
-    await table(
-      'cli',
-      reading,
-      async (em, id, c) => {
-        const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
-        const args = ['--json', 'cancel', id];
-        if (c.whenRunning)
-          args.push(`--when-running=${windowOf(c.moment)}s`, '--min-interval', '1s', '--max-interval', '1s');
-        const run = await spawnNode(CLI_BIN, args, env, { killAfterMs: 60_000 }).result;
-        const line = run.stdout.split('\n').find((l) => l.includes('"type":"cancel"'));
-        expect(line, run.stderr).toBeDefined();
-        const outcome = normalise((JSON.parse(line!) as { outcome: string }).outcome) as Report;
-        expect(run.code, `exit code for ${outcome}: ${run.stderr}`).toBe(EXIT[outcome]);
-        expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
-        return outcome;
-      },
-      withCliSlot,
-    );
-  });
+  it.each(READING_NAMES)(
+    'cli, refusal %s: `cancel` and `cancel --when-running` at each moment',
+    async (reading) => {
+      await table(
+        'cli',
+        reading,
+        async (em, id, c) => {
+          const env = cleanEnv({ CATALOG_API_KEY: CANARY, CATALOG_API_BASE_URL: em.url });
+          const args = ['--json', 'cancel', id];
+          if (c.whenRunning)
+            args.push(
+              `--when-running=${windowOf(c.moment)}s`,
+              '--min-interval',
+              '1s',
+              '--max-interval',
+              '1s',
+            );
+          const run = await spawnNode(CLI_BIN, args, env, { killAfterMs: 60_000 }).result;
+          const line = run.stdout.split('\n').find((l) => l.includes('"type":"cancel"'));
+          expect(line, run.stderr).toBeDefined();
+          const outcome = normalise((JSON.parse(line!) as { outcome: string }).outcome) as Report;
+          expect(run.code, `exit code for ${outcome}: ${run.stderr}`).toBe(EXIT[outcome]);
+          expect(canaryHits({ stdout: run.stdout, stderr: run.stderr })).toEqual([]);
+          return outcome;
+        },
+        withCliSlot,
+      );
+    },
+  );
 });
 
 describe.concurrent('cancel: MCP cancel_crawl', () => {
@@ -348,7 +338,7 @@ describe.concurrent('cancel: MCP cancel_crawl', () => {
  */
 describe.concurrent('cancel: the built Action (signal, then post step), several crawls per step', () => {
   const RUNNER_BUDGET_MS = 7_500;
-  rows(HAS.action)(
+  it.each(READING_NAMES)(
     'action %s: every crawl that started in time ends cancelled; reports match',
     async (reading) => {
       await track('cancel', `action ${reading}: signal and post step`, async () => {
@@ -467,11 +457,6 @@ describe('cancel: the start racing the refusal', () => {
         const { id } = await startCrawlRaw(em, `pending-2s-run-90000s-race${process.pid}.example`);
         // the first read of the crawl (the one after the refusal) is answered 3 s later: running by then
         em.injectFault('slow', { method: 'GET', path: `/v2/crawl/${id}`, count: 1, slowMs: 3_000 });
-        const cancelWhenRunning = (core as Record<string, unknown>)['cancelWhenRunning'] as (
-          client: CatalogClient,
-          id: string,
-          options: { timeoutMs: number; minIntervalMs?: number; maxIntervalMs?: number },
-        ) => Promise<{ outcome: string }>;
         const c = new CatalogClient({ apiKey: CANARY, baseUrl: em.url, timeoutMs: 10_000, rateLimit: false });
         const outcome = await cancelWhenRunning(c, id, {
           timeoutMs: 20_000,

@@ -10,7 +10,7 @@ import { createServer } from '@catalog-crawl/mcp-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION_HAS, ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
 import {
   activeResources,
   CANARY,
@@ -604,70 +604,65 @@ describe('faults: the other faces under the same faults', () => {
     }
   });
 
-  // Several crawls per step need issue 15's Action: without it (an older build) this is an open bug.
-  (ACTION_HAS.manyCrawls ? it : it.fails)(
-    "Action: 4 concurrent runs of 3 crawls per step (issue 15) end with each crawl's outcome, every output and a summary",
-    async () => {
-      const em = await startFaultyEmulator('faults-action');
-      try {
-        // 12 crawls as before, 3 per step (fewer processes on two cores; one step waits for several crawls):
-        // each step has one crawl that fails and two that complete, in varying order.
-        const steps = Array.from({ length: 4 }, (_, s) =>
-          Array.from({ length: 3 }, (_, i) =>
-            i === s % 3
-              ? { url: host(FAIL_STEPS[(s + i) % 4]!, 'act'), expected: 'failed' }
-              : { url: host('fast', 'act'), expected: 'completed' },
-          ),
-        );
-        const problems: string[] = [];
-        await pool(steps, 4, async (plans) => {
-          const run = await runAction({
-            inputs: {
-              'api-key': CANARY,
-              'api-base-url': em.url,
-              url: plans.map((p) => p.url).join('\n'),
-              'min-interval': '1s',
-              'max-interval': '2s',
-            },
-          });
-          const name = plans.map((p) => p.url).join(' ');
-          const issues: string[] = [];
-          // per crawl, in input order: the crawls output (JSON), as the emulator planned each scenario
-          let crawls: { url?: string; outcome?: string; executionId?: string }[] = [];
-          try {
-            crawls = JSON.parse(run.outputs['crawls'] ?? '') as typeof crawls;
-          } catch {
-            issues.push(`crawls output is not JSON: ${String(run.outputs['crawls']).slice(0, 200)}`);
-          }
-          if (crawls.length !== plans.length)
-            issues.push(`${crawls.length} crawls in the output, expected 3`);
-          plans.forEach((p, i) => {
-            const c = crawls[i];
-            const ok = c?.outcome === p.expected && typeof c.executionId === 'string';
-            record('faults', `action ${p.url}`, ok, ok ? undefined : `outcome ${c?.outcome}`);
-            if (!ok) issues.push(`${p.url}: outcome ${c?.outcome}, expected ${p.expected}`);
-          });
-          const counts = JSON.parse(run.outputs['counts'] ?? '{}') as Record<string, number>;
-          if (counts['total'] !== 3 || counts['failed'] !== 1 || counts['completed'] !== 2)
-            issues.push(`counts ${run.outputs['counts']}`);
-          // the worst outcome is the step's; fail-on (default) includes failed: exit 1
-          if (run.outputs['outcome'] !== 'failed')
-            issues.push(`outcome ${run.outputs['outcome']}: ${run.outputs['error']}`);
-          if (run.code !== 1) issues.push(`exit ${run.code}`);
-          if (run.outputs['execution-id']?.split('\n').length !== 3)
-            issues.push('execution-id: not one line per crawl');
-          if (Object.keys(run.outputs).length !== ACTION_OUTPUTS.length) issues.push('missing outputs');
-          if (run.summary === '') issues.push('no summary');
-          const ids = crawls.map((c) => c.executionId ?? '?');
-          if (!ids.every((id) => run.summary.includes(id))) issues.push('the summary lacks a crawl');
-          if (/MaxListenersExceeded/.test(run.stderr)) issues.push('listener warning');
-          issues.push(...actionCanaryHits(run));
-          if (issues.length) problems.push(`${name}: ${issues.join('; ')}`);
+  it("Action: 4 concurrent runs of 3 crawls per step (issue 15) end with each crawl's outcome, every output and a summary", async () => {
+    const em = await startFaultyEmulator('faults-action');
+    try {
+      // 12 crawls as before, 3 per step (fewer processes on two cores; one step waits for several crawls):
+      // each step has one crawl that fails and two that complete, in varying order.
+      const steps = Array.from({ length: 4 }, (_, s) =>
+        Array.from({ length: 3 }, (_, i) =>
+          i === s % 3
+            ? { url: host(FAIL_STEPS[(s + i) % 4]!, 'act'), expected: 'failed' }
+            : { url: host('fast', 'act'), expected: 'completed' },
+        ),
+      );
+      const problems: string[] = [];
+      await pool(steps, 4, async (plans) => {
+        const run = await runAction({
+          inputs: {
+            'api-key': CANARY,
+            'api-base-url': em.url,
+            url: plans.map((p) => p.url).join('\n'),
+            'min-interval': '1s',
+            'max-interval': '2s',
+          },
         });
-        expect(problems, problems.join('\n')).toEqual([]);
-      } finally {
-        await em.close();
-      }
-    },
-  );
+        const name = plans.map((p) => p.url).join(' ');
+        const issues: string[] = [];
+        // per crawl, in input order: the crawls output (JSON), as the emulator planned each scenario
+        let crawls: { url?: string; outcome?: string; executionId?: string }[] = [];
+        try {
+          crawls = JSON.parse(run.outputs['crawls'] ?? '') as typeof crawls;
+        } catch {
+          issues.push(`crawls output is not JSON: ${String(run.outputs['crawls']).slice(0, 200)}`);
+        }
+        if (crawls.length !== plans.length) issues.push(`${crawls.length} crawls in the output, expected 3`);
+        plans.forEach((p, i) => {
+          const c = crawls[i];
+          const ok = c?.outcome === p.expected && typeof c.executionId === 'string';
+          record('faults', `action ${p.url}`, ok, ok ? undefined : `outcome ${c?.outcome}`);
+          if (!ok) issues.push(`${p.url}: outcome ${c?.outcome}, expected ${p.expected}`);
+        });
+        const counts = JSON.parse(run.outputs['counts'] ?? '{}') as Record<string, number>;
+        if (counts['total'] !== 3 || counts['failed'] !== 1 || counts['completed'] !== 2)
+          issues.push(`counts ${run.outputs['counts']}`);
+        // the worst outcome is the step's; fail-on (default) includes failed: exit 1
+        if (run.outputs['outcome'] !== 'failed')
+          issues.push(`outcome ${run.outputs['outcome']}: ${run.outputs['error']}`);
+        if (run.code !== 1) issues.push(`exit ${run.code}`);
+        if (run.outputs['execution-id']?.split('\n').length !== 3)
+          issues.push('execution-id: not one line per crawl');
+        if (Object.keys(run.outputs).length !== ACTION_OUTPUTS.length) issues.push('missing outputs');
+        if (run.summary === '') issues.push('no summary');
+        const ids = crawls.map((c) => c.executionId ?? '?');
+        if (!ids.every((id) => run.summary.includes(id))) issues.push('the summary lacks a crawl');
+        if (/MaxListenersExceeded/.test(run.stderr)) issues.push('listener warning');
+        issues.push(...actionCanaryHits(run));
+        if (issues.length) problems.push(`${name}: ${issues.join('; ')}`);
+      });
+      expect(problems, problems.join('\n')).toEqual([]);
+    } finally {
+      await em.close();
+    }
+  });
 });

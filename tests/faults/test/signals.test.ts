@@ -1,6 +1,6 @@
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_HAS, ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
+import { ACTION_OUTPUTS, actionCanaryHits, runAction } from './lib/action.js';
 import {
   CANARY,
   CLI_BIN,
@@ -149,8 +149,7 @@ describe.concurrent('signals: the built CLI (`wait`)', () => {
 });
 
 describe.concurrent('signals: the built Action, two crawls per step (issue 15)', () => {
-  // Several crawls per step need issue 15's Action: without it (an older build) these are open bugs.
-  (ACTION_HAS.manyCrawls ? it : it.fails).each(cases('action', 8, SEED + 1))('$name', async (c) => {
+  it.each(cases('action', 8, SEED + 1))('$name', async (c) => {
     await track('signals', c.name, async () => {
       const em = c.faults ? faulty : clean;
       // One step waits for two crawls (one `execution-id` per line): the signal must reach both.

@@ -39,15 +39,3 @@ export function runAction(spec: ActionSpec): Promise<ActionRun> {
     env: { NO_COLOR: '1', ...spec.env },
   });
 }
-
-/**
- * Whether this build of the Action has the interfaces of issues 12 and 15, read from its action.yml. The
- * suite runs their cases either way: with the interface they must pass; without it (the face's branch not
- * merged into this build yet) they are open bugs (`it.fails`, counted in the table) and must fail.
- */
-export const ACTION_HAS = {
-  /** Issue 15: several `url`/`execution-id` values per step, the per-crawl `crawls` output. */
-  manyCrawls: 'crawls' in actionYml.outputs,
-  /** Issue 12: `cancel-wait`, the post step's cancel of a crawl still pending. */
-  cancelWait: 'cancel-wait' in actionYml.inputs,
-};
