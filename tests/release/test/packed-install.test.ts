@@ -186,8 +186,9 @@ const crawl: Crawl = await client.getCrawl(started.executionId);
 const wrong: number = crawl.status;
 // @ts-expect-error: the constructor needs options (never called)
 const neverCalled = () => new CatalogClient(42);
-const exitOk: 0 = EXIT.OK;
-console.log(JSON.stringify({ status: crawl.status, server: SERVER_NAME, exitOk, wrong: typeof wrong, f: typeof neverCalled }));
+let printedVersion = '';
+const exitOk: number = await run(['--version'], { stdout: { write: (text: string) => { printedVersion += text; return true; } } });
+console.log(JSON.stringify({ status: crawl.status, server: SERVER_NAME, exitOk, version: printedVersion.trim(), wrong: typeof wrong, f: typeof neverCalled }));
 await emulator.close();
 `;
   const consumers: Record<string, { type: string; module: string; file: string; source: string }> = {
@@ -198,7 +199,7 @@ await emulator.close();
       source: body(`import { CatalogClient, type Crawl } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY, type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { SERVER_NAME } from '@catalog-crawl/mcp-server';
-import { EXIT } from '@catalog-crawl/cli';`),
+import { run } from '@catalog-crawl/cli';`),
     },
     // TypeScript's node16 mode reads require() of an ES module as an error, so a CommonJS consumer there uses
     // import() (attw's "ESM (dynamic import only)"), with types from import type ... resolution-mode import.
@@ -212,7 +213,7 @@ async function main() {
   const { CatalogClient } = await import('@catalog-crawl/core');
   const { DEFAULT_API_KEY, startEmulator } = await import('@catalog-crawl/emulator');
   const { SERVER_NAME } = await import('@catalog-crawl/mcp-server');
-  const { EXIT } = await import('@catalog-crawl/cli');
+  const { run } = await import('@catalog-crawl/cli');
 ${body('')
   .split('\n')
   .map((l) => `  ${l}`)
@@ -230,7 +231,7 @@ void main();
       source: `import { CatalogClient, type Crawl } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY, type Emulator, startEmulator } from '@catalog-crawl/emulator';
 import { SERVER_NAME } from '@catalog-crawl/mcp-server';
-import { EXIT } from '@catalog-crawl/cli';
+import { run } from '@catalog-crawl/cli';
 async function main() {
 ${body('')
   .split('\n')
@@ -273,6 +274,7 @@ void main();
     const printed = JSON.parse(ran.stdout);
     expect(printed.status).toBe('pending');
     expect(printed).toMatchObject({ server: SERVER_NAME, exitOk: 0, wrong: 'string', f: 'function' });
+    expect(printed.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it.each(PUBLIC_PACKAGES)(
