@@ -5,6 +5,7 @@ import {
   crawlDurationMs,
   crawlOutcome,
   crawlPosition,
+  formatCount,
   formatCountOf,
   formatCounts,
   formatPosition,
@@ -167,5 +168,27 @@ describe('readEnv', () => {
       baseUrl: undefined,
     });
     expect(readEnv({})).toEqual({ apiKey: undefined, baseUrl: undefined });
+  });
+});
+
+describe('formatCount', () => {
+  it('groups whole numbers exactly as Intl.NumberFormat en-US does, without loading it', () => {
+    const intl = new Intl.NumberFormat('en-US');
+    fc.assert(
+      fc.property(
+        fc.maxSafeInteger().filter((n) => Number.isSafeInteger(n)),
+        (n) => {
+          expect(formatCount(n)).toBe(intl.format(n));
+        },
+      ),
+    );
+    for (const n of [0, 7, 999, 1000, 12_345, 1_000_000, -1234, Number.MAX_SAFE_INTEGER]) {
+      expect(formatCount(n)).toBe(intl.format(n));
+    }
+  });
+
+  it('other numbers go through Intl', () => {
+    expect(formatCount(1234.5678)).toBe('1,234.568');
+    expect(formatCount(Number.NaN)).toBe('NaN');
   });
 });

@@ -1,8 +1,9 @@
 import {
   type CatalogClient,
   type Collection,
+  CSV_COLUMNS,
   crawlTotals,
-  firstImageUrl,
+  flatItem,
   formatCount,
   InvalidInputError,
   type Listing,
@@ -29,20 +30,9 @@ export const DEFAULT_RESULTS_PAGE_SIZE = 10;
 /** Documented bound of one get_crawl_results answer (structured content and text together). */
 export const MAX_RESULT_BYTES = 64 * 1024;
 
-export const LISTING_FIELDS = [
-  'id',
-  'name',
-  'url',
-  'price',
-  'currency',
-  'compare_at_price',
-  'image_url',
-  'image_count',
-  'vendor',
-  'first_seen_by_catalog',
-  'last_updated_by_catalog',
-] as const;
-export const COLLECTION_FIELDS = ['id', 'url', 'products_total', 'last_updated_by_catalog'] as const;
+/** The fields an item can carry: core's flat columns, the same as the CSV export's. */
+export const LISTING_FIELDS = CSV_COLUMNS.listings;
+export const COLLECTION_FIELDS = CSV_COLUMNS.collections;
 export const RESULT_FIELDS = [...new Set([...LISTING_FIELDS, ...COLLECTION_FIELDS])] as [string, ...string[]];
 export const DEFAULT_LISTING_FIELDS = ['id', 'name', 'url', 'price', 'currency', 'image_url'] as const;
 
@@ -89,31 +79,18 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function listingItem(listing: Listing, fields: readonly string[], cut: Cut): ResultItem {
-  const all: Record<string, string | number | null | undefined> = {
-    id: text('id', listing.id, cut),
-    name: text('name', listing.name, cut),
-    url: text('url', listing.url, cut),
-    price: num(listing.price?.currentValue),
-    currency: text('currency', listing.price?.currency, cut),
-    compare_at_price:
-      listing.price?.compareAtValue === null ? null : num(listing.price?.compareAtValue ?? undefined),
-    image_url: text('image_url', firstImageUrl(listing), cut),
-    image_count: listing.images.length,
-    vendor: text('vendor', listing.vendor, cut),
-    first_seen_by_catalog: text('first_seen_by_catalog', listing.firstSeenByCatalog, cut),
-    last_updated_by_catalog: text('last_updated_by_catalog', listing.lastUpdatedByCatalog, cut),
-  };
-  return pick(all, fields);
-}
-
-function collectionItem(collection: Collection, fields: readonly string[], cut: Cut): ResultItem {
-  const all: Record<string, string | number | null | undefined> = {
-    id: text('id', collection.id, cut),
-    url: text('url', collection.url, cut),
-    products_total: num(collection.productsTotal),
-    last_updated_by_catalog: text('last_updated_by_catalog', collection.lastUpdatedByCatalog, cut),
-  };
+/** An item's chosen fields from core's flat mapping, every text cut to its maximum length. */
+function agentItem(
+  kind: ResultKind,
+  item: Listing | Collection,
+  fields: readonly string[],
+  cut: Cut,
+): ResultItem {
+  const flat = flatItem(kind, item);
+  const all: Record<string, string | number | null | undefined> = {};
+  for (const [field, value] of Object.entries(flat)) {
+    all[field] = value === null ? null : typeof value === 'string' ? text(field, value, cut) : num(value);
+  }
   return pick(all, fields);
 }
 
@@ -241,11 +218,7 @@ function buildAnswer(
   const reachesEnd = total !== undefined && request.page * request.pageSize >= total;
   const items = (pastEnd ? [] : page.items)
     .slice(0, MAX_RESULTS_PAGE_SIZE)
-    .map((item) =>
-      request.kind === 'listings'
-        ? listingItem(item as Listing, fields, cut)
-        : collectionItem(item as Collection, fields, cut),
-    );
+    .map((item) => agentItem(request.kind, item, fields, cut));
   const hasMore = page.last === undefined && items.length > 0 && !reachesEnd;
   const answer: ResultsAnswer = {
     kind: request.kind,

@@ -183,7 +183,7 @@ describe.concurrent('happy paths', () => {
   });
 
   it('cancel_crawl cancels, then says already finished (idempotent)', async () => {
-    const id = await start('long-cancel.example');
+    const id = await start('pending-0s-run-14400s.example'); // running from its first answer: the API cancels only running crawls
     const first = await call('cancel_crawl', { execution_id: id });
     expect(first.isError).toBeFalsy();
     expect(structured(first)).toMatchObject({ execution_id: id, outcome: 'canceled' });

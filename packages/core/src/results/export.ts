@@ -73,41 +73,54 @@ export function firstImageUrl(listing: Listing): string | undefined {
   return best?.url;
 }
 
-/** The CSV row of an item, keyed by the columns of its kind. */
-export function csvRow(kind: ResultsKind, item: ResultItem): Row {
+/** A field of a flattened item: as the API gave it, `null` where the API said null, `undefined` where it said nothing. */
+export type FlatValue = string | number | boolean | null | undefined;
+
+/**
+ * An item flattened into the documented columns of its kind (`CSV_COLUMNS`), values kept as typed values.
+ * The CSV exporter and any face that shows items (the MCP server's pages) read items through this one mapping.
+ */
+export function flatItem(kind: ResultsKind, item: ResultItem): Record<string, FlatValue> {
   if (kind === 'listings') {
     const l = item as Listing;
     return {
       id: l.id,
-      name: cell(l.name),
+      name: l.name,
       url: l.url,
-      price: cell(l.price?.currentValue),
-      currency: cell(l.price?.currency),
-      compare_at_price: cell(l.price?.compareAtValue),
-      image_url: cell(firstImageUrl(l)),
+      price: l.price?.currentValue,
+      currency: l.price?.currency,
+      compare_at_price: l.price?.compareAtValue,
+      image_url: firstImageUrl(l),
       image_count: l.images.length,
-      vendor: cell(l.vendor),
-      first_seen_by_catalog: cell(l.firstSeenByCatalog),
-      last_updated_by_catalog: cell(l.lastUpdatedByCatalog),
+      vendor: l.vendor,
+      first_seen_by_catalog: l.firstSeenByCatalog,
+      last_updated_by_catalog: l.lastUpdatedByCatalog,
     };
   }
   if (kind === 'collections') {
     const c = item as Collection;
     return {
-      id: cell(c.id),
+      id: c.id,
       url: c.url,
-      products_total: cell(c.productsTotal),
-      last_updated_by_catalog: cell(c.lastUpdatedByCatalog),
+      products_total: c.productsTotal,
+      last_updated_by_catalog: c.lastUpdatedByCatalog,
     };
   }
   const v = item as Vendor;
   return {
     vendor: v.vendor,
-    listings_count: cell(v.listingsCount),
-    collections_count: cell(v.collectionsCount),
-    last_updated_by_catalog: cell(v.lastUpdatedByCatalog),
-    in_affiliate_network: cell(v.inAffiliateNetwork),
+    listings_count: v.listingsCount,
+    collections_count: v.collectionsCount,
+    last_updated_by_catalog: v.lastUpdatedByCatalog,
+    in_affiliate_network: v.inAffiliateNetwork,
   };
+}
+
+/** The CSV row of an item, keyed by the columns of its kind. */
+export function csvRow(kind: ResultsKind, item: ResultItem): Row {
+  const row: Row = {};
+  for (const [column, value] of Object.entries(flatItem(kind, item))) row[column] = cell(value);
+  return row;
 }
 
 export interface ExportProgress {

@@ -18,7 +18,9 @@ export {
   type ExportProgress,
   type ExportSummary,
   exportResults,
+  type FlatValue,
   firstImageUrl,
+  flatItem,
   OutputError,
   validateExportFormat,
 } from './export.js';

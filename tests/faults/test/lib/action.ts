@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import {
   type ActionRun,
   type Proc,
@@ -6,7 +6,7 @@ import {
   runAction as runBundle,
   runnerDefaults,
 } from '@catalog-crawl/test-kit';
-import { ACTION_ENTRY } from './common.js';
+import { ACTION_DIR, ACTION_ENTRY } from './common.js';
 
 export { type ActionRun, actionCanaryHits, parseFileCommands } from '@catalog-crawl/test-kit';
 
@@ -14,7 +14,7 @@ export { type ActionRun, actionCanaryHits, parseFileCommands } from '@catalog-cr
  * Inputs (with their defaults) and outputs as the runner reads them: from the Action's own action.yml, not a
  * copy that could drift. `${{ ... }}` defaults are expressions the runner would expand; here they are empty.
  */
-const actionYml = readActionYml(createRequire(import.meta.url).resolve('@catalog-crawl/action/action.yml'));
+const actionYml = readActionYml(join(ACTION_DIR, 'action.yml'));
 
 /** The defaults of action.yml, applied as the runner does (every input is passed, '' when unset). */
 export const ACTION_DEFAULTS: Record<string, string> = runnerDefaults(actionYml);

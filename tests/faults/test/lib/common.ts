@@ -17,12 +17,26 @@ export {
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
-/** The built entry points the suite attacks (never the sources). */
-export const CLI_BIN = join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
-export const ACTION_ENTRY = join(pkgDir('@catalog-crawl/action'), 'dist', 'index.js');
+/**
+ * The built entry points the suite attacks (never the sources). FAULT_SUITE_ACTION_DIR (a directory holding an
+ * Action's action.yml and dist/) and FAULT_SUITE_CLI_BIN run the suite against another build, e.g. a branch's
+ * committed Action bundle before it is merged (`git archive <branch> packages/action | tar -x -C /tmp/x`).
+ */
+export const ACTION_DIR = process.env['FAULT_SUITE_ACTION_DIR'] || pkgDir('@catalog-crawl/action');
+export const CLI_BIN =
+  process.env['FAULT_SUITE_CLI_BIN'] || join(pkgDir('@catalog-crawl/cli'), 'dist', 'bin.js');
+export const ACTION_ENTRY = join(ACTION_DIR, 'dist', 'index.js');
 export const MCP_BIN = join(pkgDir('@catalog-crawl/mcp-server'), 'dist', 'cli.js');
 
-export type Category = 'faults' | 'lost-contact' | 'bad-input' | 'hostile' | 'secrets' | 'signals';
+export type Category =
+  | 'faults'
+  | 'lost-contact'
+  | 'bad-input'
+  | 'hostile'
+  | 'secrets'
+  | 'signals'
+  | 'results'
+  | 'cancel';
 
 /** Appends one case result to the run's results file (read by the summary reporter). */
 export function record(category: Category, name: string, ok: boolean, note?: string): void {
@@ -188,4 +202,34 @@ export async function startEmulatorProcess(args: string[]): Promise<EmulatorProc
       await proc.result;
     },
   };
+}
+
+/**
+ * Cancels a crawl from the test itself, as the API allows it: only once it reads `running` (a pending crawl's
+ * DELETE is refused). Retries through faults; a refusal is never read from its wording: the crawl is read
+ * again, and only its record (failed with the cancellation error, or canceled/cancelled) counts as cancelled.
+ * Resolves when the emulator's record shows the crawl cancelled; throws if it ended otherwise.
+ */
+export async function cancelWhenRunningRaw(emulator: { url: string }, id: string, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  const read = async () =>
+    (await rawRequest(emulator, 'GET', `/v2/crawl/${id}`)).json as { status: string; error: string | null };
+  while (Date.now() < end) {
+    const crawl = await read();
+    if (isCancelledRecord(crawl)) return;
+    if (crawl.status === 'running') await rawRequest(emulator, 'DELETE', `/v2/crawl/${id}`);
+    else if (crawl.status !== 'pending')
+      throw new Error(`crawl ${id} ended ${crawl.status} before the cancel`);
+    else await sleep(100);
+  }
+  throw new Error(`crawl ${id} was not cancelled within ${timeoutMs} ms`);
+}
+
+/** The emulator's record of a cancelled crawl (any of the documented readings). */
+export function isCancelledRecord(crawl: { status: string; error: string | null }): boolean {
+  return (
+    crawl.status === 'canceled' ||
+    crawl.status === 'cancelled' ||
+    (crawl.status === 'failed' && /cancelled by request/i.test(crawl.error ?? ''))
+  );
 }

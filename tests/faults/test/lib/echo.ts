@@ -5,7 +5,14 @@ import type { AddressInfo, Socket } from 'node:net';
  * A hostile Catalog API stand-in that echoes the API key it receives into every place a client might print:
  * error messages, request ids, crawl fields, redirect targets and HTML pages.
  */
-export type EchoMode = 'crawl-echo' | 'running-echo' | 'error-body' | 'auth' | 'server-error' | 'redirect';
+export type EchoMode =
+  | 'crawl-echo'
+  | 'running-echo'
+  | 'error-body'
+  | 'auth'
+  | 'server-error'
+  | 'redirect'
+  | 'results-echo';
 
 export interface EchoServer {
   url: string;
@@ -67,6 +74,24 @@ export async function startEchoServer(mode: EchoMode): Promise<EchoServer> {
               ],
             },
           });
+        }
+        case 'results-echo': {
+          // The results endpoints: two pages of listings whose every text field carries the key.
+          const page = Number(url.searchParams.get('page') ?? '1');
+          const data = Array.from({ length: 3 }, (_, i) => ({
+            id: `lst_${page}_${i}_${key}`,
+            url: `https://echo.example/products/${encodeURIComponent(key)}-${page}-${i}`,
+            name: `Tee ${key}`,
+            images: [{ url: `https://cdn.echo.example/${key}.jpg`, position: 1 }],
+            price: { currency: key.slice(0, 3), current_value: 10, compare_at_value: null },
+            vendor: `echo-${key}.example`,
+            first_seen_by_catalog: key,
+            last_updated_by_catalog: key,
+          }));
+          const paging = { page, page_size: 3, total_items: 6, total_pages: 2, has_next: page < 2 };
+          if (url.pathname === '/v2/collections')
+            return json(500, { error: { code: 'INTERNAL_ERROR', message: `boom ${key}`, request_id: key } });
+          return json(200, { data, pagination: { ...paging, has_prev: page > 1 }, meta: { key } });
         }
         case 'error-body':
           return json(400, {
