@@ -57,45 +57,66 @@ export class Requester {
       throw new InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds');
     }
     if (signal?.aborted) throw aborted(spec);
-    const attempt = () => this.#attempt(spec, signal, timeoutMs, deadline);
-    const policy = this.config.retry;
-    if (!policy) return attempt();
-    return withRetry(attempt, policy, {
-      signal,
-      deadline,
-      onRetry,
-      clock: this.config.clock,
-      aborted: () => aborted(spec),
-    });
+    // The first slot comes before anything else of the call: thousands of calls queued behind the limiter
+    // (a batch of starts, every waiter's next poll) each hold only a limiter waiter, not a retry loop.
+    let held: (() => void) | undefined = await this.#slot(spec, signal, deadline);
+    const attempt = () => {
+      const release = held;
+      held = undefined;
+      return this.#attempt(spec, signal, timeoutMs, deadline, release);
+    };
+    try {
+      const policy = this.config.retry;
+      if (!policy) return await attempt();
+      return await withRetry(attempt, policy, {
+        signal,
+        deadline,
+        onRetry,
+        clock: this.config.clock,
+        aborted: () => aborted(spec),
+      });
+    } finally {
+      held?.();
+    }
   }
 
+  /** Waits for a limiter slot; resolves with its release (a no-op without a limiter). */
+  async #slot(
+    spec: RequestSpec<unknown>,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+  ): Promise<() => void> {
+    if (signal?.aborted) throw aborted(spec);
+    const timeLeft = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
+    if (timeLeft <= 0) throw noTimeLeft(spec);
+    const limiter = this.config.limiter;
+    if (!limiter) return noop;
+    try {
+      return await limiter.acquire(signal, timeLeft);
+    } catch (error) {
+      if (error instanceof LimiterTimeoutError) throw noTimeLeft(spec);
+      throw aborted(spec);
+    }
+  }
+
+  /** One attempt; `release` is the slot already taken for it (the first attempt's), else it takes one. */
   async #attempt<T>(
     spec: RequestSpec<T>,
     signal: AbortSignal | undefined,
     timeoutMs: number,
     deadline: number | undefined,
+    release: (() => void) | undefined,
   ): Promise<T> {
-    if (signal?.aborted) throw aborted(spec);
-    const timeLeft = () =>
-      deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
-    if (timeLeft() <= 0) throw noTimeLeft(spec);
-    // The slot comes first: nothing of the request (controller, headers, fetch) exists while it waits.
-    let release = () => {};
-    const limiter = this.config.limiter;
-    if (limiter) {
-      try {
-        release = await limiter.acquire(signal, timeLeft());
-      } catch (error) {
-        if (error instanceof LimiterTimeoutError) throw noTimeLeft(spec);
-        throw aborted(spec);
-      }
-    }
+    // Nothing of the request (controller, headers, fetch) exists while it waits for its slot.
+    const slot = release ?? (await this.#slot(spec, signal, deadline));
     try {
-      const budget = Math.min(timeoutMs, timeLeft());
+      if (signal?.aborted) throw aborted(spec);
+      const budget =
+        deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - this.config.clock.now());
       if (budget <= 0) throw noTimeLeft(spec);
       return await this.#send(spec, signal, budget);
     } finally {
-      release();
+      slot();
     }
   }
 
@@ -227,3 +248,5 @@ function noTimeLeft(spec: RequestSpec<unknown>): NetworkError {
     code: NOT_SENT,
   });
 }
+
+function noop(): void {}

@@ -9,8 +9,16 @@ import { formatDuration } from './format.js';
 import { linkedController } from './internal.js';
 import { Observer } from './observe.js';
 import { NOT_SENT } from './request.js';
-import { nextPollDelayMs } from './schedule.js';
-import type { CancelResult, WaitEvent, WaitOptions, WaitOutcome, WaitResult, WatchItem } from './types.js';
+import { nextPollDelayMs, type PollDelayOptions } from './schedule.js';
+import type {
+  CancelResult,
+  RetryInfo,
+  WaitEvent,
+  WaitOptions,
+  WaitOutcome,
+  WaitResult,
+  WatchItem,
+} from './types.js';
 import { CANCEL_TIMEOUT_MS, UNKNOWN_STATUS_STALL_MS, validateWaitOptions } from './wait-options.js';
 
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
@@ -195,26 +203,29 @@ async function runWait(
 
   let lastFailure: CatalogError | undefined;
   let final = false;
+  let retryWarned = false;
+  // Built once per wait, not once per poll: thousands of concurrent waits make per-poll garbage add up.
+  const pollOptions = {
+    signal,
+    deadline,
+    onRetry: (info: RetryInfo) => {
+      history.transientErrors++;
+      if (retryWarned) return;
+      retryWarned = true;
+      const kind = info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
+      seen.warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
+    },
+  };
+  const delayOptions: PollDelayOptions = {
+    minIntervalMs: s.minIntervalMs,
+    maxIntervalMs: s.maxIntervalMs,
+    random: clock.random,
+  };
   while (true) {
     if (signal?.aborted) return abort();
-    let retryWarned = false;
+    retryWarned = false;
     try {
-      const next = await client.getCrawl(executionId, {
-        signal,
-        deadline,
-        onRetry: (info) => {
-          history.transientErrors++;
-          if (retryWarned) return;
-          retryWarned = true;
-          const kind =
-            info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
-          seen.warn(
-            kind,
-            `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`,
-            info.error,
-          );
-        },
-      });
+      const next = await client.getCrawl(executionId, pollOptions);
       lastSuccessAt = now();
       seen.observe(next, lastSuccessAt);
       lastFailure = undefined;
@@ -252,12 +263,9 @@ async function runWait(
       if (!crawl && lastFailure) throw lostContact(t, lastFailure);
       return finish('timed_out');
     }
-    let delay = nextPollDelayMs(crawl, {
-      ...s,
-      random: clock.random,
-      lastStepRunningMs: seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt,
-      earlierStepsMs: seen.earlierStepsMs,
-    });
+    delayOptions.lastStepRunningMs = seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt;
+    delayOptions.earlierStepsMs = seen.earlierStepsMs;
+    let delay = nextPollDelayMs(crawl, delayOptions);
     if (t + delay >= finalAt) {
       // The next regular poll would land in the final window: make it the final poll, at the deadline.
       delay = finalAt - t;
