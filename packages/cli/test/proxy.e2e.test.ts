@@ -1,61 +1,24 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Emulator } from '@catalog-crawl/emulator';
+import { type ForwardProxy, PROXY_ONLY_HOST, startForwardProxy } from '@catalog-crawl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binEnv, closedPort, startTestEmulator } from './bin.js';
 import { CANARY } from './helpers.js';
 
 // The committed bin entry (packages/cli/bin), which loads dist/bin.js: what a user's shell runs.
 const ENTRY = fileURLToPath(new URL('../bin/catalog-crawl.js', import.meta.url));
-/** DNS cannot resolve it (.test is reserved): only the proxy below knows where it lives. */
-const PROXY_ONLY_HOST = 'catalog-api.test';
 const PROXY_SECRET = 'cli-pr0xy-CANARY-s3cret';
-const PROXY_AUTH = `Basic ${Buffer.from(`cli:${PROXY_SECRET}`).toString('base64')}`;
-
 let emulator: Emulator;
-let proxyPort: number;
-let closeProxy: () => Promise<void>;
-/** CONNECT requests the proxy saw: `host:port` and whether the credentials were right. */
-const tunnels: { target: string; authorised: boolean }[] = [];
 const outputs: string[] = [];
-
-/** A CONNECT proxy on loopback (what undici uses for every target) mapping PROXY_ONLY_HOST to 127.0.0.1. */
-async function startProxy(): Promise<void> {
-  const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => res.writeHead(405).end());
-  server.on('connect', (req, client: Socket, head: Buffer) => {
-    sockets.add(client);
-    client.on('error', () => client.destroy());
-    const authorised = req.headers['proxy-authorization'] === PROXY_AUTH;
-    tunnels.push({ target: req.url ?? '', authorised });
-    const [host, port] = (req.url ?? '').split(':');
-    if (!authorised) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n');
-      return;
-    }
-    if (host !== PROXY_ONLY_HOST) {
-      client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
-      return;
-    }
-    const upstream = connect(Number(port), '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxyPort = (server.address() as AddressInfo).port;
-  closeProxy = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-}
+const PROXY_AUTH = `Basic ${Buffer.from(`cli:${PROXY_SECRET}`).toString('base64')}`;
+let proxy: ForwardProxy;
+/** The CONNECT tunnels the proxy opened: `host:port` and whether the credentials were right. */
+const tunnels = () =>
+  proxy.seen
+    .filter((s) => s.kind === 'connect')
+    .map((s) => ({ target: s.target, authorised: s.proxyAuthorization === PROXY_AUTH }));
+const proxyUrl = () => proxy.url;
 
 function run(args: string[], extra: Record<string, string>) {
   const env = binEnv(undefined, {
@@ -78,15 +41,13 @@ function run(args: string[], extra: Record<string, string>) {
   });
 }
 
-const proxyUrl = () => `http://cli:${PROXY_SECRET}@127.0.0.1:${proxyPort}`;
-
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  await startProxy();
+  proxy = await startForwardProxy({ user: 'cli', password: PROXY_SECRET });
 });
 
 afterAll(async () => {
-  await closeProxy?.();
+  await proxy?.close();
   await emulator?.close();
   expect(outputs.length).toBeGreaterThan(0);
   for (const text of outputs) {
@@ -97,7 +58,7 @@ afterAll(async () => {
 
 describe.sequential('the built CLI behind a proxy', () => {
   it('start --wait succeeds through HTTP_PROXY/HTTPS_PROXY against a host only the proxy reaches', async () => {
-    tunnels.length = 0;
+    proxy.seen.length = 0;
     const r = await run(
       [
         '--json',
@@ -114,19 +75,19 @@ describe.sequential('the built CLI behind a proxy', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/"outcome":"completed"/);
-    expect(tunnels.length).toBeGreaterThan(0);
-    expect(tunnels.every((t) => t.authorised && t.target === `${PROXY_ONLY_HOST}:${emulator.port}`)).toBe(
+    expect(tunnels().length).toBeGreaterThan(0);
+    expect(tunnels().every((t) => t.authorised && t.target === `${PROXY_ONLY_HOST}:${emulator.port}`)).toBe(
       true,
     );
   });
 
   it('NO_PROXY sends the calls direct: the proxy sees nothing (and the host does not resolve)', async () => {
-    tunnels.length = 0;
+    proxy.seen.length = 0;
     const r = await run(['status', 'exec-1'], { HTTP_PROXY: proxyUrl(), NO_PROXY: `.${PROXY_ONLY_HOST}` });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/Could not reach the Catalog API/);
     expect(r.stdout + r.stderr).not.toMatch(/proxy/);
-    expect(tunnels).toHaveLength(0);
+    expect(proxy.seen).toHaveLength(0);
   });
 
   it('a proxy that is down: a clear error naming the proxy without its credentials', async () => {

@@ -1,3 +1,4 @@
+// The same proxy as the test kit's (tests/kit/src/forward-proxy.ts): core's tests cannot use the kit, which depends on core.
 import { createServer, request } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 

@@ -16,6 +16,7 @@ export {
   STEP_NAMES,
   statusBody,
 } from './crawls.js';
+export { type ForwardProxy, PROXY_ONLY_HOST, type Seen, startForwardProxy } from './forward-proxy.js';
 export { createRandom, hashSeed, logUniform, mulberry32, uniform } from './prng.js';
 export {
   type ActionRun,
