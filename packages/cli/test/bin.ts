@@ -73,13 +73,25 @@ export async function startCrawl(emulator: Emulator, url: string): Promise<strin
   return body.execution_id;
 }
 
+/**
+ * Cancels a crawl through the HTTP API. The API refuses a pending crawl, and a fresh crawl stays pending for a
+ * few milliseconds at test speed, so a refusal is retried while the crawl reads `pending`.
+ */
 export async function cancelCrawl(emulator: Emulator, id: string): Promise<number> {
-  const response = await fetch(`${emulator.url}/v2/crawl/${encodeURIComponent(id)}`, {
-    method: 'DELETE',
-    headers: { 'x-api-key': CANARY },
-  });
-  await response.text();
-  return response.status;
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const response = await fetch(`${emulator.url}/v2/crawl/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      headers: { 'x-api-key': CANARY },
+    });
+    await response.text();
+    if (response.status !== 409 || Date.now() > deadline) return response.status;
+    const crawl = await fetch(`${emulator.url}/v2/crawl/${encodeURIComponent(id)}`, {
+      headers: { 'x-api-key': CANARY },
+    });
+    if (((await crawl.json()) as { status?: string }).status !== 'pending') return response.status;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function jsonLines(text: string): Record<string, unknown>[] {
