@@ -101,9 +101,17 @@ export class CatalogClient {
     });
   }
 
+  // startCrawl and getCrawl are not async functions: thousands of them queue behind the limiter at once, and
+  // each would hold a suspended frame there. Bad input still rejects, never throws.
+
   /** POST /v2/crawl. Idempotent per hostname on the API side, so it is retried like the other calls. */
-  async startCrawl(params: { url: string }, options: RequestOptions = {}): Promise<StartedCrawl> {
-    const url = validateCrawlUrl(params?.url);
+  startCrawl(params: { url: string }, options: RequestOptions = {}): Promise<StartedCrawl> {
+    let url: string;
+    try {
+      url = validateCrawlUrl(params?.url);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#requester.request(
       {
         method: 'POST',
@@ -117,8 +125,13 @@ export class CatalogClient {
   }
 
   /** GET /v2/crawl/{id}. */
-  async getCrawl(executionId: string, options: RequestOptions = {}): Promise<Crawl> {
-    const id = validateExecutionId(executionId);
+  getCrawl(executionId: string, options: RequestOptions = {}): Promise<Crawl> {
+    let id: string;
+    try {
+      id = validateExecutionId(executionId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#requester.request(
       {
         method: 'GET',

@@ -5,8 +5,11 @@ import type { Crawl, CrawlProgress, WaitEvent, WaitHistory } from './types.js';
 
 const KNOWN_STEP_STATUSES = new Set(['pending', 'running', 'completed', 'failed']);
 
-type Emit = (event: WaitEvent) => void;
-type Base = () => Omit<Extract<WaitEvent, { type: 'heartbeat' }>, 'type'>;
+/** Where the observer's events go, and the fields every event carries. */
+export interface Reporter {
+  emit(event: WaitEvent): void;
+  base(): Omit<Extract<WaitEvent, { type: 'heartbeat' }>, 'type'>;
+}
 
 function sameProgress(a: CrawlProgress | undefined, b: CrawlProgress | undefined): boolean {
   return a?.collectionsFound === b?.collectionsFound && a?.listingsFound === b?.listingsFound;
@@ -22,26 +25,27 @@ export class Observer {
   lastStepSeenAt: number | undefined;
   earlierStepsMs: number | undefined;
   #progress: CrawlProgress | undefined;
-  readonly #warned = new Set<string>();
+  /** Created on the first warning: most waits never warn, and thousands of them may run at once. */
+  #warned: Set<string> | undefined;
 
   constructor(
     private readonly executionId: string,
     startedAt: number,
-    private readonly emit: Emit,
-    private readonly base: Base,
+    private readonly reporter: Reporter,
   ) {
     this.history = { startedAt, steps: [], polls: 0, transientErrors: 0 };
     this.lastChangeAt = startedAt;
   }
 
   warn(kind: Extract<WaitEvent, { type: 'warning' }>['kind'], message: string, error?: Error): void {
-    const event: WaitEvent = { ...this.base(), type: 'warning', kind, message };
+    const event: WaitEvent = { ...this.reporter.base(), type: 'warning', kind, message };
     if (error) event.error = error;
-    this.emit(event);
+    this.reporter.emit(event);
   }
 
   /** Warns once per distinct key. */
   #warnOnce(key: string, kind: 'unknown_status' | 'unknown_step_status', message: string): void {
+    this.#warned ??= new Set();
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
     this.warn(kind, message);
@@ -61,7 +65,12 @@ export class Observer {
     let changed = false;
     if (previous?.status !== next.status) {
       changed = true;
-      this.emit({ ...this.base(), type: 'status', previous: previous?.status, status: next.status });
+      this.reporter.emit({
+        ...this.reporter.base(),
+        type: 'status',
+        previous: previous?.status,
+        status: next.status,
+      });
       if (!isKnownStatus(next.status)) {
         this.#warnOnce(
           `status:${next.status}`,
@@ -83,11 +92,17 @@ export class Observer {
       const done = step.status === 'completed' || step.status === 'failed';
       if ((step.status === 'running' || done) && seen.startedAt === undefined) {
         seen.startedAt = t;
-        this.emit({ ...this.base(), type: 'step_started', step: step.name, index });
+        this.reporter.emit({ ...this.reporter.base(), type: 'step_started', step: step.name, index });
       }
       if (done && seen.finishedAt === undefined) {
         seen.finishedAt = t;
-        this.emit({ ...this.base(), type: 'step_finished', step: step.name, index, status: step.status });
+        this.reporter.emit({
+          ...this.reporter.base(),
+          type: 'step_finished',
+          step: step.name,
+          index,
+          status: step.status,
+        });
       }
       if (!KNOWN_STEP_STATUSES.has(step.status)) {
         this.#warnOnce(
@@ -101,7 +116,12 @@ export class Observer {
       changed = true;
       const before = this.#progress ? { ...this.#progress } : undefined;
       this.#progress = { ...next.progress };
-      this.emit({ ...this.base(), type: 'progress', progress: { ...next.progress }, previous: before });
+      this.reporter.emit({
+        ...this.reporter.base(),
+        type: 'progress',
+        progress: { ...next.progress },
+        previous: before,
+      });
     }
     if (changed) this.lastChangeAt = t;
   }

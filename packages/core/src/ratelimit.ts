@@ -13,9 +13,14 @@ import { defaultSleep } from './internal.js';
 /** Extra time a slot is held, for servers that count both ends of their window. */
 const MARGIN_MS = 25;
 
+/** A queued acquire: plain data, so thousands of queued requests cost little memory. */
 interface Waiter {
-  grant(release: () => void): void;
-  fail(reason: unknown): void;
+  resolve(release: () => void): void;
+  reject(reason: unknown): void;
+  /** Instant (limiter clock) after which it gives up; Infinity for never. */
+  expiresAt: number;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 export class LimiterTimeoutError extends Error {}
@@ -27,6 +32,9 @@ export class SlidingWindowLimiter {
   private readonly queue: Waiter[] = [];
   /** Cancels the pending wake-up; undefined while none is pending. */
   private timer: (() => void) | undefined;
+  /** One timer for the earliest expiry in the queue, not one per waiter; cancels it, and when it fires. */
+  private expiryTimer: (() => void) | undefined;
+  private expiryAt = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
   private readonly sleep: Clock['sleep'];
 
@@ -54,35 +62,63 @@ export class SlidingWindowLimiter {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.queue.length === 0 && this.free()) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
-      let timeout: (() => void) | undefined;
-      const cleanup = () => {
-        timeout?.();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const leave = (reason: unknown) => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
-        cleanup();
-        if (this.queue.length === 0) this.clearTimer();
-        reject(reason);
-      };
-      const onAbort = () => leave(signal?.reason);
       const waiter: Waiter = {
-        grant: (release) => {
-          cleanup();
-          resolve(release);
-        },
-        fail: leave,
+        resolve,
+        reject,
+        expiresAt: this.now() + Math.max(0, maxWaitMs),
+        signal,
+        onAbort: undefined,
       };
-      if (Number.isFinite(maxWaitMs)) {
-        timeout = this.after(Math.max(0, maxWaitMs), () =>
-          leave(new LimiterTimeoutError('rate limiter wait exceeded')),
-        );
+      if (signal) {
+        waiter.onAbort = () => this.leave(waiter, signal.reason);
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
+      this.watchExpiry(waiter.expiresAt);
       this.drain();
     });
+  }
+
+  private leave(waiter: Waiter, reason: unknown): void {
+    const i = this.queue.indexOf(waiter);
+    if (i >= 0) this.queue.splice(i, 1);
+    this.forget(waiter);
+    if (this.queue.length === 0) this.clearTimer();
+    waiter.reject(reason);
+  }
+
+  private forget(waiter: Waiter): void {
+    if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    if (this.queue.length === 0) this.clearExpiryTimer();
+  }
+
+  /** Makes sure the expiry timer fires by `at`. */
+  private watchExpiry(at: number): void {
+    if (at >= this.expiryAt || !Number.isFinite(at)) return;
+    this.clearExpiryTimer();
+    this.expiryAt = at;
+    this.expiryTimer = this.after(Math.max(0, at - this.now()), () => {
+      this.expiryTimer = undefined;
+      this.expiryAt = Number.POSITIVE_INFINITY;
+      this.expire();
+    });
+  }
+
+  private clearExpiryTimer(): void {
+    this.expiryTimer?.();
+    this.expiryTimer = undefined;
+    this.expiryAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Fails every waiter whose time is up, then watches the next expiry. */
+  private expire(): void {
+    const now = this.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const waiter of [...this.queue]) {
+      if (waiter.expiresAt <= now) this.leave(waiter, new LimiterTimeoutError('rate limiter wait exceeded'));
+      else next = Math.min(next, waiter.expiresAt);
+    }
+    this.watchExpiry(next);
   }
 
   /** Waiting requests (for tests and diagnostics). */
@@ -120,7 +156,9 @@ export class SlidingWindowLimiter {
   private drain(): void {
     this.clearTimer();
     while (this.queue.length > 0 && this.free()) {
-      this.queue.shift()!.grant(this.take());
+      const waiter = this.queue.shift()!;
+      this.forget(waiter);
+      waiter.resolve(this.take());
     }
     // All slots busy: wake when the oldest finished one leaves the window. Slots still in flight wake us
     // through their release() instead, so no timer is needed for them.

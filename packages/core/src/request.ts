@@ -49,17 +49,32 @@ export interface RequesterConfig {
 export class Requester {
   constructor(private readonly config: RequesterConfig) {}
 
-  /** Sends `spec` with the client's limiter, retry policy and timeouts; resolves with the parsed value. */
-  async request<T>(spec: RequestSpec<T>, options: RequestOptions = {}): Promise<T> {
-    const { signal, deadline, onRetry } = options;
+  /**
+   * Sends `spec` with the client's limiter, retry policy and timeouts; resolves with the parsed value.
+   * The first limiter slot comes before anything else of the call: thousands of calls queued behind the
+   * limiter (a batch of starts, every waiter's next poll) each hold a limiter entry and a promise, not a
+   * retry loop or a suspended frame.
+   */
+  request<T>(spec: RequestSpec<T>, options: RequestOptions = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
     if (!(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      throw new InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds');
+      return Promise.reject(
+        new InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds'),
+      );
     }
-    if (signal?.aborted) throw aborted(spec);
-    // The first slot comes before anything else of the call: thousands of calls queued behind the limiter
-    // (a batch of starts, every waiter's next poll) each hold only a limiter waiter, not a retry loop.
-    let held: (() => void) | undefined = await this.#slot(spec, signal, deadline);
+    return this.#slot(spec, options.signal, options.deadline).then((release) =>
+      this.#withRetry(spec, options, timeoutMs, release),
+    );
+  }
+
+  async #withRetry<T>(
+    spec: RequestSpec<T>,
+    options: RequestOptions,
+    timeoutMs: number,
+    firstSlot: () => void,
+  ): Promise<T> {
+    const { signal, deadline, onRetry } = options;
+    let held: (() => void) | undefined = firstSlot;
     const attempt = () => {
       const release = held;
       held = undefined;
@@ -80,23 +95,23 @@ export class Requester {
     }
   }
 
-  /** Waits for a limiter slot; resolves with its release (a no-op without a limiter). */
-  async #slot(
+  /**
+   * Waits for a limiter slot; resolves with its release (a no-op without a limiter). Not an async function:
+   * a call queued here holds a limiter entry and one promise, not a suspended frame.
+   */
+  #slot(
     spec: RequestSpec<unknown>,
     signal: AbortSignal | undefined,
     deadline: number | undefined,
   ): Promise<() => void> {
-    if (signal?.aborted) throw aborted(spec);
+    if (signal?.aborted) return Promise.reject(aborted(spec));
     const timeLeft = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.config.clock.now();
-    if (timeLeft <= 0) throw noTimeLeft(spec);
+    if (timeLeft <= 0) return Promise.reject(noTimeLeft(spec));
     const limiter = this.config.limiter;
-    if (!limiter) return noop;
-    try {
-      return await limiter.acquire(signal, timeLeft);
-    } catch (error) {
-      if (error instanceof LimiterTimeoutError) throw noTimeLeft(spec);
-      throw aborted(spec);
-    }
+    if (!limiter) return Promise.resolve(noop);
+    return limiter.acquire(signal, timeLeft).catch((error: unknown) => {
+      throw error instanceof LimiterTimeoutError ? noTimeLeft(spec) : aborted(spec);
+    });
   }
 
   /** One attempt; `release` is the slot already taken for it (the first attempt's), else it takes one. */

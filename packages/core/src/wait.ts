@@ -7,11 +7,12 @@ import { crawlOutcome, isKnownStatus, isTerminalStatus, validateExecutionId } fr
 import { AbortedError, CatalogError, LostContactError, NotFoundError } from './errors.js';
 import { formatDuration } from './format.js';
 import { linkedController } from './internal.js';
-import { Observer } from './observe.js';
+import { Observer, type Reporter } from './observe.js';
 import { NOT_SENT } from './request.js';
 import { nextPollDelayMs, type PollDelayOptions } from './schedule.js';
 import type {
   CancelResult,
+  RequestOptions,
   RetryInfo,
   WaitEvent,
   WaitOptions,
@@ -19,7 +20,12 @@ import type {
   WaitResult,
   WatchItem,
 } from './types.js';
-import { CANCEL_TIMEOUT_MS, UNKNOWN_STATUS_STALL_MS, validateWaitOptions } from './wait-options.js';
+import {
+  CANCEL_TIMEOUT_MS,
+  UNKNOWN_STATUS_STALL_MS,
+  validateWaitOptions,
+  type WaitSettings,
+} from './wait-options.js';
 
 /** Waits for a crawl to finish. Outcomes are values; see the README for the exceptions. */
 export function waitForCrawl(
@@ -87,195 +93,252 @@ export async function* watchCrawl(
 }
 
 /** The one loop behind waitForCrawl and watchCrawl. `callerSignal` decides whether an abort sends the DELETE. */
-async function runWait(
+function runWait(
   client: CatalogClient,
   rawId: string,
   options: WaitOptions,
   callerSignal: AbortSignal | undefined,
   onEvent: ((event: WaitEvent) => void) | undefined,
 ): Promise<WaitResult> {
-  const executionId = validateExecutionId(rawId);
-  const s = validateWaitOptions(options);
-  const clock: Clock = options.clock ? toClock(options.clock) : clientClock(client);
-  const { now } = clock;
-  const signal = options.signal;
+  try {
+    return new Wait(client, validateExecutionId(rawId), options, callerSignal, onEvent).run();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
-  const startedAt = now();
-  const deadline = startedAt + s.timeoutMs;
-  // The final poll starts this long before the deadline, so that it is answered by the deadline.
-  const finalReserve = Math.min(CANCEL_TIMEOUT_MS, s.minIntervalMs / 2);
-  const finalAt = deadline - finalReserve;
-  let lastSuccessAt = startedAt;
-  let lastEmitAt = startedAt;
+/**
+ * One wait's state and steps. A class rather than one function with closures: a process may run thousands of
+ * waits at once, and each closure and captured context is memory held for the whole wait.
+ */
+class Wait implements Reporter {
+  readonly #s: WaitSettings;
+  readonly #clock: Clock;
+  readonly #startedAt: number;
+  readonly #deadline: number;
+  /** The final poll starts this long before the deadline, so that it is answered by the deadline. */
+  readonly #finalAt: number;
+  #lastSuccessAt: number;
+  #lastEmitAt: number;
+  #lastFailure: CatalogError | undefined;
+  #retryWarned = false;
+  readonly #seen: Observer;
 
-  const emit = (event: WaitEvent) => {
-    lastEmitAt = now();
-    onEvent?.(event);
-  };
-  const base = () => {
-    const t = now();
+  constructor(
+    private readonly client: CatalogClient,
+    private readonly executionId: string,
+    private readonly options: WaitOptions,
+    private readonly callerSignal: AbortSignal | undefined,
+    private readonly onEvent: ((event: WaitEvent) => void) | undefined,
+  ) {
+    this.#s = validateWaitOptions(options);
+    this.#clock = options.clock ? toClock(options.clock) : clientClock(client);
+    this.#startedAt = this.#clock.now();
+    this.#deadline = this.#startedAt + this.#s.timeoutMs;
+    this.#finalAt = this.#deadline - Math.min(CANCEL_TIMEOUT_MS, this.#s.minIntervalMs / 2);
+    this.#lastSuccessAt = this.#startedAt;
+    this.#lastEmitAt = this.#startedAt;
+    this.#seen = new Observer(executionId, this.#startedAt, this);
+  }
+
+  emit(event: WaitEvent): void {
+    this.#lastEmitAt = this.#clock.now();
+    this.onEvent?.(event);
+  }
+
+  base() {
+    const t = this.#clock.now();
     return {
-      executionId,
-      elapsedMs: t - startedAt,
-      remainingMs: Math.max(0, deadline - t),
-      crawl: seen.crawl,
+      executionId: this.executionId,
+      elapsedMs: t - this.#startedAt,
+      remainingMs: Math.max(0, this.#deadline - t),
+      crawl: this.#seen.crawl,
     };
-  };
-  const seen = new Observer(executionId, startedAt, emit, base);
-  const { history } = seen;
+  }
 
   /** Cancel-when-running within cancelWaitMs, at the loop's cadence; the outcome as a CancelResult. */
-  const cancel = async (cancelSignal: AbortSignal | undefined): Promise<CancelResult> => {
-    const done = await cancelWhenRunning(client, executionId, {
+  async #cancel(cancelSignal: AbortSignal | undefined): Promise<CancelResult> {
+    const done = await cancelWhenRunning(this.client, this.executionId, {
       signal: cancelSignal,
-      timeoutMs: s.cancelWaitMs,
-      minIntervalMs: s.minIntervalMs,
-      maxIntervalMs: s.maxIntervalMs,
-      clock,
+      timeoutMs: this.#s.cancelWaitMs,
+      minIntervalMs: this.#s.minIntervalMs,
+      maxIntervalMs: this.#s.maxIntervalMs,
+      clock: this.#clock,
     });
     return done.cancel;
-  };
+  }
 
-  const abort = async (): Promise<never> => {
+  async #abort(): Promise<never> {
     let cancelled: CancelResult | undefined;
     let cancelError: CatalogError | undefined;
-    if (options.cancelOnAbort && callerSignal?.aborted) {
+    if (this.options.cancelOnAbort && this.callerSignal?.aborted) {
       // The caller's signal is already aborted: the cancel gets its own budget instead.
       try {
-        cancelled = await cancel(undefined);
+        cancelled = await this.#cancel(undefined);
       } catch (error) {
         cancelError = error instanceof CatalogError ? error : undefined;
       }
     }
-    const elapsedMs = now() - startedAt;
+    const elapsedMs = this.#clock.now() - this.#startedAt;
     const sent = cancelled
       ? ` (cancel requested: ${cancelled.outcome})`
       : cancelError
         ? ' (the cancel request failed)'
         : '';
     throw new AbortedError(
-      `Waiting for crawl ${executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`,
-      { executionId, crawl: seen.crawl, history, elapsedMs, cancel: cancelled, cancelError },
+      `Waiting for crawl ${this.executionId} was aborted after ${formatDuration(elapsedMs)}${sent}`,
+      {
+        executionId: this.executionId,
+        crawl: this.#seen.crawl,
+        history: this.#seen.history,
+        elapsedMs,
+        cancel: cancelled,
+        cancelError,
+      },
     );
-  };
+  }
 
-  const finish = async (outcome: WaitOutcome): Promise<WaitResult> => {
+  async #finish(outcome: WaitOutcome): Promise<WaitResult> {
     const result: WaitResult = {
       outcome,
-      executionId,
-      crawl: seen.crawl,
-      history,
-      elapsedMs: now() - startedAt,
+      executionId: this.executionId,
+      crawl: this.#seen.crawl,
+      history: this.#seen.history,
+      elapsedMs: this.#clock.now() - this.#startedAt,
     };
     const wanted =
-      (outcome === 'timed_out' && options.cancelOnTimeout) ||
-      (outcome === 'stalled' && options.cancelOnStall);
+      (outcome === 'timed_out' && this.options.cancelOnTimeout) ||
+      (outcome === 'stalled' && this.options.cancelOnStall);
     if (wanted) {
       try {
-        result.cancel = await cancel(signal);
+        result.cancel = await this.#cancel(this.options.signal);
       } catch (error) {
-        if (error instanceof AbortedError) return abort();
+        if (error instanceof AbortedError) return this.#abort();
         if (error instanceof CatalogError) {
           result.cancelError = error;
-          seen.warn(
+          this.#seen.warn(
             'poll_failed',
-            `Could not cancel crawl ${executionId} (${outcome === 'stalled' ? 'stalled' : 'at the deadline'}): ${error.message}`,
+            `Could not cancel crawl ${this.executionId} (${outcome === 'stalled' ? 'stalled' : 'at the deadline'}): ${error.message}`,
             error,
           );
         } else throw error;
       }
     }
     return result;
-  };
+  }
 
-  const lostContact = (t: number, error: CatalogError) =>
-    new LostContactError(
-      `Lost contact with the Catalog API: no successful poll of crawl ${executionId} for ${formatDuration(t - lastSuccessAt)}; last error: ${error.message}`,
+  #lostContact(t: number, error: CatalogError): LostContactError {
+    return new LostContactError(
+      `Lost contact with the Catalog API: no successful poll of crawl ${this.executionId} for ${formatDuration(t - this.#lastSuccessAt)}; last error: ${error.message}`,
       {
-        executionId,
-        crawl: seen.crawl,
-        history,
-        elapsedMs: t - startedAt,
+        executionId: this.executionId,
+        crawl: this.#seen.crawl,
+        history: this.#seen.history,
+        elapsedMs: t - this.#startedAt,
         cause: error,
         requestId: error.requestId,
       },
     );
+  }
 
-  let lastFailure: CatalogError | undefined;
-  let final = false;
-  let retryWarned = false;
-  // Built once per wait, not once per poll: thousands of concurrent waits make per-poll garbage add up.
-  const pollOptions = {
-    signal,
-    deadline,
-    onRetry: (info: RetryInfo) => {
-      history.transientErrors++;
-      if (retryWarned) return;
-      retryWarned = true;
-      const kind = info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
-      seen.warn(kind, `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`, info.error);
-    },
-  };
-  const delayOptions: PollDelayOptions = {
-    minIntervalMs: s.minIntervalMs,
-    maxIntervalMs: s.maxIntervalMs,
-    random: clock.random,
-  };
-  while (true) {
-    if (signal?.aborted) return abort();
-    retryWarned = false;
+  #onRetry(info: RetryInfo): void {
+    this.#seen.history.transientErrors++;
+    if (this.#retryWarned) return;
+    this.#retryWarned = true;
+    const kind = info.error instanceof CatalogError && info.error.status === 429 ? 'rate_limited' : 'retry';
+    this.#seen.warn(
+      kind,
+      `Retrying after ${formatDuration(info.delayMs)}: ${info.error.message}`,
+      info.error,
+    );
+  }
+
+  /** One poll: records the answer, or decides what a failure means. Throws when the wait must stop. */
+  async #poll(pollOptions: RequestOptions): Promise<void> {
+    const { executionId } = this;
+    const seen = this.#seen;
     try {
-      const next = await client.getCrawl(executionId, pollOptions);
-      lastSuccessAt = now();
-      seen.observe(next, lastSuccessAt);
-      lastFailure = undefined;
+      const next = await this.client.getCrawl(executionId, pollOptions);
+      this.#lastSuccessAt = this.#clock.now();
+      seen.observe(next, this.#lastSuccessAt);
+      this.#lastFailure = undefined;
     } catch (error) {
-      if (error instanceof AbortedError || signal?.aborted) return abort();
+      if (error instanceof AbortedError || this.options.signal?.aborted) throw error;
       if (!(error instanceof CatalogError)) throw error;
-      const t = now();
+      const t = this.#clock.now();
       if (error.code === NOT_SENT) {
         // The deadline came while the request waited its turn (the client's rate limiter): the API was
         // never asked, so this says nothing about contact. The loop ends below, timed out.
-      } else if (error instanceof NotFoundError && t - startedAt < s.notFoundGraceMs) {
+      } else if (error instanceof NotFoundError && t - this.#startedAt < this.#s.notFoundGraceMs) {
         seen.warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
       } else if (error.retryable) {
-        history.transientErrors++;
+        seen.history.transientErrors++;
         seen.warn('poll_failed', `Poll failed: ${error.message}`, error);
-        lastFailure = error;
-        if (t - lastSuccessAt >= s.lostContactMs) throw lostContact(t, error);
+        this.#lastFailure = error;
+        if (t - this.#lastSuccessAt >= this.#s.lostContactMs) throw this.#lostContact(t, error);
       } else {
         // Auth, not found after the grace, invalid input and other permanent answers stop the wait.
         throw error;
       }
     }
+  }
 
-    const crawl = seen.crawl;
-    if (crawl && isTerminalStatus(crawl.status)) return finish(crawlOutcome(crawl)!);
-    const t = now();
-    if (s.heartbeatMs !== undefined && t - lastEmitAt >= s.heartbeatMs)
-      emit({ ...base(), type: 'heartbeat' });
-    // An unknown status is never waited out in silence: it falls under stall detection even when it is off.
-    const stallMs =
-      s.stallTimeoutMs ?? (crawl && !isKnownStatus(crawl.status) ? UNKNOWN_STATUS_STALL_MS : undefined);
-    if (stallMs !== undefined && crawl && t - seen.lastChangeAt >= stallMs) return finish('stalled');
-    if (final || t >= finalAt) {
-      // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
-      if (!crawl && lastFailure) throw lostContact(t, lastFailure);
-      return finish('timed_out');
-    }
-    delayOptions.lastStepRunningMs = seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt;
-    delayOptions.earlierStepsMs = seen.earlierStepsMs;
-    let delay = nextPollDelayMs(crawl, delayOptions);
-    if (t + delay >= finalAt) {
-      // The next regular poll would land in the final window: make it the final poll, at the deadline.
-      delay = finalAt - t;
-      final = true;
-    }
-    try {
-      await clock.sleep(delay, signal);
-    } catch (error) {
-      if (signal?.aborted) return abort();
-      throw error;
+  async run(): Promise<WaitResult> {
+    const s = this.#s;
+    const signal = this.options.signal;
+    const seen = this.#seen;
+    const now = this.#clock.now;
+    let final = false;
+    // Built once per wait, not once per poll: thousands of concurrent waits make per-poll garbage add up.
+    const pollOptions: RequestOptions = {
+      signal,
+      deadline: this.#deadline,
+      onRetry: (info) => this.#onRetry(info),
+    };
+    const delayOptions: PollDelayOptions = {
+      minIntervalMs: s.minIntervalMs,
+      maxIntervalMs: s.maxIntervalMs,
+      random: this.#clock.random,
+    };
+    while (true) {
+      if (signal?.aborted) return this.#abort();
+      this.#retryWarned = false;
+      try {
+        await this.#poll(pollOptions);
+      } catch (error) {
+        if (error instanceof AbortedError || signal?.aborted) return this.#abort();
+        throw error;
+      }
+
+      const crawl = seen.crawl;
+      if (crawl && isTerminalStatus(crawl.status)) return this.#finish(crawlOutcome(crawl)!);
+      const t = now();
+      if (s.heartbeatMs !== undefined && t - this.#lastEmitAt >= s.heartbeatMs)
+        this.emit({ ...this.base(), type: 'heartbeat' });
+      // An unknown status is never waited out in silence: it falls under stall detection even when it is off.
+      const stallMs =
+        s.stallTimeoutMs ?? (crawl && !isKnownStatus(crawl.status) ? UNKNOWN_STATUS_STALL_MS : undefined);
+      if (stallMs !== undefined && crawl && t - seen.lastChangeAt >= stallMs) return this.#finish('stalled');
+      if (final || t >= this.#finalAt) {
+        // A wait that never reached the API did not time out: reporting it as a timeout would hide the cause.
+        if (!crawl && this.#lastFailure) throw this.#lostContact(t, this.#lastFailure);
+        return this.#finish('timed_out');
+      }
+      delayOptions.lastStepRunningMs =
+        seen.lastStepSeenAt === undefined ? undefined : t - seen.lastStepSeenAt;
+      delayOptions.earlierStepsMs = seen.earlierStepsMs;
+      let delay = nextPollDelayMs(crawl, delayOptions);
+      if (t + delay >= this.#finalAt) {
+        // The next regular poll would land in the final window: make it the final poll, at the deadline.
+        delay = this.#finalAt - t;
+        final = true;
+      }
+      try {
+        await this.#clock.sleep(delay, signal);
+      } catch (error) {
+        if (signal?.aborted) return this.#abort();
+        throw error;
+      }
     }
   }
 }
