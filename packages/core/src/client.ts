@@ -4,7 +4,7 @@ import { isTerminalStatus, validateCrawlUrl, validateExecutionId } from './crawl
 import { DEFAULT_BASE_URL } from './env.js';
 import { ApiError, InvalidInputError } from './errors.js';
 import { parseCancel, parseCrawl, parseList, parseStarted } from './parse.js';
-import { createProxyFetch, proxySecrets } from './proxy.js';
+import { createTransport, proxySecrets } from './proxy.js';
 import { SlidingWindowLimiter } from './ratelimit.js';
 import { createRedactor } from './redact.js';
 import { NOT_SENT, Requester, type RequestSpec } from './request.js';
@@ -91,7 +91,7 @@ export class CatalogClient {
     this.#requester = new Requester({
       apiKey,
       baseUrl: this.baseUrl,
-      fetch: options.fetch ?? createProxyFetch(),
+      fetch: options.fetch ?? createTransport(),
       timeoutMs: positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs'),
       retry,
       limiter,

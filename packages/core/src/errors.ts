@@ -185,6 +185,11 @@ export interface ResponseContext {
   now?: () => number;
 }
 
+/** The one thing read from an answer's headers: a value by name (fetch's Headers has it). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 /**
  * Maps a non-2xx answer to its error class, in the shape of openai-node's `APIError.generate`: one switch on
  * the status, the body read in any of the documented shapes, the request id from the header or the body.
@@ -194,7 +199,7 @@ export interface ResponseContext {
 export function errorFromResponse(
   status: number,
   bodyText: string,
-  headers: Headers,
+  headers: HeaderReader,
   context: ResponseContext,
 ): ApiError {
   const redact = context.redact ?? ((text: string) => text);
@@ -268,7 +273,7 @@ export function errorFromResponse(
 }
 
 /** Retry-After (seconds or HTTP date) and RateLimit-Reset (ISO time, delta or epoch seconds): the larger. */
-export function serverDelayMs(headers: Headers, now: () => number): number | undefined {
+export function serverDelayMs(headers: HeaderReader, now: () => number): number | undefined {
   const t = now();
   const parse = (value: string | null): number | undefined => {
     if (!value) return undefined;

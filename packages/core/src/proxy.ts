@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { InvalidInputError } from './errors.js';
+import { type FetchLike, httpFetch } from './http-fetch.js';
 
 /**
  * Proxy support from the environment (HTTPS_PROXY / HTTP_PROXY / NO_PROXY and their lowercase forms), because
@@ -243,21 +244,33 @@ async function agentFor(proxy: ProxyChoice): Promise<{ lib: Undici; agent: impor
  * and the variable it came from. Takes URL strings or URL objects (what the client passes).
  */
 export function createProxyFetch(env: Env = process.env): typeof fetch {
+  return throughProxies(env, (input, init) => fetch(input, init));
+}
+
+/** The client's default transport: the same routing, with node:http(s) for direct requests (see http-fetch). */
+export function createTransport(env: Env = process.env): FetchLike {
+  return throughProxies(env, httpFetch);
+}
+
+function throughProxies<R>(
+  env: Env,
+  direct: (input: string | URL, init?: RequestInit) => Promise<R>,
+): (input: string | URL | Request, init?: RequestInit) => Promise<R> {
   const config = readProxyEnv(env);
-  if (!config) return (input, init) => fetch(input, init);
+  if (!config) return direct as (input: string | URL | Request, init?: RequestInit) => Promise<R>;
   return async (input, init) => {
     if (typeof input !== 'string' && !(input instanceof URL)) {
       throw new TypeError('the proxy-aware fetch takes a URL, not a Request');
     }
     const proxy = choose(config, new URL(input));
-    if (!proxy) return fetch(input, init);
+    if (!proxy) return direct(input, init);
     const { lib, agent } = await agentFor(proxy);
     try {
       const response = await lib.fetch(input, {
         ...(init as import('undici').RequestInit),
         dispatcher: agent,
       });
-      return response as unknown as Response;
+      return response as unknown as R;
     } catch (error) {
       if ((error as { name?: unknown })?.name === 'AbortError') throw error;
       throw new TypeError(

@@ -3,12 +3,14 @@
 import { type Clock, schedule } from './clock.js';
 import {
   AbortedError,
+  CatalogError,
   errorFromResponse,
   InvalidInputError,
   InvalidResponseError,
   NetworkError,
 } from './errors.js';
 import { formatDuration } from './format.js';
+import type { FetchAnswer, FetchLike } from './http-fetch.js';
 import { clip, describeNonJson, ShapeError } from './parse.js';
 import { LimiterTimeoutError, type SlidingWindowLimiter } from './ratelimit.js';
 import { type RetrySettings, withRetry } from './retry.js';
@@ -37,7 +39,7 @@ export const NOT_SENT = 'NOT_SENT';
 export interface RequesterConfig {
   apiKey: string;
   baseUrl: string;
-  fetch: typeof fetch;
+  fetch: FetchLike;
   timeoutMs: number;
   retry: RetrySettings | false;
   limiter: SlidingWindowLimiter | undefined;
@@ -62,8 +64,11 @@ export class Requester {
         new InvalidInputError('timeoutMs', 'timeoutMs must be a positive number of milliseconds'),
       );
     }
-    return this.#slot(spec, options.signal, options.deadline).then((release) =>
-      this.#withRetry(spec, options, timeoutMs, release),
+    return this.#slot(spec, options.signal, options.deadline).then(
+      (release) => this.#withRetry(spec, options, timeoutMs, release),
+      (error: unknown) => {
+        throw slotError(spec, error);
+      },
     );
   }
 
@@ -96,8 +101,9 @@ export class Requester {
   }
 
   /**
-   * Waits for a limiter slot; resolves with its release (a no-op without a limiter). Not an async function:
-   * a call queued here holds a limiter entry and one promise, not a suspended frame.
+   * Waits for a limiter slot; resolves with its release (a no-op without a limiter), or rejects with what
+   * slotError() turns into the caller's error. Not an async function: a call queued here holds a limiter
+   * entry and one promise, not a suspended frame.
    */
   #slot(
     spec: RequestSpec<unknown>,
@@ -109,9 +115,7 @@ export class Requester {
     if (timeLeft <= 0) return Promise.reject(noTimeLeft(spec));
     const limiter = this.config.limiter;
     if (!limiter) return Promise.resolve(noop);
-    return limiter.acquire(signal, timeLeft).catch((error: unknown) => {
-      throw error instanceof LimiterTimeoutError ? noTimeLeft(spec) : aborted(spec);
-    });
+    return limiter.acquire(signal, timeLeft);
   }
 
   /** One attempt; `release` is the slot already taken for it (the first attempt's), else it takes one. */
@@ -123,7 +127,14 @@ export class Requester {
     release: (() => void) | undefined,
   ): Promise<T> {
     // Nothing of the request (controller, headers, fetch) exists while it waits for its slot.
-    const slot = release ?? (await this.#slot(spec, signal, deadline));
+    let slot = release;
+    if (!slot) {
+      try {
+        slot = await this.#slot(spec, signal, deadline);
+      } catch (error) {
+        throw slotError(spec, error);
+      }
+    }
     try {
       if (signal?.aborted) throw aborted(spec);
       const budget =
@@ -153,7 +164,7 @@ export class Requester {
     };
     if (spec.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      let response: Response;
+      let response: FetchAnswer;
       let text: string;
       try {
         response = await this.config.fetch(`${baseUrl}${spec.path}`, {
@@ -185,7 +196,7 @@ export class Requester {
     }
   }
 
-  #handle<T>(spec: RequestSpec<T>, response: Response, rawText: string): T {
+  #handle<T>(spec: RequestSpec<T>, response: FetchAnswer, rawText: string): T {
     const { status } = response;
     const { redact, clock } = this.config;
     if (status < 200 || status >= 300) {
@@ -251,6 +262,13 @@ function invalid(
     'INVALID_RESPONSE',
     { status, requestId },
   );
+}
+
+/** The caller's error for a slot not granted: the limiter's timeout or the caller's abort. */
+function slotError(spec: RequestSpec<unknown>, error: unknown): Error {
+  if (error instanceof LimiterTimeoutError) return noTimeLeft(spec);
+  if (error instanceof CatalogError) return error;
+  return aborted(spec);
 }
 
 function aborted(spec: RequestSpec<unknown>): AbortedError {

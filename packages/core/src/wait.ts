@@ -253,33 +253,25 @@ class Wait implements Reporter {
     );
   }
 
-  /** One poll: records the answer, or decides what a failure means. Throws when the wait must stop. */
-  async #poll(pollOptions: RequestOptions): Promise<void> {
+  /** What a failed poll means: nothing yet (returns), or the end of the wait (throws). */
+  #failed(error: unknown): void {
+    if (!(error instanceof CatalogError)) throw error;
     const { executionId } = this;
     const seen = this.#seen;
-    try {
-      const next = await this.client.getCrawl(executionId, pollOptions);
-      this.#lastSuccessAt = this.#clock.now();
-      seen.observe(next, this.#lastSuccessAt);
-      this.#lastFailure = undefined;
-    } catch (error) {
-      if (error instanceof AbortedError || this.options.signal?.aborted) throw error;
-      if (!(error instanceof CatalogError)) throw error;
-      const t = this.#clock.now();
-      if (error.code === NOT_SENT) {
-        // The deadline came while the request waited its turn (the client's rate limiter): the API was
-        // never asked, so this says nothing about contact. The loop ends below, timed out.
-      } else if (error instanceof NotFoundError && t - this.#startedAt < this.#s.notFoundGraceMs) {
-        seen.warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
-      } else if (error.retryable) {
-        seen.history.transientErrors++;
-        seen.warn('poll_failed', `Poll failed: ${error.message}`, error);
-        this.#lastFailure = error;
-        if (t - this.#lastSuccessAt >= this.#s.lostContactMs) throw this.#lostContact(t, error);
-      } else {
-        // Auth, not found after the grace, invalid input and other permanent answers stop the wait.
-        throw error;
-      }
+    const t = this.#clock.now();
+    if (error.code === NOT_SENT) {
+      // The deadline came while the request waited its turn (the client's rate limiter): the API was
+      // never asked, so this says nothing about contact. The loop ends below, timed out.
+    } else if (error instanceof NotFoundError && t - this.#startedAt < this.#s.notFoundGraceMs) {
+      seen.warn('poll_failed', `Crawl ${executionId} is not visible yet (404); retrying`, error);
+    } else if (error.retryable) {
+      seen.history.transientErrors++;
+      seen.warn('poll_failed', `Poll failed: ${error.message}`, error);
+      this.#lastFailure = error;
+      if (t - this.#lastSuccessAt >= this.#s.lostContactMs) throw this.#lostContact(t, error);
+    } else {
+      // Auth, not found after the grace, invalid input and other permanent answers stop the wait.
+      throw error;
     }
   }
 
@@ -304,10 +296,13 @@ class Wait implements Reporter {
       if (signal?.aborted) return this.#abort();
       this.#retryWarned = false;
       try {
-        await this.#poll(pollOptions);
+        const next = await this.client.getCrawl(this.executionId, pollOptions);
+        this.#lastSuccessAt = now();
+        seen.observe(next, this.#lastSuccessAt);
+        this.#lastFailure = undefined;
       } catch (error) {
         if (error instanceof AbortedError || signal?.aborted) return this.#abort();
-        throw error;
+        this.#failed(error);
       }
 
       const crawl = seen.crawl;
