@@ -29,12 +29,19 @@ import { CANARY, CLI_BIN, canaryHits, cleanEnv, MCP_BIN, spawnNode, track } from
  *
  * Defect 1: a rejected key. Each face names its own way of setting the key (the Action its `api-key` input,
  * the CLI CATALOG_API_KEY or `--api-key`, the MCP server CATALOG_API_KEY in its configuration), never another
- * face's. Defect 3 (the Action's `vendor` with `wait: false`, and `status` after a successful cancel) has its
- * regression tests in the Action's e2e tests, which run the built bundle against the emulator: see the README.
+ * face's.
+ *
+ * Defect 3, the Action only: with `wait: false` the `vendor` output is what the API reports (nothing yet), not
+ * the `url` input's host; after a successful cancel no output or summary line says the crawl is running. (The
+ * Action's e2e tests check both against the emulator too.)
  */
 
 const RUNNING_ID = 'crawl-skims-com-4ddfa1c9';
 const LONG_ID = 'crawl-skims-com-7be3f0a2';
+/** The running crawl again, for the one test that cancels it (a DELETE changes what the server answers). */
+const CANCEL_ID = 'crawl-skims-com-9c1d5e07';
+/** What POST /v2/crawl answers: pending, without a vendor (as the API's 202 does). */
+const STARTED_ID = 'crawl-skims-com-0a4b8c2f';
 const STEP_NAMES = [
   'Determining crawl method',
   'Discovering collections',
@@ -76,6 +83,8 @@ const BODIES: Record<string, Record<string, unknown>> = {
   },
 };
 
+BODIES[CANCEL_ID] = { ...BODIES[RUNNING_ID], execution_id: CANCEL_ID };
+
 /** Forms the faces used before issue 11 (or would use with a rule of their own). */
 const OLD_FORMS = ['1m30.5s', '1m30s', '1h02m', '1h2m0s', '62m'];
 
@@ -87,11 +96,25 @@ interface FixedApi {
 
 /**
  * The fixed crawls on 127.0.0.1, an ephemeral port. Answers only a request carrying `acceptKey` (x-api-key);
- * any other key gets the API's flat 401. Unknown ids are 404; anything but GET of a crawl is 405.
+ * any other key gets the API's flat 401. GET of a crawl: its body (404 for unknown ids). POST /v2/crawl: 202
+ * pending, no vendor. DELETE of a running crawl: the documented `{"status": "canceled"}`, after which the crawl
+ * reads `failed` ("failed or was aborted"), as the API reports a cancelled crawl. Anything else: 405.
  */
 async function startFixedApi(acceptKey: string): Promise<FixedApi> {
   const requests: { method: string; path: string }[] = [];
+  const cancelled = new Set<string>();
   const sockets = new Set<Socket>();
+  const crawlBody = (id: string): Record<string, unknown> | undefined => {
+    const body = BODIES[id];
+    if (!body || !cancelled.has(id)) return body;
+    const meta = body['meta'] as Record<string, unknown>;
+    return {
+      ...body,
+      status: 'failed',
+      error: 'Crawl cancelled by request',
+      meta: { ...meta, stop_date: '2026-03-02T08:01:31Z' },
+    };
+  };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fixed.invalid');
     const method = req.method ?? 'GET';
@@ -103,10 +126,24 @@ async function startFixedApi(acceptKey: string): Promise<FixedApi> {
     req.resume();
     req.on('end', () => {
       if (req.headers['x-api-key'] !== acceptKey) return json(401, { error: 'Invalid API key', status: 401 });
+      if (method === 'POST' && url.pathname === '/v2/crawl') {
+        return json(202, { execution_id: STARTED_ID, status: 'pending', meta: { credits_used: 0 } });
+      }
       const match = /^\/v2\/crawl\/([^/]+)$/.exec(url.pathname);
-      if (method !== 'GET' || !match) return json(405, { error: 'not served here', status: 405 });
-      const body = BODIES[decodeURIComponent(match[1]!)];
-      return body ? json(200, body) : json(404, { error: 'Crawl not found', status: 404 });
+      const id = match ? decodeURIComponent(match[1]!) : '';
+      const body = crawlBody(id);
+      if (!match || (method !== 'GET' && method !== 'DELETE')) {
+        return json(405, { error: 'not served here', status: 405 });
+      }
+      if (!body) return json(404, { error: 'Crawl not found', status: 404 });
+      if (method === 'GET') return json(200, body);
+      if (body['status'] !== 'running') {
+        return json(409, {
+          error: { code: 'CONFLICT', message: 'Crawl is not running', request_id: 'req_x' },
+        });
+      }
+      cancelled.add(id);
+      return json(200, { status: 'canceled', execution_id: id, stop_date: '2026-03-02T08:01:31Z' });
     });
   });
   server.on('connection', (socket) => {
@@ -469,6 +506,60 @@ describe('vocabulary: a rejected key, each face naming its own setting (defect 1
       } finally {
         await mcp.close();
       }
+    });
+  });
+});
+
+describe('vocabulary: what the Action reports is what the API said (defect 3)', () => {
+  let api: FixedApi;
+  beforeAll(async () => {
+    api = await startFixedApi(CANARY);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("wait: false: the vendor output is empty until the API reports one, never the url input's www. host", async () => {
+    await track('vocabulary', 'action wait false vendor', async () => {
+      const input = 'https://www.skims.com/collections/all';
+      const run = await runFixedAction(api, { url: input, wait: 'false' });
+      expect(actionCanaryHits(run)).toEqual([]);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.outputs).toMatchObject({
+        outcome: 'started',
+        'execution-id': STARTED_ID,
+        status: 'pending',
+        vendor: '',
+      });
+      // The input stays the input (`url`); it is not passed off as the vendor.
+      expect(JSON.parse(run.outputs['crawls']!)[0]).toMatchObject({ vendor: null, url: input });
+      expect(run.summary).not.toContain('| Vendor | www.');
+      expect(run.summary).toContain('| Vendor | — |');
+    });
+  });
+
+  it('after a successful cancel: status canceled in the outputs and the summary, nothing says running', async () => {
+    await track('vocabulary', 'action cancel status', async () => {
+      const run = await runFixedAction(api, {
+        'execution-id': CANCEL_ID,
+        timeout: '2s',
+        'cancel-on-timeout': 'true',
+      });
+      expect(actionCanaryHits(run)).toEqual([]);
+      expect(api.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+      expect(run.outputs).toMatchObject({ outcome: 'timed_out', status: 'canceled' });
+      expect(run.outputs['error']).toContain('The crawl was cancelled (cancel-on-timeout).');
+      expect(JSON.parse(run.outputs['crawls']!)[0]).toMatchObject({ status: 'canceled' });
+      expect(run.summary).toContain('| API status | `canceled` |');
+      expect(run.summary).not.toMatch(/`running`|🔄 running|:\*\* running/);
+      // Where it was, in core's words, without the status the cancel made untrue.
+      const crawl = await new CatalogClient({ apiKey: CANARY, baseUrl: api.url }).getCrawl(RUNNING_ID);
+      const where = [formatStep(crawl), formatCounts(crawl)].join(', ');
+      expect(run.summary).toContain(`**Last seen before the cancel:** ${where}`);
+      expect(run.summary).toContain(
+        '**Last seen before the cancel:** step 2/4 Discovering collections, 12 collections, 340 listings so far',
+      );
+      expectClean(actionTexts(run), false);
     });
   });
 });
