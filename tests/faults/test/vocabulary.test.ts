@@ -327,7 +327,7 @@ describe('vocabulary: one crawl reads the same in every built face (defect 2)', 
       expect(done.stdout).toContain('completed in 1h2m: 45 collections, 1,200 listings');
 
       const r = await runCli(
-        ['wait', RUNNING_ID, '--timeout', '2s', '--min-interval', '1s', '--max-interval', '1s'],
+        ['wait', RUNNING_ID, '--timeout', '3s', '--min-interval', '1s', '--max-interval', '1s'],
         env,
       );
       expect(r.code, r.stdout + r.stderr).toBe(5);
@@ -343,7 +343,7 @@ describe('vocabulary: one crawl reads the same in every built face (defect 2)', 
 
   it('action (built bundle): log, summary and outputs of the running crawl', async () => {
     await track('vocabulary', 'action running', async () => {
-      const run = await runFixedAction(api, { 'execution-id': RUNNING_ID, timeout: '2s' });
+      const run = await runFixedAction(api, { 'execution-id': RUNNING_ID, timeout: '3s' });
       expect(actionCanaryHits(run)).toEqual([]);
       expect(run.outputs).toMatchObject({
         outcome: 'timed_out',
@@ -542,7 +542,7 @@ describe('vocabulary: what the Action reports is what the API said (defect 3)', 
     await track('vocabulary', 'action cancel status', async () => {
       const run = await runFixedAction(api, {
         'execution-id': CANCEL_ID,
-        timeout: '2s',
+        timeout: '3s',
         'cancel-on-timeout': 'true',
       });
       expect(actionCanaryHits(run)).toEqual([]);
