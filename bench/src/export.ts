@@ -42,29 +42,17 @@ interface ChildResult {
   pagesRead: number;
   expected?: number;
   bytes: number;
-  /** performance.now() of each request sent (the crawl's GET and every page), relative to the job's start. */
-  sends: number[];
+  /** Requests sent: the crawl's GET and every page. */
+  requests: number;
   wallMs: number;
   cpuMs: number;
   maxRssKiB: number;
-  got429: number;
 }
 
 /** Child mode: one export to a file, reporting over IPC. */
 async function exportChild(spec: ChildSpec): Promise<ChildResult> {
-  const sends: number[] = [];
-  let got429 = 0;
-  const client = new CatalogClient({
-    apiKey: DEFAULT_API_KEY,
-    baseUrl: spec.url,
-    rateLimit: RATE_LIMIT,
-    fetch: async (input, init) => {
-      sends.push(performance.now() - t0);
-      const response = await fetch(input, init);
-      if (response.status === 429) got429++;
-      return response;
-    },
-  });
+  // The client's own transport is measured: nothing is injected, and 429s are counted at the emulator.
+  const client = new CatalogClient({ apiKey: DEFAULT_API_KEY, baseUrl: spec.url, rateLimit: RATE_LIMIT });
   // The job is timed whole: reading the crawl (one GET through the same limiter), then every page.
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -81,11 +69,10 @@ async function exportChild(spec: ChildSpec): Promise<ChildResult> {
     pagesRead: summary.pagesRead,
     ...(expected.listings !== undefined ? { expected: expected.listings } : {}),
     bytes: summary.bytes,
-    sends,
+    requests: 1 + summary.pagesRead,
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssKiB: process.resourceUsage().maxRSS,
-    got429,
   };
 }
 
@@ -210,10 +197,7 @@ export async function run() {
     await emulator.ask({ type: 'close' });
     if (stats.type !== 'stats') throw new Error('no stats from the emulator child');
 
-    const share = (r: ChildResult) => {
-      const span = r.sends.length > 1 ? r.sends.at(-1)! - r.sends[0]! : 0;
-      return { span, ceiling: ceilingMs(r.sends.length, RATE_LIMIT) };
-    };
+    const share = (r: ChildResult) => ({ ceiling: ceilingMs(r.requests, RATE_LIMIT) });
     const big = rows.filter((x) => x.size === 100_000);
     const rateShares = big.map((x) => {
       const { ceiling } = share(x.r);
@@ -245,8 +229,8 @@ export async function run() {
       },
       {
         name: `most requests in any ${RATE_LIMIT.windowMs / 1000} s window at the emulator ≤ ${RATE_LIMIT.requests}, no 429`,
-        ok: stats.maxWindow <= RATE_LIMIT.requests && rows.every((x) => x.r.got429 === 0),
-        detail: `${stats.maxWindow}; 429 answers seen by the exports: ${rows.reduce((t, x) => t + x.r.got429, 0)}`,
+        ok: stats.maxWindow <= RATE_LIMIT.requests && (stats.byStatus['429'] ?? 0) === 0,
+        detail: `${stats.maxWindow}; 429 answers sent by the emulator: ${stats.byStatus['429'] ?? 0}`,
       },
     ];
     const targets: Target[] = [
