@@ -196,10 +196,9 @@ export async function statusCommand(ctx: CliContext, id: string): Promise<number
     return exitCode;
   }
   const c = ctx.out.colors;
-  const durationMs = crawlDurationMs(crawl) ?? 0;
   const lines = renderCrawlBlock(
     { executionId: crawl.executionId, crawl, startedAt: 0, done: undefined },
-    { colors: c, frame: 0, now: durationMs, static: true },
+    { colors: c, frame: 0, now: 0, static: true, durationMs: crawlDurationMs(crawl) },
   );
   for (const line of lines) ctx.out.line(line);
   if (crawl.startDate) ctx.out.line(`  ${c.dim('started')}  ${crawl.startDate}`);

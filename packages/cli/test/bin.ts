@@ -75,7 +75,8 @@ export async function startCrawl(emulator: Emulator, url: string): Promise<strin
 
 /**
  * Cancels a crawl through the HTTP API. The API refuses a pending crawl, and a fresh crawl stays pending for a
- * few milliseconds at test speed, so a refusal is retried while the crawl reads `pending`.
+ * few milliseconds at test speed, so a refusal is retried while the crawl reads `pending`, or `running` (it
+ * started between the refusal and the read).
  */
 export async function cancelCrawl(emulator: Emulator, id: string): Promise<number> {
   const deadline = Date.now() + 5_000;
@@ -89,7 +90,9 @@ export async function cancelCrawl(emulator: Emulator, id: string): Promise<numbe
     const crawl = await fetch(`${emulator.url}/v2/crawl/${encodeURIComponent(id)}`, {
       headers: { 'x-api-key': CANARY },
     });
-    if (((await crawl.json()) as { status?: string }).status !== 'pending') return response.status;
+    // Pending: not cancellable yet. Running: it started between the refusal and this read: send it again.
+    const status = ((await crawl.json()) as { status?: string }).status;
+    if (status !== 'pending' && status !== 'running') return response.status;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -3,8 +3,9 @@ import {
   crawlDurationMs,
   currentStep,
   formatCount,
-  formatCountOf,
+  formatCounts,
   formatDuration,
+  formatStep,
   isCanceledCrawl,
   isTerminalStatus,
   progressFraction,
@@ -114,25 +115,47 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** One line: `running · step 2/4 Discovering collections · 12 collections, 340 listings · 1m20s`. */
+/** The parts of a crawl core's words need, read back from the structured block. */
+function wordsCrawl(out: CrawlStatusOutput): Pick<Crawl, 'steps' | 'progress' | 'result'> {
+  return {
+    steps: out.steps,
+    ...(out.progress
+      ? {
+          progress: {
+            collectionsFound: out.progress.collections_found,
+            listingsFound: out.progress.listings_found,
+          },
+        }
+      : {}),
+    ...(out.result
+      ? {
+          result: {
+            collectionsTotal: out.result.collections_total,
+            listingsTotal: out.result.listings_total,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * One line: `running · step 2/4 Discovering collections · 12 collections, 340 listings so far · 1m20s`. The
+ * step, the counts and the duration are core's words (formatStep, formatCounts, formatDuration), as in the
+ * Action and the CLI.
+ */
 export function statusLine(out: CrawlStatusOutput): string {
   const cancelled = isCancelledCrawl({ status: out.status, error: out.error ?? null });
+  const crawl = wordsCrawl(out);
   const parts: string[] = [cancelled ? 'failed (cancelled)' : out.status];
-  if (out.current_step) {
-    parts.push(`step ${out.current_step.number}/${out.current_step.of} ${out.current_step.name}`);
+  const step = out.current_step ? formatStep(crawl) : undefined;
+  if (step) {
+    parts.push(step);
   } else if (out.status === 'failed') {
     const failed = out.steps.find((s) => s.status === 'failed');
     if (failed) parts.push(`${cancelled ? 'stopped' : 'failed'} in ${failed.name}`);
   }
-  if (out.result) {
-    parts.push(
-      `${formatCountOf(out.result.collections_total, 'collection')}, ${formatCountOf(out.result.listings_total, 'listing')}`,
-    );
-  } else if (out.progress) {
-    parts.push(
-      `${formatCountOf(out.progress.collections_found, 'collection')}, ${formatCountOf(out.progress.listings_found, 'listing')} so far`,
-    );
-  }
+  const counts = formatCounts(crawl);
+  if (counts) parts.push(counts);
   if (out.elapsed_seconds !== undefined) parts.push(formatDuration(out.elapsed_seconds * 1000));
   if (out.stalled && out.unchanged_for_seconds !== undefined) {
     parts.push(`stalled: no change for ${formatDuration(Math.round(out.unchanged_for_seconds) * 1000)}`);

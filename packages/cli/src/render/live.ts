@@ -1,4 +1,11 @@
-import { type Crawl, formatCounts, progressFraction, type WaitEvent } from '@catalog-crawl/core';
+import {
+  type Crawl,
+  crawlPosition,
+  formatCounts,
+  formatDuration,
+  progressFraction,
+  type WaitEvent,
+} from '@catalog-crawl/core';
 import type { createLogUpdate as CreateLogUpdate } from 'log-update';
 import { EXIT } from '../exit-codes.js';
 import { clock, displaySteps, progressBar, SPINNER, statusColor, stepMark } from '../format.js';
@@ -19,8 +26,14 @@ export interface BlockOptions {
   /** Spinner frame. */
   frame: number;
   now: number;
-  /** Show a static mark instead of a spinner for running steps (the `status` command). */
+  /**
+   * The `status` command: a static mark instead of a spinner for running steps, and where the crawl is in
+   * core's words (its duration as formatDuration reads it, not a ticking clock; core's step n/4 name, not a
+   * count of finished steps), so that it reads the same crawl as the Action and the MCP server do.
+   */
   static?: boolean;
+  /** With `static`: the crawl's own duration (core's crawlDurationMs), shown in words; omitted when unknown. */
+  durationMs?: number | undefined;
   /** Show the progress bar line. Default true. */
   bar?: boolean;
 }
@@ -46,9 +59,12 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
     headMark = options.static ? c.cyan('●') : c.cyan(SPINNER[frame % SPINNER.length] ?? '*');
   }
   const vendor = crawl?.vendor ? `  ${crawl.vendor}` : '';
-  const lines = [
-    `${headMark} ${c.bold(view.executionId)}${vendor}  ${statusColor(status, c)}  ${c.dim(clock(elapsedMs))}`,
-  ];
+  const time = options.static
+    ? options.durationMs === undefined
+      ? ''
+      : `  ${c.dim(formatDuration(options.durationMs))}`
+    : `  ${c.dim(clock(elapsedMs))}`;
+  const lines = [`${headMark} ${c.bold(view.executionId)}${vendor}  ${statusColor(status, c)}${time}`];
   for (const step of steps) {
     const mark = options.static && step.status === 'running' ? c.cyan('▸') : stepMark(step.status, c, frame);
     const name =
@@ -59,7 +75,8 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
     const fraction = progressFraction(crawl);
     const completed = steps.filter((s) => s.status === 'completed').length;
     const counts = formatCounts(crawl);
-    const tail = [`${completed}/${steps.length} steps`, counts].filter(Boolean).join(' · ');
+    const step = options.static ? positionStep(crawl) : undefined;
+    const tail = [step ?? `${completed}/${steps.length} steps`, counts].filter(Boolean).join(' · ');
     lines.push(`  ${progressBar(fraction, BAR_WIDTH, c)} ${tail}`);
   }
   if (view.lastWarning && !view.done) lines.push(`  ${c.yellow(`! ${view.lastWarning}`)}`);
@@ -70,6 +87,15 @@ export function renderCrawlBlock(view: CrawlView, options: BlockOptions): string
     if (view.done.hint) lines.push(`  ${c.dim(view.done.hint)}`);
   }
   return lines;
+}
+
+/**
+ * The step core's crawlPosition names (`step 2/4 Discovering collections`): none once the crawl finished,
+ * unless a step failed. crawlPosition is [status, step?, counts?].
+ */
+function positionStep(crawl: Crawl | undefined): string | undefined {
+  const parts = crawlPosition(crawl);
+  return parts.length - 1 > (formatCounts(crawl) === undefined ? 0 : 1) ? parts[1] : undefined;
 }
 
 /**

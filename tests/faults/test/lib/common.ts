@@ -36,7 +36,8 @@ export type Category =
   | 'secrets'
   | 'signals'
   | 'results'
-  | 'cancel';
+  | 'cancel'
+  | 'vocabulary';
 
 /** Appends one case result to the run's results file (read by the summary reporter). */
 export function record(category: Category, name: string, ok: boolean, note?: string): void {

@@ -11,7 +11,17 @@ interface Row {
   failed: number;
 }
 
-const ORDER = ['faults', 'lost-contact', 'bad-input', 'hostile', 'secrets', 'signals', 'results', 'cancel'];
+const ORDER = [
+  'faults',
+  'lost-contact',
+  'bad-input',
+  'hostile',
+  'secrets',
+  'signals',
+  'results',
+  'cancel',
+  'vocabulary',
+];
 
 /**
  * Prints, at the end of the run, one row per category (= test file): the vitest tests, the cases each
