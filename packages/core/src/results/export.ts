@@ -187,6 +187,30 @@ export async function exportResults(
   const progress: ExportProgress = { format, kind, pagesRead: 0, items: 0, skipped: 0, filteredOut: 0 };
   let limited = false;
   let stopReason: StopReason | undefined;
+  /** Writes one page's items; true when `limit` is reached. */
+  const writePage = async (page: ResultsPage<ResultItem>): Promise<boolean> => {
+    let reached = false;
+    const { items } = page;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      // Written items are dropped from the page (which only this function holds), so a page being written
+      // keeps only what is still to write: less for each minor GC to copy, and the young generation stays
+      // the size a short export leaves it, however many pages follow.
+      items[i] = undefined as unknown as ResultItem;
+      await writer.write(encode(format, kind, columns, item, progress.items === 0));
+      progress.items++;
+      if (limit !== undefined && progress.items >= limit) {
+        reached = true;
+        break;
+      }
+    }
+    progress.pagesRead = page.pagesRead;
+    progress.skipped += page.skipped;
+    progress.filteredOut += page.filteredOut;
+    if (page.totalItems !== undefined) progress.total = page.totalItems;
+    options.onProgress?.({ ...progress });
+    return reached;
+  };
   try {
     if (format === 'csv' && options.header !== false) {
       await writer.write(stringify([columns as string[]]));
@@ -194,21 +218,19 @@ export async function exportResults(
     if (format === 'json') await writer.write('[');
     if (limit === 0) limited = true;
     else {
-      for await (const page of results.pages() as AsyncIterable<ResultsPage<ResultItem>>) {
-        for (const item of page.items) {
-          await writer.write(encode(format, kind, columns, item, progress.items === 0));
-          progress.items++;
-          if (limit !== undefined && progress.items >= limit) {
-            limited = true;
-            break;
-          }
+      // Not `for await (const page of ...)`: a suspended function keeps its locals, so the last page would stay
+      // alive while the next is read. `step` is the only one holding a page here, cleared before each read.
+      const pages = results.pages() as AsyncGenerator<ResultsPage<ResultItem>, void, undefined>;
+      let step: IteratorResult<ResultsPage<ResultItem>, void> | undefined;
+      try {
+        while (!limited) {
+          step = undefined;
+          step = await pages.next();
+          if (step.done) break;
+          limited = await writePage(step.value);
         }
-        progress.pagesRead = page.pagesRead;
-        progress.skipped += page.skipped;
-        progress.filteredOut += page.filteredOut;
-        if (page.totalItems !== undefined) progress.total = page.totalItems;
-        options.onProgress?.({ ...progress });
-        if (limited) break;
+      } finally {
+        await pages.return();
       }
       stopReason = limited ? undefined : results.stats.stopReason;
     }

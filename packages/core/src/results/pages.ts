@@ -37,6 +37,17 @@ export interface LoopOptions<T> {
   filter?: (item: T) => boolean;
 }
 
+/** What a full read keeps from page to page besides the stats. */
+interface LoopState {
+  /** Requests allowed in this read; every page is one request, so `page` reaching `cap` ends the loop. */
+  cap: number;
+  capReason: StopReason;
+  firstPaging: Paging | undefined;
+}
+
+/** One page read: either the page (and its keys, to spot a repeat) or why the read stops without it. */
+type PageRead<T> = { page: ResultsPage<T>; keys: string[]; stop?: undefined } | { stop: StopReason };
+
 /**
  * What the results functions return: async-iterable over items (`for await (const l of listings)`), with
  * `pages()` for page-at-a-time reading. Each iteration is a fresh read from page 1; nothing is fetched until
@@ -72,25 +83,37 @@ export class Results<T> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for await (const page of this.pages()) yield* page.items;
+    // Not `for await (const page of ...)`: that local would keep the last page alive while the next is read.
+    const pages = this.pages();
+    let step: IteratorResult<ResultsPage<T>, void> | undefined;
+    try {
+      while (true) {
+        step = undefined;
+        step = await pages.next();
+        if (step.done) return;
+        yield* step.value.items;
+      }
+    } finally {
+      await pages.return();
+    }
   }
 
   async *pages(): AsyncGenerator<ResultsPage<T>, void, undefined> {
     const { signal, deadline } = this.#options;
-    const keyOf = KINDS[this.kind].key as (item: T) => string;
     const stats: ResultsStats = { pagesRead: 0, itemsRead: 0, skipped: 0, filteredOut: 0 };
     this.stats = stats;
-    const stop = (reason: StopReason) => {
-      stats.stopReason = reason;
-    };
-    // Requests allowed in this read; every page is one request, so `page` reaching `cap` ends the loop.
-    let cap = this.#maxPages;
-    let capReason: StopReason = 'max_pages';
-    let firstPaging: Paging | undefined;
+    const loop: LoopState = { cap: this.#maxPages, capReason: 'max_pages', firstPaging: undefined };
     let previousKeys: string[] | undefined;
+    // A suspended generator keeps every local it has set, so a page held in one would stay alive (and be
+    // copied by every minor GC) while the next page is requested. Only these two refer to a page, and both
+    // are cleared before each request: memory holds one page, not two.
+    let fetched: FetchedPage | undefined;
+    let read: PageRead<T> | undefined;
     for (let page = 1; ; page++) {
       this.#guard(stats.pagesRead);
-      const fetched = await this.#fetchPage({
+      read = undefined;
+      fetched = undefined;
+      fetched = await this.#fetchPage({
         page,
         pageSize: this.#pageSize,
         pagesRead: stats.pagesRead,
@@ -98,63 +121,77 @@ export class Results<T> implements AsyncIterable<T> {
         deadline,
       });
       if (fetched === undefined) {
-        stop('not_found');
+        stats.stopReason = 'not_found';
         return;
       }
-      const { envelope, method } = fetched;
-      const paging = envelope.paging;
-      stats.method = method;
-      if (firstPaging === undefined) {
-        firstPaging = paging;
-        const totalPages = paging.totalPages ?? derivedTotalPages(paging, this.#pageSize);
-        if (paging.totalItems !== undefined) stats.totalItems = paging.totalItems;
-        if (totalPages !== undefined) {
-          stats.totalPages = totalPages;
-          // The contract's hard cap: never more than the first answer's total_pages + 1 requests.
-          if (totalPages + 1 < cap) {
-            cap = totalPages + 1;
-            capReason = 'hard_cap';
-          }
+      read = this.#read(fetched, page, stats, loop, previousKeys);
+      fetched = undefined;
+      if (read.stop !== undefined) {
+        stats.stopReason = read.stop;
+        return;
+      }
+      previousKeys = read.keys;
+      yield read.page;
+      if (read.page.last !== undefined) return;
+    }
+  }
+
+  /** One page of a full read: its stop rules, the counts, and the page to yield. */
+  #read(
+    fetched: FetchedPage,
+    page: number,
+    stats: ResultsStats,
+    loop: LoopState,
+    previousKeys: string[] | undefined,
+  ): PageRead<T> {
+    const { envelope, method } = fetched;
+    const paging = envelope.paging;
+    stats.method = method;
+    if (loop.firstPaging === undefined) {
+      loop.firstPaging = paging;
+      const totalPages = paging.totalPages ?? derivedTotalPages(paging, this.#pageSize);
+      if (paging.totalItems !== undefined) stats.totalItems = paging.totalItems;
+      if (totalPages !== undefined) {
+        stats.totalPages = totalPages;
+        // The contract's hard cap: never more than the first answer's total_pages + 1 requests.
+        if (totalPages + 1 < loop.cap) {
+          loop.cap = totalPages + 1;
+          loop.capReason = 'hard_cap';
         }
       }
-      if (envelope.items.length === 0) {
-        stop('empty');
-        return;
-      }
-      const { valid, items } = this.#items(envelope.items);
-      const keys = valid.map(keyOf);
-      if (previousKeys !== undefined && keys.length > 0 && sameKeys(keys, previousKeys)) {
-        stop('repeated');
-        return;
-      }
-      previousKeys = keys;
-      stats.pagesRead++;
-      stats.itemsRead += items.length;
-      stats.skipped += envelope.items.length - valid.length;
-      stats.filteredOut += valid.length - items.length;
-      const rule = stopRule(page, paging, stats.totalPages, envelope.items.length, this.#pageSize);
-      const last = rule ?? (page >= cap ? capReason : undefined);
-      const result: ResultsPage<T> = {
-        kind: this.kind,
-        page,
-        items,
-        skipped: envelope.items.length - valid.length,
-        filteredOut: valid.length - items.length,
-        paging,
-        pagesRead: stats.pagesRead,
-        itemsRead: stats.itemsRead,
-        method,
-      };
-      if (stats.totalItems !== undefined) result.totalItems = stats.totalItems;
-      if (stats.totalPages !== undefined) result.totalPages = stats.totalPages;
-      if (fetched.requestId !== undefined) result.requestId = fetched.requestId;
-      if (last !== undefined) {
-        result.last = last;
-        stop(last);
-      }
-      yield result;
-      if (last !== undefined) return;
     }
+    if (envelope.items.length === 0) return { stop: 'empty' };
+    const keyOf = KINDS[this.kind].key as (item: T) => string;
+    const { valid, items } = this.#items(envelope.items);
+    const keys = valid.map(keyOf);
+    if (previousKeys !== undefined && keys.length > 0 && sameKeys(keys, previousKeys)) {
+      return { stop: 'repeated' };
+    }
+    stats.pagesRead++;
+    stats.itemsRead += items.length;
+    stats.skipped += envelope.items.length - valid.length;
+    stats.filteredOut += valid.length - items.length;
+    const rule = stopRule(page, paging, stats.totalPages, envelope.items.length, this.#pageSize);
+    const last = rule ?? (page >= loop.cap ? loop.capReason : undefined);
+    const result: ResultsPage<T> = {
+      kind: this.kind,
+      page,
+      items,
+      skipped: envelope.items.length - valid.length,
+      filteredOut: valid.length - items.length,
+      paging,
+      pagesRead: stats.pagesRead,
+      itemsRead: stats.itemsRead,
+      method,
+    };
+    if (stats.totalItems !== undefined) result.totalItems = stats.totalItems;
+    if (stats.totalPages !== undefined) result.totalPages = stats.totalPages;
+    if (fetched.requestId !== undefined) result.requestId = fetched.requestId;
+    if (last !== undefined) {
+      result.last = last;
+      stats.stopReason = last;
+    }
+    return { page: result, keys };
   }
 
   /**
