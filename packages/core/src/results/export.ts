@@ -190,13 +190,7 @@ export async function exportResults(
   /** Writes one page's items; true when `limit` is reached. */
   const writePage = async (page: ResultsPage<ResultItem>): Promise<boolean> => {
     let reached = false;
-    const { items } = page;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      // Written items are dropped from the page (which only this function holds), so a page being written
-      // keeps only what is still to write: less for each minor GC to copy, and the young generation stays
-      // the size a short export leaves it, however many pages follow.
-      items[i] = undefined as unknown as ResultItem;
+    for (const item of page.items) {
       await writer.write(encode(format, kind, columns, item, progress.items === 0));
       progress.items++;
       if (limit !== undefined && progress.items >= limit) {
