@@ -18,21 +18,24 @@ export interface FetchAnswer {
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<FetchAnswer>;
 
+class AnswerHeaders {
+  constructor(private readonly raw: http.IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
 class Answer implements FetchAnswer {
+  readonly headers: AnswerHeaders;
+
   constructor(
     readonly status: number,
-    private readonly raw: http.IncomingHttpHeaders,
+    headers: http.IncomingHttpHeaders,
     private readonly body: string,
-  ) {}
-
-  get headers() {
-    const raw = this.raw;
-    return {
-      get(name: string): string | null {
-        const value = raw[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-      },
-    };
+  ) {
+    this.headers = new AnswerHeaders(headers);
   }
 
   text(): Promise<string> {
