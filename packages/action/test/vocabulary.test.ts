@@ -1,13 +1,7 @@
 import { existsSync } from 'node:fs';
-import {
-  AuthError,
-  type Crawl,
-  formatDuration,
-  NetworkError,
-  parseDuration,
-  WAIT_DEFAULTS,
-} from '@catalog-crawl/core';
+import { AuthError, formatDuration, NetworkError, parseDuration, WAIT_DEFAULTS } from '@catalog-crawl/core';
 import { type Emulator, startEmulator } from '@catalog-crawl/emulator';
+import { SAME_CRAWL } from '@catalog-crawl/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hintFor } from '../src/hints.js';
 import { INPUT_DEFAULTS } from '../src/inputs.js';
@@ -16,23 +10,6 @@ import { toReportError } from '../src/report.js';
 import { buildSummary } from '../src/summary.js';
 import { CANARY } from './fixtures.js';
 import { ENTRY, expectAllOutputs, expectNoCanary, runAction } from './run-action.js';
-
-/** The crawl every face's vocabulary test formats (CLI and MCP server have the same one). */
-const SAME_CRAWL: Crawl = {
-  executionId: 'crawl-skims-com-4ddfa1c9',
-  status: 'running',
-  error: null,
-  vendor: 'skims.com',
-  durationMs: 90_500,
-  progress: { collectionsFound: 12, listingsFound: 340 },
-  steps: [
-    { name: 'Determining crawl method', status: 'completed' },
-    { name: 'Discovering collections', status: 'running' },
-    { name: 'Analyzing collections', status: 'pending' },
-    { name: 'Extracting listings', status: 'pending' },
-  ],
-  raw: {},
-};
 
 describe("the Action uses core's vocabulary", () => {
   it('reads the same crawl as the CLI and the MCP server do (defect: 1m31s vs 1m30.5s, three step rules)', () => {

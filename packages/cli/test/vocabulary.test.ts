@@ -1,26 +1,10 @@
-import { type Crawl, formatCounts, formatDuration, formatStep } from '@catalog-crawl/core';
+import { formatCounts, formatDuration, formatStep } from '@catalog-crawl/core';
+import { SAME_CRAWL } from '@catalog-crawl/test-kit';
 import { describe, expect, it } from 'vitest';
 import { finishFromResult } from '../src/outcome.js';
 import { createColors } from '../src/output.js';
 import { renderCrawlBlock } from '../src/render/live.js';
 import { makeResult } from './helpers.js';
-
-/** The crawl every face's vocabulary test formats (the Action and the MCP server have the same one). */
-const SAME_CRAWL: Crawl = {
-  executionId: 'crawl-skims-com-4ddfa1c9',
-  status: 'running',
-  error: null,
-  vendor: 'skims.com',
-  durationMs: 90_500,
-  progress: { collectionsFound: 12, listingsFound: 340 },
-  steps: [
-    { name: 'Determining crawl method', status: 'completed' },
-    { name: 'Discovering collections', status: 'running' },
-    { name: 'Analyzing collections', status: 'pending' },
-    { name: 'Extracting listings', status: 'pending' },
-  ],
-  raw: {},
-};
 
 describe("the CLI uses core's vocabulary", () => {
   it('reads the same crawl as the Action and the MCP server do (defect: 1m31s vs 1h02m, step rules)', () => {

@@ -17,6 +17,21 @@ export function crawlSteps(statuses: readonly StepStatus[]): CrawlStep[] {
 }
 
 /**
+ * The one crawl every face's vocabulary test reads (90,500 ms, step 2/4, 12 collections, 340 listings): each
+ * face must say it in core's words.
+ */
+export const SAME_CRAWL: Crawl = {
+  executionId: 'crawl-skims-com-4ddfa1c9',
+  status: 'running',
+  error: null,
+  vendor: 'skims.com',
+  durationMs: 90_500,
+  progress: { collectionsFound: 12, listingsFound: 340 },
+  steps: crawlSteps(['completed', 'running']),
+  raw: {},
+};
+
+/**
  * A parsed crawl, running in step 2 of 4 unless overridden. `stepStatuses` builds `steps` from statuses.
  * Faces that snapshot their output pin their own ids and counts on top of these defaults.
  */

@@ -13,6 +13,7 @@ export {
   makeEvent,
   makeHistory,
   makeResult,
+  SAME_CRAWL,
   STEP_NAMES,
   statusBody,
 } from './crawls.js';
