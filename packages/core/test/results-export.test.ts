@@ -1,10 +1,12 @@
 import { PassThrough, Writable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, InvalidInputError } from '../src/index.js';
 import {
   CSV_COLUMNS,
+  csvRecordEnds,
   type ExportProgress,
   exportResults,
   firstImageUrl,
@@ -72,6 +74,16 @@ function source<T>(kind: ResultsKind, total: number, make: (n: number) => unknow
     };
   };
   return { atFetch, results: new Results<T>(kind, fetchPage, { what: kind }) };
+}
+
+/** The records of csv-stringify's output, cut where csvRecordEnds says. */
+function csvRecords(text: string): string[] {
+  let start = 0;
+  return csvRecordEnds(text).map((end) => {
+    const record = text.slice(start, end);
+    start = end;
+    return record;
+  });
 }
 
 function sink(): { out: PassThrough; text: () => string } {
@@ -241,6 +253,59 @@ describe('exportResults: output validity', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("csvRecordEnds splits csv-stringify's output of many records into exactly the records it writes one by one (property)", () => {
+    const cellText = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.constantFrom(...NASTY, '"', '\n"', '\r', '""\n'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(cellText, fc.integer()), { minLength: 1, maxLength: 4 }), {
+          maxLength: 12,
+        }),
+        (rows) => {
+          const options = { header: false, escape_formulas: true, record_delimiter: 'unix' } as const;
+          const text = stringifyCsv(rows, options);
+          const records = csvRecords(text);
+          expect(records.join('')).toBe(text);
+          expect(records).toEqual(rows.map((row) => stringifyCsv([row], options)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('CSV: every chunk handed to the stream is whole records, and no more than its buffer plus one record', async () => {
+    const chunks: string[] = [];
+    let maxBuffered = 0;
+    const out = new Writable({
+      highWaterMark: 512,
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString('utf8'));
+        setImmediate(done);
+      },
+    });
+    const write = out.write.bind(out);
+    out.write = ((chunk: Buffer) => {
+      const ok = write(chunk);
+      maxBuffered = Math.max(maxBuffered, out.writableLength);
+      return ok;
+    }) as typeof out.write;
+    const { results } = source<Listing>('listings', 250, rawListing);
+    await exportResults(results, out, { format: 'csv' });
+    const longest = Math.max(...csvRecords(chunks.join('')).map((record) => Buffer.byteLength(record)));
+    expect(chunks.length).toBeGreaterThan(10);
+    const header = parseCsv(chunks[0]!) as string[][];
+    expect(header[0]).toEqual([...CSV_COLUMNS.listings]);
+    let rows = 0;
+    for (const chunk of chunks.slice(1)) {
+      // Each chunk parses on its own: no record is split across two writes.
+      rows += (parseCsv(chunk, { relax_column_count: false }) as string[][]).length;
+    }
+    expect(rows).toBe(250);
+    expect(maxBuffered).toBeLessThanOrEqual(512 + longest);
   });
 
   it('first image: lowest position, else the first listed', () => {

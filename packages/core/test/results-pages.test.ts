@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, InvalidInputError, NetworkError } from '../src/index.js';
@@ -280,6 +282,23 @@ describe('page loop: laziness, signal, deadline, input', () => {
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).message).toMatch(/after 1 page: the deadline passed/);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it('keeps no reference to a page it has yielded: once the consumer drops it, it can be collected while the loop waits', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const s = server(300);
+    const pages = make(s.fetchPage).pages();
+    // In a function of its own, so that no local of this test holds the page.
+    const firstPage = async () => new WeakRef((await pages.next()).value!);
+    const first = await firstPage();
+    for (let i = 0; i < 3 && first.deref() !== undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(first.deref()).toBeUndefined();
+    expect((await pages.next()).value?.page).toBe(2);
+    await pages.return();
   });
 
   it('rejects a page size outside 1..100 or a bad maxPages before any request', () => {

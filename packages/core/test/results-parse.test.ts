@@ -108,6 +108,17 @@ describe('items', () => {
     expect(listing.raw).toBe(raw); // unknown fields (colour) kept
   });
 
+  it('an image already in the typed shape is used as sent; any other is copied into it', () => {
+    const typed = { id: 'i1', url: 'https://cdn/1.jpg', width: 800, height: 600, position: 1 };
+    const extra = { id: 'i2', url: 'https://cdn/2.jpg', alt: 'a bra' };
+    const loose = { id: 3, url: 'https://cdn/3.jpg', width: '800', position: 'x' };
+    const listing = parseListing({ id: 'l', url: 'u', images: [typed, extra, loose, { url: ' ' }, null] })!;
+    expect(listing.images).toHaveLength(3);
+    expect(listing.images[0]).toBe(typed);
+    expect(listing.images[1]).toEqual({ id: 'i2', url: 'https://cdn/2.jpg' });
+    expect(listing.images[2]).toEqual({ id: '3', url: 'https://cdn/3.jpg', width: 800 });
+  });
+
   it('a listing needs id and url only; wrong-typed optional fields are left out of the typed item', () => {
     expect(parseListing({ id: 7, url: 'https://x/p' })).toMatchObject({
       id: '7',

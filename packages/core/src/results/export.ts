@@ -187,21 +187,43 @@ export async function exportResults(
   const progress: ExportProgress = { format, kind, pagesRead: 0, items: 0, skipped: 0, filteredOut: 0 };
   let limited = false;
   let stopReason: StopReason | undefined;
-  /** Writes one page's items; true when `limit` is reached. */
-  const writePage = async (page: ResultsPage<ResultItem>): Promise<boolean> => {
+  /**
+   * Writes the items of one page; true when `limit` is reached. `items` is the exporter's own copy of the page's
+   * list, and each item is dropped from it once encoded: nothing else refers to the page by then (see the
+   * loop below), so what a minor GC finds alive is what is left to write, not the whole page.
+   */
+  const writeItems = async (items: (ResultItem | undefined)[], counts: PageCounts): Promise<boolean> => {
     let reached = false;
-    for (const item of page.items) {
-      await writer.write(encode(format, kind, columns, item, progress.items === 0));
-      progress.items++;
-      if (limit !== undefined && progress.items >= limit) {
-        reached = true;
-        break;
+    const wanted = limit === undefined ? items.length : Math.min(items.length, limit - progress.items);
+    if (format === 'csv') {
+      const rows: (string | number)[][] = [];
+      for (let i = 0; i < wanted; i++) {
+        rows.push(csvCells(kind, columns, items[i]!));
+        items[i] = undefined;
+      }
+      // One call per page: csv-stringify's set-up per call costs more than the rows it writes.
+      const text = stringify(rows, CSV_OPTIONS);
+      rows.length = 0;
+      let start = 0;
+      for (const end of csvRecordEnds(text)) {
+        await writer.add(text.slice(start, end));
+        start = end;
+      }
+    } else {
+      for (let i = 0; i < wanted; i++) {
+        const json = JSON.stringify(items[i]!.raw);
+        items[i] = undefined;
+        if (format === 'jsonl') await writer.add(json, '', '\n');
+        else await writer.add(json, progress.items + i === 0 ? '\n' : ',\n');
       }
     }
-    progress.pagesRead = page.pagesRead;
-    progress.skipped += page.skipped;
-    progress.filteredOut += page.filteredOut;
-    if (page.totalItems !== undefined) progress.total = page.totalItems;
+    progress.items += wanted;
+    if (limit !== undefined && progress.items >= limit) reached = true;
+    await writer.flush();
+    progress.pagesRead = counts.pagesRead;
+    progress.skipped += counts.skipped;
+    progress.filteredOut += counts.filteredOut;
+    if (counts.totalItems !== undefined) progress.total = counts.totalItems;
     options.onProgress?.({ ...progress });
     return reached;
   };
@@ -212,8 +234,9 @@ export async function exportResults(
     if (format === 'json') await writer.write('[');
     if (limit === 0) limited = true;
     else {
-      // Not `for await (const page of ...)`: a suspended function keeps its locals, so the last page would stay
-      // alive while the next is read. `step` is the only one holding a page here, cleared before each read.
+      // Not `for await (const page of ...)`: a suspended function keeps its locals, so the page would stay
+      // alive while it is written and while the next is read. `step` is the only local that holds a page, and
+      // only until its items and counts are taken out.
       const pages = results.pages() as AsyncGenerator<ResultsPage<ResultItem>, void, undefined>;
       let step: IteratorResult<ResultsPage<ResultItem>, void> | undefined;
       try {
@@ -221,7 +244,9 @@ export async function exportResults(
           step = undefined;
           step = await pages.next();
           if (step.done) break;
-          limited = await writePage(step.value);
+          const { items, counts } = takePage(step.value);
+          step = undefined;
+          limited = await writeItems(items, counts);
         }
       } finally {
         await pages.return();
@@ -237,25 +262,44 @@ export async function exportResults(
   return summary;
 }
 
-function encode(
-  format: ExportFormat,
-  kind: ResultsKind,
-  columns: readonly string[],
-  item: ResultItem,
-  first: boolean,
-): string {
-  if (format === 'jsonl') return `${JSON.stringify(item.raw)}\n`;
-  if (format === 'json') return `${first ? '\n' : ',\n'}${JSON.stringify(item.raw)}`;
-  return stringify([csvRow(kind, item)], {
-    columns: columns as string[],
-    header: false,
-    escape_formulas: true,
-  });
+type PageCounts = Pick<ResultsPage<ResultItem>, 'pagesRead' | 'skipped' | 'filteredOut' | 'totalItems'>;
+
+/** A copy of the page's item list and its counts: what the exporter keeps of a page. */
+function takePage(page: ResultsPage<ResultItem>): { items: (ResultItem | undefined)[]; counts: PageCounts } {
+  const { pagesRead, skipped, filteredOut, totalItems } = page;
+  return { items: page.items.slice(), counts: { pagesRead, skipped, filteredOut, totalItems } };
+}
+
+// Records end with a bare `\n` (`unix`), which `csvRecordEnds` relies on.
+const CSV_OPTIONS = { header: false, escape_formulas: true, record_delimiter: 'unix' } as const;
+
+/** The cells of an item's CSV record, in the order of `columns`. */
+function csvCells(kind: ResultsKind, columns: readonly string[], item: ResultItem): (string | number)[] {
+  const flat = flatItem(kind, item);
+  return columns.map((column) => cell(flat[column]));
+}
+
+/**
+ * Where each record of csv-stringify's output ends (just after its `\n`). A `\n` ends a record unless it is
+ * inside a quoted field: csv-stringify quotes every field that holds a quote, `\n` or `\r`, and doubles the
+ * quotes inside, so a `\n` is inside a field exactly when an odd number of quotes precede it.
+ */
+export function csvRecordEnds(text: string): number[] {
+  const ends: number[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) quoted = !quoted;
+    else if (code === 0x0a && !quoted) ends.push(i + 1);
+  }
+  return ends;
 }
 
 /** Writes with backpressure: after a `false` from write(), waits for 'drain' (or fails on error/close/abort). */
 class StreamWriter {
   bytes = 0;
+  #chunk: Buffer | undefined;
+  #used = 0;
   #error: unknown;
   readonly #onError = (error: unknown) => {
     this.#error ??= error;
@@ -269,9 +313,39 @@ class StreamWriter {
     out.on('error', this.#onError);
   }
 
-  async write(chunk: string): Promise<void> {
+  /**
+   * Adds `prefix + text + suffix` (prefix and suffix ASCII) to the chunk being filled, writing the chunk first
+   * when the item does not fit. A chunk is sized to the stream's free room when it starts (or to one item, when
+   * that is larger), so the stream never holds more than its buffer plus one item. Chunks are Buffers: an item
+   * is encoded straight into memory outside the JS heap, and one write per chunk, not per item, keeps the
+   * allocations per page low enough that memory stays flat however many pages follow.
+   */
+  async add(text: string, prefix = '', suffix = ''): Promise<void> {
+    const bytes = prefix.length + Buffer.byteLength(text) + suffix.length;
+    if (this.#chunk !== undefined && this.#used + bytes > this.#chunk.length) await this.flush();
+    if (this.#chunk === undefined) {
+      const room = this.out.writableHighWaterMark - this.out.writableLength;
+      this.#chunk = Buffer.allocUnsafe(Math.max(room, bytes));
+    }
+    const chunk = this.#chunk;
+    if (prefix !== '') this.#used += chunk.write(prefix, this.#used, 'latin1');
+    this.#used += chunk.write(text, this.#used, 'utf8');
+    if (suffix !== '') this.#used += chunk.write(suffix, this.#used, 'latin1');
+  }
+
+  /** Writes the chunk being filled, if any. */
+  async flush(): Promise<void> {
+    const chunk = this.#chunk;
+    if (chunk === undefined || this.#used === 0) return;
+    const used = this.#used;
+    this.#chunk = undefined;
+    this.#used = 0;
+    await this.write(used === chunk.length ? chunk : chunk.subarray(0, used));
+  }
+
+  async write(chunk: string | Buffer): Promise<void> {
     this.#check();
-    this.bytes += Buffer.byteLength(chunk);
+    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (!this.out.write(chunk)) await this.#drain();
     this.#check();
   }

@@ -105,8 +105,9 @@ export class Results<T> implements AsyncIterable<T> {
     const loop: LoopState = { cap: this.#maxPages, capReason: 'max_pages', firstPaging: undefined };
     let previousKeys: string[] | undefined;
     // A suspended generator keeps every local it has set, so a page held in one would stay alive (and be
-    // copied by every minor GC) while the next page is requested. Only these two refer to a page, and both
-    // are cleared before each request: memory holds one page, not two.
+    // copied by every minor GC) while the next page is requested. Only these two refer to a page: both are
+    // cleared before each request, and the page leaves `read` as it is yielded, so that the consumer holds
+    // the only reference and can free it (the exporter frees it item by item as it writes).
     let fetched: FetchedPage | undefined;
     let read: PageRead<T> | undefined;
     for (let page = 1; ; page++) {
@@ -131,8 +132,9 @@ export class Results<T> implements AsyncIterable<T> {
         return;
       }
       previousKeys = read.keys;
-      yield read.page;
-      if (read.page.last !== undefined) return;
+      const last = read.page.last;
+      yield handOver(read);
+      if (last !== undefined) return;
     }
   }
 
@@ -268,6 +270,16 @@ export class Results<T> implements AsyncIterable<T> {
     const filter = this.#options.filter;
     return { valid, items: filter ? valid.filter(filter) : valid };
   }
+}
+
+/**
+ * Takes the page out of `read` and returns it: a call's result, unlike a local or a field of one, is not kept
+ * by the suspended generator.
+ */
+function handOver<T>(read: { page?: ResultsPage<T> }): ResultsPage<T> {
+  const { page } = read;
+  read.page = undefined;
+  return page as ResultsPage<T>;
 }
 
 /**

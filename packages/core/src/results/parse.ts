@@ -123,8 +123,27 @@ export function parseCollection(value: unknown): Collection | undefined {
   return item;
 }
 
+const IMAGE_KEYS = new Set(['url', 'id', 'width', 'height', 'position']);
+
+/** True when the API's image object is already exactly a ListingImage: then it is used as it is, not copied. */
+function isTypedImage(value: Obj): value is Obj & ListingImage {
+  for (const key in value) {
+    if (!IMAGE_KEYS.has(key)) return false;
+  }
+  const { url, id, width, height, position } = value;
+  return (
+    typeof url === 'string' &&
+    url.trim() !== '' &&
+    (id === undefined || (typeof id === 'string' && id.trim() !== '')) &&
+    (width === undefined || (Number.isSafeInteger(width) && (width as number) >= 0)) &&
+    (height === undefined || (Number.isSafeInteger(height) && (height as number) >= 0)) &&
+    (position === undefined || (typeof position === 'number' && Number.isFinite(position)))
+  );
+}
+
 function imageOf(value: unknown): ListingImage | undefined {
   if (!isObj(value)) return undefined;
+  if (isTypedImage(value)) return value;
   const url = text(value.url);
   if (url === undefined) return undefined;
   const image: ListingImage = { url };
@@ -141,17 +160,27 @@ function imageOf(value: unknown): ListingImage | undefined {
 
 function priceOf(value: unknown): ListingPrice | undefined {
   if (!isObj(value)) return undefined;
-  const price: ListingPrice = {};
   const currency = text(value.currency);
-  if (currency !== undefined) price.currency = currency;
   const current = num(value.current_value);
+  const compareAt = value.compare_at_value === null ? null : num(value.compare_at_value);
+  if (currency === undefined && current === undefined && compareAt === undefined) return undefined;
+  const price: ListingPrice = {};
+  if (currency !== undefined) price.currency = currency;
   if (current !== undefined) price.currentValue = current;
-  if (value.compare_at_value === null) price.compareAtValue = null;
-  else {
-    const compareAt = num(value.compare_at_value);
-    if (compareAt !== undefined) price.compareAtValue = compareAt;
+  if (compareAt !== undefined) price.compareAtValue = compareAt;
+  return price;
+}
+
+/** The valid images of a listing, in the API's order. */
+function imagesOf(value: unknown): ListingImage[] {
+  const images: ListingImage[] = [];
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      const image = imageOf(entry);
+      if (image !== undefined) images.push(image);
+    }
   }
-  return Object.keys(price).length === 0 ? undefined : price;
+  return images;
 }
 
 export function parseListing(value: unknown): Listing | undefined {
@@ -159,10 +188,7 @@ export function parseListing(value: unknown): Listing | undefined {
   const id = ident(value.id);
   const url = text(value.url);
   if (id === undefined || url === undefined) return undefined;
-  const images = Array.isArray(value.images)
-    ? value.images.map(imageOf).filter((i): i is ListingImage => i !== undefined)
-    : [];
-  const item: Listing = { id, url, images, raw: value };
+  const item: Listing = { id, url, images: imagesOf(value.images), raw: value };
   const name = text(value.name);
   if (name !== undefined) item.name = name;
   const price = priceOf(value.price);
