@@ -11,6 +11,7 @@ import { CatalogClient } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY, startEmulator } from '@catalog-crawl/emulator';
 import { parseActionYml, runnerDefaults } from '@catalog-crawl/test-kit';
 import { repoPath } from './lib/paths.js';
+import { registryNode } from './lib/registry-node.js';
 import { type Check, isMain, runAsCommand, type Target } from './lib/report.js';
 import { fmt, median, table } from './lib/stats.js';
 
@@ -24,16 +25,7 @@ const BUNDLE = join(ACTION_DIR, 'dist', 'index.js');
  * resolved once (each `npx` call costs ~1 s, which must not be in the timings). BENCH_ACTION_NODE overrides it.
  */
 export function resolveRunnerNode(): string {
-  const override = process.env['BENCH_ACTION_NODE'];
-  if (override) return override;
-  const r = spawnSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8' });
-  const path = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !existsSync(path)) {
-    throw new Error(
-      `could not get Node 24 with \`npx -y node@24\` (exit ${r.status}): ${r.stderr.trim().slice(0, 300)}`,
-    );
-  }
-  return path;
+  return process.env['BENCH_ACTION_NODE'] || registryNode(24);
 }
 
 /** Static imports of a bundle chunk (`from"./x.js"`), i.e. what loading it loads; dynamic import() excluded. */
