@@ -275,8 +275,8 @@ export async function run() {
     const ceilingRate = (RATE_LIMIT.requests / RATE_LIMIT.windowMs) * 1000 * PAGE_SIZE;
     const ownMajor = Number(process.versions.node.split('.')[0]);
     const nodeList = nodes
-      .map((n) => `${n.label} (${n.major === ownMajor ? process.version : `\`npx -y node@${n.major}\``})`)
-      .join(', ');
+      .map((n) => `${n.label}: ${n.major === ownMajor ? process.version : `\`npx -y node@${n.major}\``}`)
+      .join('; ');
     const method = `
 Command: \`node bench/dist/export.js\` (env \`BENCH_EXPORT_RATE_X\` sets the multiplier of the rate limit).
 
