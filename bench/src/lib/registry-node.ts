@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 
 /**
  * The binary of Node `major` from the npm registry (`npx -y node@<major>`), for benchmarks that measure the
- * Nodes users run rather than this machine's. Resolved once per call: each `npx` costs about a second, which
- * must not be inside a timing.
+ * Nodes users run rather than this machine's. Call it before any timing starts: each `npx` costs about a
+ * second.
  */
 export function registryNode(major: number): string {
   const r = spawnSync('npx', ['-y', `node@${major}`, '-p', 'process.execPath'], { encoding: 'utf8' });
