@@ -76,6 +76,26 @@ function source<T>(kind: ResultsKind, total: number, make: (n: number) => unknow
   return { atFetch, results: new Results<T>(kind, fetchPage, { what: kind }) };
 }
 
+/** A slow Writable with a tiny buffer; records each chunk it was given and the most it ever held. */
+function slowSink(highWaterMark: number) {
+  let maxBuffered = 0;
+  const chunks: string[] = [];
+  const out: Writable = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      setImmediate(done);
+    },
+  });
+  const origWrite = out.write.bind(out);
+  out.write = ((chunk: string) => {
+    const ok = origWrite(chunk);
+    maxBuffered = Math.max(maxBuffered, out.writableLength);
+    return ok;
+  }) as typeof out.write;
+  return { out, chunks, maxBuffered: () => maxBuffered, received: () => chunks.join('') };
+}
+
 /** The records of csv-stringify's output, cut where csvRecordEnds says. */
 function csvRecords(text: string): string[] {
   let start = 0;
@@ -278,21 +298,7 @@ describe('exportResults: output validity', () => {
   });
 
   it('CSV: every chunk handed to the stream is whole records, and no more than its buffer plus one record', async () => {
-    const chunks: string[] = [];
-    let maxBuffered = 0;
-    const out = new Writable({
-      highWaterMark: 512,
-      write(chunk: Buffer, _enc, done) {
-        chunks.push(chunk.toString('utf8'));
-        setImmediate(done);
-      },
-    });
-    const write = out.write.bind(out);
-    out.write = ((chunk: Buffer) => {
-      const ok = write(chunk);
-      maxBuffered = Math.max(maxBuffered, out.writableLength);
-      return ok;
-    }) as typeof out.write;
+    const { out, chunks, maxBuffered } = slowSink(512);
     const { results } = source<Listing>('listings', 250, rawListing);
     await exportResults(results, out, { format: 'csv' });
     const longest = Math.max(...csvRecords(chunks.join('')).map((record) => Buffer.byteLength(record)));
@@ -305,7 +311,7 @@ describe('exportResults: output validity', () => {
       rows += (parseCsv(chunk, { relax_column_count: false }) as string[][]).length;
     }
     expect(rows).toBe(250);
-    expect(maxBuffered).toBeLessThanOrEqual(512 + longest);
+    expect(maxBuffered()).toBeLessThanOrEqual(512 + longest);
   });
 
   it('first image: lowest position, else the first listed', () => {
@@ -372,26 +378,6 @@ describe('exportResults: progress, limit, input', () => {
 });
 
 describe('exportResults: backpressure and constant memory', () => {
-  /** A slow Writable with a tiny buffer; records the most it ever held. */
-  function slowSink(highWaterMark: number) {
-    let maxBuffered = 0;
-    let received = '';
-    const out: Writable = new Writable({
-      highWaterMark,
-      write(chunk: Buffer, _enc, done) {
-        received += chunk.toString('utf8');
-        setImmediate(done);
-      },
-    });
-    const origWrite = out.write.bind(out);
-    out.write = ((chunk: string) => {
-      const ok = origWrite(chunk);
-      maxBuffered = Math.max(maxBuffered, out.writableLength);
-      return ok;
-    }) as typeof out.write;
-    return { out, maxBuffered: () => maxBuffered, received: () => received };
-  }
-
   it('waits for drain: the stream never holds more than its buffer plus one item, and the next page waits', async () => {
     const s = slowSink(1024);
     let itemsWritten = 0;
