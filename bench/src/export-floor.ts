@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { CatalogClient, crawlResults } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY } from '@catalog-crawl/emulator';
+import { runInChild } from './lib/child.js';
 import type { ChildReply } from './lib/emulator-child.js';
 import { isMain } from './lib/report.js';
 import { fmt, table } from './lib/stats.js';
@@ -87,16 +88,7 @@ async function child(spec: Spec): Promise<Result> {
 }
 
 function runChild(spec: Spec): Promise<Result> {
-  const p = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(spec)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    p.once('message', (m: Result) => {
-      resolve(m);
-      p.kill();
-    });
-    p.once('exit', (code) => reject(new Error(`probe child exited (${code}) without a result`)));
-  });
+  return runInChild<Result>(import.meta.url, spec, 'probe child');
 }
 
 async function main(): Promise<void> {

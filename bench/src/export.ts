@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { CatalogClient, crawlResults, type ExportFormat, exportResults } from '@catalog-crawl/core';
 import { DEFAULT_API_KEY } from '@catalog-crawl/emulator';
 import { parse } from 'csv-parse';
+import { runInChild } from './lib/child.js';
 import type { ChildReply, ChildRequest } from './lib/emulator-child.js';
 import { machineInfo } from './lib/machine.js';
 import { registryNode } from './lib/registry-node.js';
@@ -112,17 +113,7 @@ class EmulatorChild {
 }
 
 function runChild(spec: ChildSpec, node: NodeUnderTest): Promise<ChildResult> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(spec)], {
-    execPath: node.path,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: ChildResult) => {
-      resolve(m);
-      child.kill();
-    });
-    child.once('exit', (code) => reject(new Error(`export child exited (${code}) without a result`)));
-  });
+  return runInChild<ChildResult>(import.meta.url, spec, 'export child', node.path);
 }
 
 /** Reads the file back: rows, invalid rows, distinct listing ids. */
